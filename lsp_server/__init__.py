@@ -1,0 +1,1 @@
+"""Language server for prompt-tool templates (pygls 2)."""

@@ -1,0 +1,1 @@
+"""Experiments, variant selection and statistics."""

@@ -1,0 +1,1 @@
+"""Pure template analysis: parse, check, include graph, diagnostics, output formats."""

@@ -1,0 +1,1 @@
+"""Typer command groups: thin adapters over the managers below."""

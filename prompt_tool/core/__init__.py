@@ -1,0 +1,1 @@
+"""Templating engine, configuration and the domain errors shared by every layer."""

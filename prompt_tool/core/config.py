@@ -1,0 +1,80 @@
+"""Where settings come from: command line, environment, nearest pyproject.toml, defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prompt_tool.core.errors import ConfigError
+
+DATABASE_URL_ENV = "PROMPT_TOOL_DATABASE_URL"
+LOG_LEVEL_ENV = "PROMPT_TOOL_LOG_LEVEL"
+DEFAULT_DATA_DIR = ".prompt-tool"
+DEFAULT_DB_FILE = "prompt-tool.db"
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """A database URL and where it came from, so that errors can name the source."""
+
+    url: str
+    source: str
+
+    @property
+    def is_embedded_default(self) -> bool:
+        return self.source == "default"
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest `pyproject.toml` at or above `start`, as tools like ruff and pytest look."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_tool_config(start: Path) -> tuple[dict[str, Any], Path | None]:
+    """The `[tool.prompt-tool]` table of the nearest pyproject.toml (empty when there is none)."""
+    path = find_pyproject(start)
+    if path is None:
+        return {}, None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read configuration: {error}") from error
+    section = data.get("tool", {}).get("prompt-tool", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.prompt-tool] must be a table")
+    return section, path
+
+
+def default_database_url(cwd: Path) -> str:
+    """The embedded SQLite file under `.prompt-tool/` in the working directory."""
+    return f"sqlite:///{(cwd / DEFAULT_DATA_DIR / DEFAULT_DB_FILE).resolve()}"
+
+
+def resolve_database_url(
+    cli_url: str | None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> DatabaseUrl:
+    """Command line, then environment, then pyproject.toml, then the embedded default."""
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
+    if cli_url:
+        return DatabaseUrl(cli_url, "--database-url")
+    if environ.get(DATABASE_URL_ENV):
+        return DatabaseUrl(environ[DATABASE_URL_ENV], DATABASE_URL_ENV)
+    section, path = load_tool_config(cwd)
+    configured = section.get("database_url")
+    if configured is not None:
+        if not isinstance(configured, str) or not configured:
+            raise ConfigError(f"{path}: [tool.prompt-tool] database_url must be a non-empty string")
+        return DatabaseUrl(configured, f"{path} [tool.prompt-tool] database_url")
+    return DatabaseUrl(default_database_url(cwd), "default")

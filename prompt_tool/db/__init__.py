@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models and the database manager; knows nothing above it."""

@@ -1,0 +1,1 @@
+"""The orchestrator, its variable contract, template resolution and sessions."""
