@@ -6,4 +6,6 @@ import typer
 
 
 def groups() -> list[tuple[typer.Typer, str, str]]:
-    return []
+    from prompt_tool.commands import lsp_cmds
+
+    return [(lsp_cmds.app, "lsp", "Start the language server (stdio; --tcp for debugging).")]

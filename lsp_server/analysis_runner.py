@@ -1,0 +1,123 @@
+"""Runs the analyser off the event loop, one analysis at a time, coalescing newer edits.
+
+The analyser's `Workspace` is touched only on this runner's single worker thread. While
+an analysis runs, the event loop keeps reading edits; they replace each other in the
+pending set, so only the newest version is analysed next, and a result computed from a
+source that has since changed is dropped instead of published. When idle, an edit starts
+an analysis at once: there is no fixed debounce.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from prompt_tool.analysis.diagnostics import Diagnostic
+from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource, Workspace
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A template's new state: editor text, or None to fall back to the file on disk."""
+
+    source: str | None
+    version: int | None = None
+    is_closed: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Fresh diagnostics for every template an analysed batch may have changed."""
+
+    diagnostics: dict[str, list[Diagnostic]]
+    versions: dict[str, int | None]
+    closed: frozenset[str] = field(default_factory=frozenset)
+
+
+class AnalysisRunner:
+    """Owns the analyser workspace; features submit changes and listen for outcomes."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
+        self._workspace = Workspace()
+        self._external: TemplateSource | None = None
+        self._pending: dict[str, Change] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._latest: dict[str, list[Diagnostic]] = {}
+        self.listeners: list[Callable[[Outcome], None]] = []
+
+    def reset(self, config: AnalysisConfig, external: TemplateSource, load: list[str]) -> None:
+        """Start over with a new configuration, loading `load` from `external` first."""
+        self._executor.submit(self._reset, config, external, load)
+
+    def submit(self, name: str, change: Change) -> None:
+        """Analyse `name` in its new state as soon as the worker is free."""
+        self._pending[name] = change
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._drain())
+
+    async def settled(self) -> None:
+        """Wait until every submitted change has been analysed."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    def latest(self, name: str) -> list[Diagnostic] | None:
+        """The last published diagnostics of `name` (None before its first analysis)."""
+        return self._latest.get(name)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _reset(self, config: AnalysisConfig, external: TemplateSource, load: list[str]) -> None:
+        workspace = Workspace(config, external)
+        for name in load:
+            source = external.get_source(name)
+            if source is not None:
+                workspace.set_document(name, source)
+        self._workspace, self._external = workspace, external
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            batch, self._pending = self._pending, {}
+            try:
+                diagnostics = await loop.run_in_executor(self._executor, self._analyse, batch)
+            except Exception:
+                logger.exception("analysis failed for %s", ", ".join(sorted(batch)))
+                continue
+            if batch.keys() & self._pending.keys():
+                continue
+            fresh = {
+                name: found for name, found in diagnostics.items() if name not in self._pending
+            }
+            self._latest.update(fresh)
+            closed = frozenset(name for name, change in batch.items() if change.is_closed)
+            for name in closed:
+                self._latest.pop(name, None)
+            versions = {name: change.version for name, change in batch.items()}
+            self._notify(Outcome(fresh, versions, closed))
+
+    def _notify(self, outcome: Outcome) -> None:
+        for listener in self.listeners:
+            try:
+                listener(outcome)
+            except Exception:
+                logger.exception("diagnostics listener failed")
+
+    def _analyse(self, batch: dict[str, Change]) -> dict[str, list[Diagnostic]]:
+        workspace = self._workspace
+        affected: set[str] = set()
+        for name, change in batch.items():
+            source = change.source
+            if source is None and self._external is not None:
+                source = self._external.get_source(name)
+            if source is None:
+                affected |= workspace.remove_document(name)
+            else:
+                affected |= workspace.set_document(name, source)
+        return {name: workspace.diagnostics(name) for name in sorted(affected)}

@@ -1,0 +1,1 @@
+"""One module per LSP capability, each exposing `register(server)`."""

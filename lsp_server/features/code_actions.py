@@ -1,0 +1,70 @@
+"""Code actions: the analyser's suggested fixes, and "disable this check on this line"."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from lsp_server.convert import (
+    ClientText,
+    analysis_span,
+    lsp_diagnostic,
+    lsp_position,
+    lsp_text_edit,
+)
+from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.diagnostics import Diagnostic, Position, Span
+
+SUPPRESSION_COMMENT = "{{# prompt-tool: disable={code} #}}"
+
+
+def register(server: PromptToolServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    @server.guarded("code actions", fallback=[])
+    def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        text = server.client_text(uri)
+        wanted = analysis_span(params.range, text)
+        actions: list[types.CodeAction] = []
+        for found in server.runner.latest(server.template_name(uri)) or []:
+            if _overlaps(found.span, wanted):
+                converted = lsp_diagnostic(found, text, server.uri_for, server.text_for)
+                actions.extend(_actions_for(uri, found, converted, text))
+        return actions
+
+
+def _overlaps(span: Span, wanted: Span) -> bool:
+    return span.start <= wanted.end and wanted.start <= span.end
+
+
+def _actions_for(
+    uri: str, found: Diagnostic, converted: types.Diagnostic, text: ClientText
+) -> list[types.CodeAction]:
+    actions: list[types.CodeAction] = []
+    if found.fix is not None:
+        edit = types.WorkspaceEdit(changes={uri: [lsp_text_edit(found.fix, text)]})
+        actions.append(
+            types.CodeAction(
+                found.fix.title,
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[converted],
+                edit=edit,
+                is_preferred=True,
+            )
+        )
+    line = found.span.start.line
+    end = lsp_position(Position(line, len(text.line(line))), text)
+    comment = " " + SUPPRESSION_COMMENT.format(code=found.code)
+    actions.append(
+        types.CodeAction(
+            f"Disable {found.code} on this line",
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[converted],
+            edit=types.WorkspaceEdit(
+                changes={uri: [types.TextEdit(types.Range(end, end), comment)]}
+            ),
+        )
+    )
+    return actions

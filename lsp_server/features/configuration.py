@@ -1,0 +1,124 @@
+"""Lifecycle and configuration: read settings at initialize, re-read them on every change.
+
+Settings come from the workspace folder (never the server's working directory), so a
+client that starts the server anywhere gets the folder's pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from lsp_server.analysis_runner import Change
+from lsp_server.server import PromptToolServer
+from lsp_server.settings import SECTION, load_settings
+
+logger = logging.getLogger(__name__)
+WATCHER_ID = "prompt-tool-watched-files"
+
+
+def register(server: PromptToolServer) -> None:
+    @server.feature(types.INITIALIZE)
+    @server.guarded("initialize")
+    def initialize(params: types.InitializeParams) -> None:
+        server.initialization_options = params.initialization_options
+        server.folder = _workspace_folder(params)
+        capabilities = params.capabilities.text_document
+        server.uses_pull_diagnostics = bool(capabilities and capabilities.diagnostic)
+        options = [("initializationOptions", params.initialization_options)]
+        parsed = load_settings(options, server.folder)
+        server.pending_problems = parsed.problems
+        server.apply_settings(parsed.settings)
+
+    @server.feature(types.INITIALIZED)
+    @server.guarded("initialized")
+    async def initialized(params: types.InitializedParams) -> None:
+        _show_problems(server, server.pending_problems)
+        if _supports_configuration(server):
+            await reload_settings(server, None)
+        await _watch_files(server)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    @server.guarded("configuration")
+    async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+        pushed = params.settings if isinstance(params.settings, dict) else None
+        await reload_settings(server, pushed.get(SECTION) if pushed else None)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @server.guarded("watched files")
+    async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+        paths = [Path(fs) for change in params.changes if (fs := to_fs_path(change.uri))]
+        if any(path.name == "pyproject.toml" for path in paths):
+            await reload_settings(server, None)
+            return
+        for path in paths:
+            name = server.files.name_for(path)
+            if server.files.is_template(path) and server.open_document(name) is None:
+                server.runner.submit(name, Change(None))
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(params: None) -> None:
+        server.runner.close()
+
+
+async def reload_settings(server: PromptToolServer, pushed: Any) -> None:
+    """Read every settings source again; adopt the result only if something changed."""
+    options: list[tuple[str, Any]] = []
+    if pushed is not None:
+        options.append(("workspace/didChangeConfiguration", pushed))
+    elif _supports_configuration(server):
+        options.append(("workspace/configuration", await _client_configuration(server)))
+    options.append(("initializationOptions", server.initialization_options))
+    parsed = load_settings(options, server.folder)
+    _show_problems(server, parsed.problems)
+    if parsed.settings != server.settings:
+        server.apply_settings(parsed.settings)
+        server.resubmit_open_documents()
+
+
+async def _client_configuration(server: PromptToolServer) -> Any:
+    scope = server.workspace.root_uri if server.folder is not None else None
+    item = types.ConfigurationItem(scope_uri=scope, section=SECTION)
+    result = await server.workspace_configuration_async(types.ConfigurationParams(items=[item]))
+    return result[0] if result else None
+
+
+def _show_problems(server: PromptToolServer, problems: tuple[str, ...]) -> None:
+    for problem in problems:
+        logger.warning("settings: %s", problem)
+        server.window_show_message(
+            types.ShowMessageParams(types.MessageType.Warning, f"prompt-tool: {problem}")
+        )
+
+
+def _workspace_folder(params: types.InitializeParams) -> Path | None:
+    uri = params.workspace_folders[0].uri if params.workspace_folders else params.root_uri
+    if uri is None and params.root_path:
+        return Path(params.root_path)
+    path = to_fs_path(uri) if uri else None
+    return Path(path) if path else None
+
+
+def _supports_configuration(server: PromptToolServer) -> bool:
+    workspace = server.client_capabilities.workspace
+    return bool(workspace and workspace.configuration)
+
+
+async def _watch_files(server: PromptToolServer) -> None:
+    """Ask the client to report edits to pyproject.toml and templates made outside it."""
+    workspace = server.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if not (watched and watched.dynamic_registration):
+        return
+    patterns = ["**/pyproject.toml", *(f"**/*{suffix}" for suffix in server.settings.extensions)]
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in patterns]
+    )
+    registration = types.Registration(WATCHER_ID, types.WORKSPACE_DID_CHANGE_WATCHED_FILES, options)
+    await server.client_register_capability_async(
+        types.RegistrationParams(registrations=[registration])
+    )

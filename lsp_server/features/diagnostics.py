@@ -1,0 +1,103 @@
+"""Diagnostics: analyse on open, change and save; push or pull as the client supports.
+
+A client announcing `textDocument.diagnostic` pulls (and is told to refresh when a
+dependant's result changes); any other client (Neovim 0.7) gets `publishDiagnostics`
+with the document version. Results are never computed here: they come from the analyser.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from lsp_server.analysis_runner import Change, Outcome
+from lsp_server.convert import lsp_diagnostic, result_id
+from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.diagnostics import Diagnostic
+
+IDENTIFIER = "prompt-tool"
+
+
+def register(server: PromptToolServer) -> None:
+    server.runner.listeners.append(lambda outcome: _on_outcome(server, outcome))
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    @server.guarded("diagnostics")
+    def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        _submit(server, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    @server.guarded("diagnostics")
+    def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        _submit(server, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    @server.guarded("diagnostics")
+    def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        _submit(server, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    @server.guarded("diagnostics")
+    def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        server.runner.submit(server.template_name(uri), Change(None, is_closed=True))
+        if not server.uses_pull_diagnostics:
+            server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(
+            identifier=IDENTIFIER, inter_file_dependencies=True, workspace_diagnostics=False
+        ),
+    )
+    @server.guarded("pull diagnostics")
+    async def pull(params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+        uri = params.text_document.uri
+        await server.runner.settled()
+        items = document_diagnostics(server, uri)
+        current = result_id(items)
+        if params.previous_result_id == current:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=current)
+        return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=current)
+
+
+def document_diagnostics(server: PromptToolServer, uri: str) -> list[types.Diagnostic]:
+    """The latest analysed diagnostics of a document, in LSP form."""
+    name = server.template_name(uri)
+    return _convert(server, name, server.runner.latest(name) or [])
+
+
+def _submit(server: PromptToolServer, uri: str) -> None:
+    document = server.workspace.get_text_document(uri)
+    server.runner.submit(server.template_name(uri), server.change_of(document))
+
+
+def _convert(
+    server: PromptToolServer, name: str, found: list[Diagnostic]
+) -> list[types.Diagnostic]:
+    text = server.text_for(name)
+    return [lsp_diagnostic(item, text, server.uri_for, server.text_for) for item in found]
+
+
+def _on_outcome(server: PromptToolServer, outcome: Outcome) -> None:
+    if server.uses_pull_diagnostics:
+        _refresh_if_needed(server, outcome)
+        return
+    for name, found in outcome.diagnostics.items():
+        uri = server.uri_for(name)
+        if uri is None or name in outcome.closed:
+            continue
+        document = server.open_document(name)
+        version = outcome.versions.get(name, document.version) if document else None
+        items = _convert(server, name, found)
+        server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri, items, version)
+        )
+
+
+def _refresh_if_needed(server: PromptToolServer, outcome: Outcome) -> None:
+    """A pulling client re-asks for the edited document itself; dependants need a nudge."""
+    dependants = outcome.diagnostics.keys() - outcome.versions.keys()
+    workspace = server.client_capabilities.workspace
+    diagnostics = workspace.diagnostics if workspace else None
+    if dependants and diagnostics and diagnostics.refresh_support:
+        server.workspace_diagnostic_refresh(None)

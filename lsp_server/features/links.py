@@ -1,0 +1,25 @@
+"""Document links on the template names of include, extends, import and from tags."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from lsp_server.convert import lsp_range
+from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.template_links import template_references
+
+
+def register(server: PromptToolServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
+    @server.guarded("document links", fallback=[])
+    def document_links(params: types.DocumentLinkParams) -> list[types.DocumentLink]:
+        uri = params.text_document.uri
+        text = server.client_text(uri)
+        links: list[types.DocumentLink] = []
+        for reference in template_references(server.workspace.get_text_document(uri).source):
+            target = server.uri_for(reference.name)
+            if target is not None:
+                links.append(
+                    types.DocumentLink(lsp_range(reference.span, text), target, reference.name)
+                )
+        return links

@@ -1,0 +1,33 @@
+"""Document symbols (blocks, macros, set variables) and workspace symbols (template names)."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from lsp_server.convert import lsp_document_symbol
+from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.outline import outline
+
+
+def register(server: PromptToolServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @server.guarded("document symbols", fallback=[])
+    def document_symbols(params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+        uri = params.text_document.uri
+        found = outline(server.workspace.get_text_document(uri).source)
+        text = server.client_text(uri)
+        return [lsp_document_symbol(symbol, text) for symbol in found.symbols]
+
+    @server.feature(types.WORKSPACE_SYMBOL)
+    @server.guarded("workspace symbols", fallback=[])
+    def workspace_symbols(params: types.WorkspaceSymbolParams) -> list[types.WorkspaceSymbol]:
+        query = params.query.lower()
+        symbols: list[types.WorkspaceSymbol] = []
+        for name in sorted(set(server.files.list_names()) | set(server.open_template_names())):
+            uri = server.uri_for(name)
+            if uri is not None and query in name.lower():
+                location = types.Location(
+                    uri, types.Range(types.Position(0, 0), types.Position(0, 0))
+                )
+                symbols.append(types.WorkspaceSymbol(location, name, types.SymbolKind.File))
+        return symbols

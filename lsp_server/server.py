@@ -1,0 +1,151 @@
+"""The language server: its state (settings, template files, analysis runner) and factory.
+
+Features live in `lsp_server/features/`, one module per capability, each with a
+`register(server)`; this module only wires them together and offers the lookups every
+feature shares (document → template name, template name → URI, client text).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument
+
+from lsp_server.analysis_runner import AnalysisRunner, Change
+from lsp_server.convert import ClientText, split_lines
+from lsp_server.settings import Settings
+from lsp_server.template_files import TemplateFiles
+from prompt_tool import __version__
+from prompt_tool.analysis.workspace import AnalysisConfig
+
+logger = logging.getLogger(__name__)
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+class PromptToolServer(LanguageServer):
+    """A pygls server that holds no checking logic: every finding comes from the analyser."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "prompt-tool-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
+        self.settings = Settings()
+        self.folder: Path | None = None
+        self.files = TemplateFiles(None, self.settings.template_roots, self.settings.extensions)
+        self.runner = AnalysisRunner()
+        self.initialization_options: Any = None
+        self.uses_pull_diagnostics = False
+        self.pending_problems: tuple[str, ...] = ()
+
+    @property
+    def encoding(self) -> str:
+        return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Adopt new settings: rebuild the file index and the analyser, re-check open files."""
+        self.settings = settings
+        self.files = TemplateFiles(self.folder, settings.template_roots, settings.extensions)
+        config = AnalysisConfig(disabled_codes=settings.disabled_codes)
+        self.runner.reset(config, self.files, self.files.list_names())
+
+    def resubmit_open_documents(self) -> None:
+        for document in list(self.workspace.text_documents.values()):
+            self.runner.submit(self.template_name(document.uri), self.change_of(document))
+
+    def change_of(self, document: TextDocument) -> Change:
+        return Change(document.source, document.version)
+
+    def template_name(self, uri: str) -> str:
+        """The include name of a document: its path relative to the template root holding it."""
+        path = to_fs_path(uri)
+        return self.files.name_for(Path(path)) if path else uri
+
+    def open_document(self, name: str) -> TextDocument | None:
+        documents: dict[str, TextDocument] = self.workspace.text_documents
+        for uri, document in documents.items():
+            if self.template_name(uri) == name:
+                return document
+        return None
+
+    def open_template_names(self) -> list[str]:
+        return [self.template_name(uri) for uri in self.workspace.text_documents]
+
+    def uri_for(self, name: str) -> str | None:
+        """Where template `name` lives: an open document, else a file under the roots."""
+        if (document := self.open_document(name)) is not None:
+            return document.uri
+        path = self.files.path_for(name)
+        return from_fs_path(str(path)) if path is not None else None
+
+    def client_text(self, uri: str) -> ClientText:
+        return ClientText(split_lines(self.workspace.get_text_document(uri).source), self.encoding)
+
+    def text_for(self, name: str) -> ClientText:
+        """The text of a template the client may not have open, for converting its ranges."""
+        if (document := self.open_document(name)) is not None:
+            return ClientText(split_lines(document.source), self.encoding)
+        return ClientText(split_lines(self.files.get_source(name) or ""), self.encoding)
+
+    def guarded(self, feature: str, fallback: Any = None) -> Callable[[Handler], Handler]:
+        """Log a failing handler with its feature's name and answer `fallback` instead."""
+
+        def decorate(handler: Handler) -> Handler:
+            if inspect.iscoroutinefunction(handler):
+
+                @functools.wraps(handler)
+                async def run_async(*args: Any) -> Any:
+                    try:
+                        return await handler(*args)
+                    except Exception:
+                        logger.exception("feature %s failed", feature)
+                        return fallback
+
+                return cast(Handler, run_async)
+
+            @functools.wraps(handler)
+            def run(*args: Any) -> Any:
+                try:
+                    return handler(*args)
+                except Exception:
+                    logger.exception("feature %s failed", feature)
+                    return fallback
+
+            return cast(Handler, run)
+
+        return decorate
+
+
+def create_server() -> PromptToolServer:
+    """A new server with every feature registered; nothing is read until `initialize`."""
+    from lsp_server.features import (
+        code_actions,
+        configuration,
+        diagnostics,
+        folding,
+        links,
+        semantic_tokens,
+        symbols,
+    )
+
+    server = PromptToolServer()
+    for feature in (
+        configuration,
+        diagnostics,
+        symbols,
+        folding,
+        semantic_tokens,
+        links,
+        code_actions,
+    ):
+        feature.register(server)
+    return server

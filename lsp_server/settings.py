@@ -1,0 +1,192 @@
+"""The server's settings, parsed in one place from the client, pyproject.toml and environment.
+
+Sources in order of precedence: the client (`workspace/configuration` section `promptTool`,
+else `initializationOptions`), then `[tool.prompt-tool]` of the workspace folder's
+pyproject.toml, then the environment. A value that does not validate is reported and
+ignored, so the next source (finally the default) applies: a typo never stops the server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from prompt_tool.analysis.diagnostics import RULES
+from prompt_tool.core.config import DATABASE_URL_ENV, load_tool_config
+from prompt_tool.core.errors import ConfigError
+
+SECTION = "promptTool"
+DEFAULT_EXTENSIONS = (".j2", ".jinja", ".jinja2", ".prompt")
+ENVIRONMENT_NAMES = {
+    "database_url": DATABASE_URL_ENV,
+    "template_roots": "PROMPT_TOOL_TEMPLATE_ROOTS",
+    "extensions": "PROMPT_TOOL_EXTENSIONS",
+    "project": "PROMPT_TOOL_PROJECT",
+    "feature_type": "PROMPT_TOOL_FEATURE_TYPE",
+    "disabled_codes": "PROMPT_TOOL_DISABLE",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server can be told; every field has a working default."""
+
+    database_url: str | None = None
+    """SQLAlchemy URL of the template store; None means no database features."""
+
+    template_roots: tuple[str, ...] = (".",)
+    """Folders, relative to the workspace folder, that include names are relative to."""
+
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    """File name endings that mark a template."""
+
+    project: str | None = None
+    """Project whose published templates and variables completions offer."""
+
+    feature_type: str | None = None
+    """Feature type used to pick template versions for completions and inlay hints."""
+
+    disabled_codes: frozenset[str] = frozenset()
+    """Check codes (PT001…) not to report."""
+
+
+@dataclass(frozen=True)
+class SettingsLayer:
+    """One source of values, keyed by the settings' field names, and how to name it."""
+
+    source: str
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ParsedSettings:
+    """The settings and every problem met while reading them, one line each."""
+
+    settings: Settings
+    problems: tuple[str, ...] = ()
+
+
+def parse_settings(layers: Sequence[SettingsLayer]) -> ParsedSettings:
+    """Each field from the first layer that sets it validly, else its default."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for setting in fields(Settings):
+        parse = _PARSERS[setting.name]
+        for layer in layers:
+            if setting.name not in layer.values:
+                continue
+            try:
+                values[setting.name] = parse(layer.values[setting.name])
+            except ValueError as error:
+                problems.append(f"{layer.source}: {setting.name}: {error}; ignored")
+                continue
+            break
+    return ParsedSettings(Settings(**values), tuple(problems))
+
+
+def client_layer(options: Any, source: str) -> SettingsLayer:
+    """Client settings, either `{"promptTool": {...}}` or the section itself, camelCase keys."""
+    if isinstance(options, Mapping) and isinstance(options.get(SECTION), Mapping):
+        options = options[SECTION]
+    if not isinstance(options, Mapping):
+        return SettingsLayer(source, {})
+    return SettingsLayer(source, {_snake_case(str(key)): value for key, value in options.items()})
+
+
+def pyproject_layer(folder: Path | None) -> tuple[SettingsLayer, tuple[str, ...]]:
+    """`[tool.prompt-tool]` of the pyproject.toml at or above the workspace folder."""
+    if folder is None:
+        return SettingsLayer("pyproject.toml", {}), ()
+    try:
+        section, path = load_tool_config(folder)
+    except ConfigError as error:
+        return SettingsLayer("pyproject.toml", {}), (str(error),)
+    values = {key.replace("-", "_"): value for key, value in section.items()}
+    return SettingsLayer(f"{path} [tool.prompt-tool]", values), ()
+
+
+def environment_layer(environ: Mapping[str, str] | None = None) -> SettingsLayer:
+    """Environment variables; lists are comma-separated (roots: the OS path separator)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, variable in ENVIRONMENT_NAMES.items():
+        raw = environ.get(variable)
+        if not raw:
+            continue
+        if name == "template_roots":
+            values[name] = [part for part in raw.split(os.pathsep) if part]
+        elif name in {"extensions", "disabled_codes"}:
+            values[name] = [part.strip() for part in raw.split(",") if part.strip()]
+        else:
+            values[name] = raw
+    return SettingsLayer("environment", values)
+
+
+def load_settings(
+    client_options: Sequence[tuple[str, Any]],
+    folder: Path | None,
+    environ: Mapping[str, str] | None = None,
+) -> ParsedSettings:
+    """Settings for one workspace folder from every source, in precedence order."""
+    project, project_problems = pyproject_layer(folder)
+    layers = [*(client_layer(options, source) for source, options in client_options), project]
+    parsed = parse_settings([*layers, environment_layer(environ)])
+    return ParsedSettings(parsed.settings, (*project_problems, *parsed.problems))
+
+
+def _snake_case(key: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower().replace("-", "_")
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None or value == "" else _text(value)
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"expected a list of strings, got {value!r}")
+    return tuple(item.strip() for item in value if item.strip())
+
+
+def _roots(value: Any) -> tuple[str, ...]:
+    roots = _texts(value)
+    if not roots:
+        raise ValueError("expected at least one folder")
+    return roots
+
+
+def _extensions(value: Any) -> tuple[str, ...]:
+    extensions = tuple(item if item.startswith(".") else f".{item}" for item in _texts(value))
+    if not extensions:
+        raise ValueError("expected at least one file extension")
+    return extensions
+
+
+def _codes(value: Any) -> frozenset[str]:
+    codes = frozenset(code.upper() for code in _texts(value))
+    unknown = sorted(codes - RULES.keys())
+    if unknown:
+        raise ValueError(f"unknown check code(s) {', '.join(unknown)}")
+    return codes
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "database_url": _optional_text,
+    "template_roots": _roots,
+    "extensions": _extensions,
+    "project": _optional_text,
+    "feature_type": _optional_text,
+    "disabled_codes": _codes,
+}
