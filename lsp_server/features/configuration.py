@@ -6,6 +6,7 @@ client that starts the server anywhere gets the folder's pyproject.toml.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -39,21 +40,24 @@ def register(server: PromptToolServer) -> None:
     async def initialized(params: types.InitializedParams) -> None:
         _show_problems(server, server.pending_problems)
         if _supports_configuration(server):
-            await reload_settings(server, None)
+            await fetch_settings(server)
         await _watch_files(server)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @server.guarded("configuration")
-    async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
-        pushed = params.settings if isinstance(params.settings, dict) else None
-        await reload_settings(server, pushed.get(SECTION) if pushed else None)
+    def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+        pushed = params.settings.get(SECTION) if isinstance(params.settings, dict) else None
+        if pushed is not None:
+            adopt_settings(server, [("workspace/didChangeConfiguration", pushed)])
+        else:
+            refresh_settings(server)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @server.guarded("watched files")
-    async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+    def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
         paths = [Path(fs) for change in params.changes if (fs := to_fs_path(change.uri))]
         if any(path.name == "pyproject.toml" for path in paths):
-            await reload_settings(server, None)
+            refresh_settings(server)
             return
         for path in paths:
             name = server.files.name_for(path)
@@ -65,19 +69,32 @@ def register(server: PromptToolServer) -> None:
         server.runner.close()
 
 
-async def reload_settings(server: PromptToolServer, pushed: Any) -> None:
-    """Read every settings source again; adopt the result only if something changed."""
-    options: list[tuple[str, Any]] = []
-    if pushed is not None:
-        options.append(("workspace/didChangeConfiguration", pushed))
-    elif _supports_configuration(server):
-        options.append(("workspace/configuration", await _client_configuration(server)))
-    options.append(("initializationOptions", server.initialization_options))
+def refresh_settings(server: PromptToolServer) -> None:
+    """Re-read every source: at once, or after asking a client that serves configuration."""
+    if not _supports_configuration(server):
+        adopt_settings(server, [])
+        return
+    task = asyncio.ensure_future(fetch_settings(server))
+    task.add_done_callback(_log_failure)
+
+
+async def fetch_settings(server: PromptToolServer) -> None:
+    adopt_settings(server, [("workspace/configuration", await _client_configuration(server))])
+
+
+def adopt_settings(server: PromptToolServer, client_values: list[tuple[str, Any]]) -> None:
+    """Parse all sources again; rebuild and re-check only if the settings changed."""
+    options = [*client_values, ("initializationOptions", server.initialization_options)]
     parsed = load_settings(options, server.folder)
     _show_problems(server, parsed.problems)
     if parsed.settings != server.settings:
         server.apply_settings(parsed.settings)
         server.resubmit_open_documents()
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logger.error("feature configuration failed: %s", error, exc_info=error)
 
 
 async def _client_configuration(server: PromptToolServer) -> Any:

@@ -1,0 +1,82 @@
+"""Settings reach the server from every source, and changes apply without a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsprotocol import types
+
+
+def make_folder(tmp_path: Path) -> Path:
+    (tmp_path / "templates" / "partials").mkdir(parents=True)
+    (tmp_path / "templates" / "main.j2").write_text("{% include 'partials/x.j2' %}\n")
+    (tmp_path / "templates" / "partials" / "x.j2").write_text("x\n")
+    return tmp_path
+
+
+async def symbol_names(lsp) -> list[str]:
+    symbols = await lsp.client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))
+    return sorted(symbol.name for symbol in symbols or [])
+
+
+async def test_invalid_initialization_options_are_shown_to_the_user(lsp, tmp_path: Path) -> None:
+    await lsp.initialize(tmp_path, options={"promptTool": {"templateRoots": 5}})
+
+    message = await lsp.message(lambda text: "template_roots" in text)
+
+    assert message.type == types.MessageType.Warning
+    assert message.message.startswith("prompt-tool: initializationOptions: template_roots:")
+    assert await symbol_names(lsp) == []
+
+
+async def test_workspace_configuration_section_is_read_at_initialized(lsp, tmp_path: Path) -> None:
+    lsp.client.set_configuration({"templateRoots": 5}, section="promptTool")
+    capabilities = lsp.push_capabilities(configuration=True)
+
+    await lsp.initialize(tmp_path, capabilities)
+
+    message = await lsp.message(lambda text: "workspace/configuration" in text)
+    assert "template_roots: expected a list of strings" in message.message
+
+
+async def test_pyproject_of_the_workspace_folder_sets_the_template_roots(
+    lsp, tmp_path: Path
+) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "pyproject.toml").write_text('[tool.prompt-tool]\ntemplate_roots = ["templates"]\n')
+
+    await lsp.initialize(folder)
+
+    assert await symbol_names(lsp) == ["main.j2", "partials/x.j2"]
+
+
+async def test_did_change_configuration_applies_without_restart(lsp, tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    await lsp.initialize(folder)
+    before = await symbol_names(lsp)
+
+    lsp.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"promptTool": {"templateRoots": ["templates"]}}
+        )
+    )
+
+    assert before == ["templates/main.j2", "templates/partials/x.j2"]
+    assert await symbol_names(lsp) == ["main.j2", "partials/x.j2"]
+
+
+async def test_an_edited_pyproject_is_reread_when_the_client_reports_it(
+    lsp, tmp_path: Path
+) -> None:
+    folder = make_folder(tmp_path)
+    await lsp.initialize(folder)
+    pyproject = folder / "pyproject.toml"
+    pyproject.write_text('[tool.prompt-tool]\ntemplate_roots = ["templates/partials"]\n')
+
+    lsp.client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            [types.FileEvent(lsp.uri_of(pyproject), types.FileChangeType.Created)]
+        )
+    )
+
+    assert await symbol_names(lsp) == ["x.j2"]
