@@ -15,11 +15,22 @@ def register(server: PromptToolServer) -> None:
     def document_links(params: types.DocumentLinkParams) -> list[types.DocumentLink]:
         uri = params.text_document.uri
         text = server.client_text(uri)
+        tooltips = _supports_tooltips(server)
         links: list[types.DocumentLink] = []
         for reference in template_references(server.workspace.get_text_document(uri).source):
             target = server.uri_for(reference.name)
             if target is not None:
                 links.append(
-                    types.DocumentLink(lsp_range(reference.span, text), target, reference.name)
+                    types.DocumentLink(
+                        lsp_range(reference.span, text),
+                        target,
+                        reference.name if tooltips else None,
+                    )
                 )
         return links
+
+
+def _supports_tooltips(server: PromptToolServer) -> bool:
+    text_document = server.client_capabilities.text_document
+    link = text_document.document_link if text_document else None
+    return bool(link and link.tooltip_support)

@@ -170,9 +170,9 @@ def _set_variables(statement: Statement) -> list[OutlineSymbol]:
     for index, token in enumerate(body):
         if token.type == "operator" and token.value == "=":
             break
-        following = body[index + 1] if index + 1 < len(body) else None
-        is_attribute = following is not None and following.value == "."
-        if token.type == "name" and not is_attribute:
+        following = body[index + 1].value if index + 1 < len(body) else ""
+        previous = body[index - 1].value if index > 0 else ""
+        if token.type == "name" and "." not in (following, previous):
             targets.append(token)
     return [
         OutlineSymbol(token.value, SymbolKind.VARIABLE, statement.span, token.span)

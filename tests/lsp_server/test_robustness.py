@@ -1,0 +1,52 @@
+"""Documents that are huge, binary or half-typed never take the server down."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+
+
+def huge() -> str:
+    prose = "Some prose describing the task for the model, with plenty of words in it.\n"
+    return (prose * 99 + "{% if x %}{{ x.y | upper }}{% endif %}\n") * 300
+
+
+def binary_ish() -> str:
+    generator = random.Random(7)
+    data = bytes(generator.randrange(256) for _ in range(50_000))
+    return data.decode("latin-1") + "\x00{{\x00{%\ufffd%}\udcff"
+
+
+def half_typed() -> str:
+    return '{% block a %}{% for x in %}{{ x.| }}{% include "' + "{%" * 1000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(huge(), id="huge-2MB-30000-lines"),
+        pytest.param(binary_ish(), id="binary-ish"),
+        pytest.param(half_typed(), id="half-typed"),
+    ],
+)
+async def test_every_feature_answers_for_a_hostile_document(lsp, tmp_path: Path, text: str) -> None:
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "a.j2", text)
+    document = types.TextDocumentIdentifier(uri)
+
+    await lsp.published_version(uri, 1)
+    symbols = await lsp.client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(document)
+    )
+    tokens = await lsp.client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(document)
+    )
+    folds = await lsp.client.text_document_folding_range_async(types.FoldingRangeParams(document))
+    links = await lsp.client.text_document_document_link_async(types.DocumentLinkParams(document))
+
+    assert symbols is not None and tokens is not None and folds is not None and links is not None
+    lsp.change(uri, 2, "{{ ok }}\n")
+    assert await lsp.published_version(uri, 2) == []
