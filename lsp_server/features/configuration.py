@@ -20,6 +20,7 @@ from lsp_server.settings import SECTION, load_settings
 
 logger = logging.getLogger(__name__)
 WATCHER_ID = "prompt-tool-watched-files"
+REFRESH_COMMAND = "promptTool.refreshDatabase"
 
 
 def register(server: PromptToolServer) -> None:
@@ -64,30 +65,39 @@ def register(server: PromptToolServer) -> None:
             if server.files.is_template(path) and server.open_document(name) is None:
                 server.runner.submit(name, Change(None))
 
+    @server.command(REFRESH_COMMAND)
+    @server.guarded("refresh")
+    def refresh(*arguments: object) -> None:
+        """Re-read settings and every template source (the database once it is configured)."""
+        refresh_settings(server, force=True)
+
     @server.feature(types.SHUTDOWN)
     def shutdown(params: None) -> None:
         server.runner.close()
 
 
-def refresh_settings(server: PromptToolServer) -> None:
+def refresh_settings(server: PromptToolServer, force: bool = False) -> None:
     """Re-read every source: at once, or after asking a client that serves configuration."""
     if not _supports_configuration(server):
-        adopt_settings(server, [])
+        adopt_settings(server, [], force)
         return
-    task = asyncio.ensure_future(fetch_settings(server))
+    task = asyncio.ensure_future(fetch_settings(server, force))
     task.add_done_callback(_log_failure)
 
 
-async def fetch_settings(server: PromptToolServer) -> None:
-    adopt_settings(server, [("workspace/configuration", await _client_configuration(server))])
+async def fetch_settings(server: PromptToolServer, force: bool = False) -> None:
+    values = await _client_configuration(server)
+    adopt_settings(server, [("workspace/configuration", values)], force)
 
 
-def adopt_settings(server: PromptToolServer, client_values: list[tuple[str, Any]]) -> None:
-    """Parse all sources again; rebuild and re-check only if the settings changed."""
+def adopt_settings(
+    server: PromptToolServer, client_values: list[tuple[str, Any]], force: bool = False
+) -> None:
+    """Parse all sources again; rebuild and re-check if the settings changed (or if forced)."""
     options = [*client_values, ("initializationOptions", server.initialization_options)]
     parsed = load_settings(options, server.folder)
     _show_problems(server, parsed.problems)
-    if parsed.settings != server.settings:
+    if force or parsed.settings != server.settings:
         server.apply_settings(parsed.settings)
         server.resubmit_open_documents()
 

@@ -80,3 +80,18 @@ async def test_an_edited_pyproject_is_reread_when_the_client_reports_it(
     )
 
     assert await symbol_names(lsp) == ["x.j2"]
+
+
+async def test_the_refresh_command_rereads_settings_and_templates(lsp, tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    result = await lsp.initialize(folder)
+    (folder / "pyproject.toml").write_text('[tool.prompt-tool]\ntemplate_roots = ["templates"]\n')
+
+    answer = await lsp.client.workspace_execute_command_async(
+        types.ExecuteCommandParams("promptTool.refreshDatabase", [])
+    )
+
+    assert result.capabilities.execute_command_provider is not None
+    assert "promptTool.refreshDatabase" in result.capabilities.execute_command_provider.commands
+    assert answer is None
+    assert await symbol_names(lsp) == ["main.j2", "partials/x.j2"]

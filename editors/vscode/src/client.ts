@@ -1,0 +1,25 @@
+// Builds the language client: how to start the server and what to send it.
+import * as vscode from "vscode";
+import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
+
+import { CLIENT_ID, CLIENT_NAME, CONFIGURATION_SECTION, LANGUAGE_ID, WATCHED_FILES } from "./constants";
+import { serverCommand, serverSettings } from "./settings";
+
+function readConfiguration(): (key: string) => unknown {
+  const configuration = vscode.workspace.getConfiguration(CONFIGURATION_SECTION);
+  return (key) => configuration.get(key);
+}
+
+export function createClient(context: vscode.ExtensionContext): LanguageClient {
+  const read = readConfiguration();
+  const { command, args } = serverCommand(read);
+  const serverOptions: ServerOptions = { command, args };
+  const watcher = vscode.workspace.createFileSystemWatcher(WATCHED_FILES);
+  context.subscriptions.push(watcher);
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: "file", language: LANGUAGE_ID }],
+    initializationOptions: { [CONFIGURATION_SECTION]: serverSettings(read) },
+    synchronize: { fileEvents: watcher },
+  };
+  return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+}

@@ -1,0 +1,59 @@
+// Maps VS Code's `promptTool.*` configuration to the server's settings; no vscode import,
+// so that it is unit-tested under plain node.
+import { DEFAULT_SERVER_COMMAND } from "./constants";
+
+/** Reads one key of the `promptTool` section (WorkspaceConfiguration.get has this shape). */
+export type ConfigurationReader = (key: string) => unknown;
+
+/** What the server reads from `initializationOptions.promptTool` and `workspace/configuration`. */
+export interface ServerSettings {
+  databaseUrl?: string;
+  templateRoots?: string[];
+  extensions?: string[];
+  project?: string;
+  featureType?: string;
+  disabledCodes?: string[];
+}
+
+const STRING_KEYS = ["databaseUrl", "project", "featureType"] as const;
+const LIST_KEYS = ["templateRoots", "extensions", "disabledCodes"] as const;
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+function stringList(value: unknown): string[] | undefined {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    return undefined;
+  }
+  return value.map((item: string) => item.trim()).filter((item) => item !== "");
+}
+
+/** Only the keys the user set to a usable value: the server applies its own defaults. */
+export function serverSettings(read: ConfigurationReader): ServerSettings {
+  const settings: ServerSettings = {};
+  for (const key of STRING_KEYS) {
+    const value = nonEmptyString(read(key));
+    if (value !== undefined) {
+      settings[key] = value;
+    }
+  }
+  for (const key of LIST_KEYS) {
+    const value = stringList(read(key));
+    if (value !== undefined) {
+      settings[key] = value;
+    }
+  }
+  return settings;
+}
+
+/** The server's executable and arguments; a bad setting falls back to `prompt-tool-lsp`. */
+export function serverCommand(read: ConfigurationReader): { command: string; args: string[] } {
+  const configured = read("server.command");
+  const parts =
+    typeof configured === "string"
+      ? configured.split(/\s+/).filter((part) => part !== "")
+      : stringList(configured) ?? [];
+  const [command, ...args] = parts.length > 0 ? parts : [...DEFAULT_SERVER_COMMAND];
+  return { command, args };
+}
