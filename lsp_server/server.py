@@ -46,6 +46,7 @@ class PromptToolServer(LanguageServer):
         self.initialization_options: Any = None
         self.uses_pull_diagnostics = False
         self.pending_problems: tuple[str, ...] = ()
+        self._names: dict[str, str] = {}
 
     @property
     def encoding(self) -> str:
@@ -54,6 +55,7 @@ class PromptToolServer(LanguageServer):
     def apply_settings(self, settings: Settings) -> None:
         """Adopt new settings: rebuild the file index and the analyser, re-check open files."""
         self.settings = settings
+        self._names.clear()
         self.files = TemplateFiles(self.folder, settings.template_roots, settings.extensions)
         config = AnalysisConfig(disabled_codes=settings.disabled_codes)
         self.runner.reset(config, self.files, self.files.list_names())
@@ -67,8 +69,11 @@ class PromptToolServer(LanguageServer):
 
     def template_name(self, uri: str) -> str:
         """The include name of a document: its path relative to the template root holding it."""
-        path = to_fs_path(uri)
-        return self.files.name_for(Path(path)) if path else uri
+        if (name := self._names.get(uri)) is None:
+            path = to_fs_path(uri)
+            name = self.files.name_for(Path(path)) if path else uri
+            self._names[uri] = name
+        return name
 
     def open_document(self, name: str) -> TextDocument | None:
         documents: dict[str, TextDocument] = self.workspace.text_documents

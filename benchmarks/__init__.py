@@ -1,0 +1,1 @@
+"""Reproducible benchmarks; results are appended to benchmarks/RESULTS.md."""
