@@ -15,7 +15,7 @@ from typing import Protocol
 from jinja2 import Environment, TemplateSyntaxError
 
 from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
-from prompt_tool.analysis.typeinfo import Contract
+from prompt_tool.analysis.typeinfo import Contract, TypeInfo
 
 
 class TemplateSource(Protocol):
@@ -28,6 +28,13 @@ class TemplateSource(Protocol):
         """Every template name this source can serve (for completion and partial checks)."""
 
 
+class TypeExpressionResolver(Protocol):
+    """Turns a type expression from a header or the config into a TypeInfo."""
+
+    def resolve(self, expression: str) -> TypeInfo:
+        """The type `expression` names; raises a PromptToolError when it names nothing."""
+
+
 @dataclass(frozen=True)
 class AnalysisConfig:
     """Settings that change what the analyser reports."""
@@ -38,6 +45,9 @@ class AnalysisConfig:
     extra_tests: frozenset[str] = frozenset()
     extensions: tuple[str, ...] = ()
     contracts: dict[str, Contract] = field(default_factory=dict)
+    contracts_by_glob: tuple[tuple[str, Contract], ...] = ()
+    type_resolver: TypeExpressionResolver | None = None
+    forced_phase: str | None = None
 
 
 class Workspace:
