@@ -6,4 +6,8 @@ import typer
 
 
 def groups() -> list[tuple[typer.Typer, str, str]]:
-    return []
+    from prompt_tool.commands import templates_cmds
+
+    return [
+        (templates_cmds.app, "templates", "Lint, publish and inspect prompt templates."),
+    ]

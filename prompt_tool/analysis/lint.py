@@ -1,0 +1,320 @@
+"""`templates lint` as a service: files in, diagnostics out, through the same Workspace as
+the language server and `publish`, so that the three can never disagree."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from prompt_tool.analysis.diagnostics import Diagnostic, RelatedLocation, Severity, Span
+from prompt_tool.analysis.filesystem import (
+    FileSystemSource,
+    decode_template,
+    discover_templates,
+    template_name,
+)
+from prompt_tool.analysis.lint_config import ContractDeclaration, ProjectSettings
+from prompt_tool.analysis.suppression import apply_suppressions
+from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
+from prompt_tool.analysis.workspace import AnalysisConfig, Workspace
+from prompt_tool.core.errors import ConfigError, PromptToolError, UsageError
+
+if TYPE_CHECKING:
+    from prompt_tool.analysis.type_resolver import TypeResolver
+
+PHASES = ("orchestrator", "analysis", "implementation")
+
+
+@dataclass(frozen=True)
+class StdinDocument:
+    """A template read from standard input, reported (and named) as `filename`."""
+
+    data: bytes
+    filename: Path
+
+
+@dataclass(frozen=True)
+class LintResult:
+    """What one run found; paths in diagnostics are absolute file paths."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    files_checked: int
+    is_strict: bool
+
+    @property
+    def has_failures(self) -> bool:
+        """Errors fail a run; warnings too when strict; information and hints never do."""
+        failing = {Severity.ERROR, Severity.WARNING} if self.is_strict else {Severity.ERROR}
+        return any(diagnostic.severity in failing for diagnostic in self.diagnostics)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.has_failures else 0
+
+
+@dataclass(frozen=True)
+class _Document:
+    path: Path
+    name: str
+    data: bytes
+
+
+def run_lint(
+    paths: Sequence[Path],
+    settings: ProjectSettings,
+    *,
+    strict: bool = False,
+    phase: str | None = None,
+    stdin: StdinDocument | None = None,
+) -> LintResult:
+    """Lint the templates under `paths` (and `stdin`), includes resolved inside the roots."""
+    if not paths and stdin is None:
+        raise UsageError("PATH: give at least one file or folder to lint (or --stdin)")
+    if phase is not None and phase not in PHASES:
+        raise UsageError(f"--phase: unknown phase {phase!r} (choose {', '.join(PHASES)})")
+    roots = _roots(paths, settings, stdin)
+    documents = _documents(paths, settings, roots, stdin)
+    resolver = _LazyTypeResolver(settings)
+    contracts, config_diagnostics = _declared_contracts(settings, resolver)
+    config = AnalysisConfig(
+        disabled_codes=settings.lint.disabled_codes,
+        extra_globals=frozenset(name for name, _ in settings.contracts.globals),
+        extra_filters=settings.contracts.filters,
+        extra_tests=settings.contracts.tests,
+        extensions=settings.contracts.extensions,
+        contracts_by_glob=_contracts_by_name(documents, contracts, settings.project_dir),
+        type_resolver=resolver,
+        forced_phase=phase,
+    )
+    workspace = _workspace(config, FileSystemSource(roots, settings.lint.extensions), settings)
+    diagnostics = [*config_diagnostics, *_analyse(workspace, documents, roots)]
+    kept = [d for d in diagnostics if d.code not in settings.lint.disabled_codes]
+    kept.sort(key=lambda d: (d.path, d.span, d.code, d.message))
+    return LintResult(tuple(kept), len(documents), strict or settings.lint.strict)
+
+
+def _roots(
+    paths: Sequence[Path], settings: ProjectSettings, stdin: StdinDocument | None
+) -> tuple[Path, ...]:
+    """Configured loader roots, else the folders given (a file's folder for a file)."""
+    if settings.lint.roots:
+        for root in settings.lint.roots:
+            if not root.is_dir():
+                raise ConfigError(
+                    f"{settings.pyproject}: [tool.prompt-tool.lint] roots: {root} is not a folder"
+                )
+        return tuple(root.resolve() for root in settings.lint.roots)
+    candidates = [*paths, *([stdin.filename] if stdin else [])]
+    roots: dict[Path, None] = {}
+    for path in candidates:
+        folder = path if path.is_dir() else path.parent
+        roots.setdefault(folder.resolve(), None)
+    return tuple(roots)
+
+
+def _documents(
+    paths: Sequence[Path],
+    settings: ProjectSettings,
+    roots: Sequence[Path],
+    stdin: StdinDocument | None,
+) -> list[_Document]:
+    files = discover_templates(paths, settings.lint.extensions)
+    stdin_path = stdin.filename.resolve() if stdin else None
+    documents = [
+        _Document(path, template_name(path, roots), path.read_bytes())
+        for path in files
+        if path != stdin_path
+    ]
+    if stdin is not None and stdin_path is not None:
+        documents.append(_Document(stdin_path, template_name(stdin_path, roots), stdin.data))
+    return documents
+
+
+class _LazyTypeResolver:
+    """Builds the TypeResolver on first use: most templates declare no types, and the
+    resolver's imports would slow down every lint run."""
+
+    def __init__(self, settings: ProjectSettings) -> None:
+        self._settings = settings.contracts
+        self._resolver: TypeResolver | None = None
+
+    @property
+    def resolver(self) -> TypeResolver:
+        if self._resolver is None:
+            from prompt_tool.analysis.type_resolver import TypeResolver
+
+            contracts = self._settings
+            self._resolver = TypeResolver(
+                contracts.source_roots, contracts.modules, contracts.allow_import
+            )
+        return self._resolver
+
+    def resolve(self, expression: str) -> TypeInfo:
+        return self.resolver.resolve(expression)
+
+
+def _declared_contracts(
+    settings: ProjectSettings, lazy: _LazyTypeResolver
+) -> tuple[list[tuple[ContractDeclaration, Contract]], list[Diagnostic]]:
+    """Each configured glob's contract (with the typed globals), or PT016 at its config line."""
+    diagnostics: list[Diagnostic] = []
+    global_fields: dict[str, FieldInfo] = {}
+    if not settings.contracts.globals and not settings.contracts.declarations:
+        return [], diagnostics
+    resolver = lazy.resolver
+    for name, expression in settings.contracts.globals:
+        try:
+            global_fields[name] = resolver.resolve_field(name, expression)
+        except PromptToolError as error:
+            diagnostics.append(_config_diagnostic(settings, "globals", name, str(error)))
+    contracts = []
+    for declaration in settings.contracts.declarations:
+        try:
+            contract = resolver.contract(declaration.glob, declaration.type_expression)
+        except PromptToolError as error:
+            diagnostics.append(
+                _config_diagnostic(settings, "contracts", declaration.glob, str(error))
+            )
+            continue
+        contracts.append((declaration, contract.extended(global_fields)))
+    return contracts, diagnostics
+
+
+def _config_diagnostic(settings: ProjectSettings, table: str, key: str, problem: str) -> Diagnostic:
+    path = settings.pyproject or settings.project_dir / "pyproject.toml"
+    span = _key_span(path, key)
+    message = f"[tool.prompt-tool.contracts] {key!r}: {problem}"
+    if table == "globals":
+        message = f"[tool.prompt-tool.contracts] globals {key!r}: {problem}"
+    return Diagnostic("PT016", Severity.ERROR, message, str(path), span)
+
+
+def _key_span(path: Path, key: str) -> Span:
+    """Where `key` is written in the pyproject file, quoted or bare; the file start if unknown."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return Span.at(0, 0, 0)
+    pattern = re.compile(r"^\s*([\"']?)" + re.escape(key) + r"\1\s*=")
+    for number, line in enumerate(lines):
+        match = pattern.match(line)
+        if match:
+            start = len(line) - len(line.lstrip())
+            return Span.at(number, start, match.end() - start)
+    return Span.at(0, 0, 0)
+
+
+def _contracts_by_name(
+    documents: Sequence[_Document],
+    contracts: Sequence[tuple[ContractDeclaration, Contract]],
+    project_dir: Path,
+) -> tuple[tuple[str, Contract], ...]:
+    """The first matching glob's contract for each linted template, keyed by its exact name.
+
+    Config globs are written relative to the project (`prompts/issue/*.j2`) while the
+    workspace knows loader names (`issue/a.j2`); matching here keeps that mapping in one place.
+    """
+    if not contracts:
+        return ()
+    found = []
+    for document in documents:
+        relative = (
+            document.path.relative_to(project_dir).as_posix()
+            if document.path.is_relative_to(project_dir)
+            else document.path.as_posix()
+        )
+        for declaration, contract in contracts:
+            if glob_matches(declaration.glob, relative) or glob_matches(
+                declaration.glob, document.name
+            ):
+                found.append((_escape_glob(document.name), contract))
+                break
+    return tuple(found)
+
+
+def glob_matches(pattern: str, path: str) -> bool:
+    """`**/` spans folders, `*` and `?` stay inside one folder, as in .gitignore-style globs."""
+    return _compile_glob(pattern).match(path) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_glob(pattern: str) -> re.Pattern[str]:
+    parts = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            parts.append("(?:.*/)?")
+            index += 3
+            continue
+        if pattern.startswith("**", index):
+            parts.append(".*")
+            index += 2
+            continue
+        char = pattern[index]
+        parts.append("[^/]*" if char == "*" else "[^/]" if char == "?" else re.escape(char))
+        index += 1
+    return re.compile("".join(parts) + r"\Z")
+
+
+def _escape_glob(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def _workspace(
+    config: AnalysisConfig, source: FileSystemSource, settings: ProjectSettings
+) -> Workspace:
+    try:
+        return Workspace(config, source)
+    except (ImportError, AttributeError, TypeError, ValueError) as error:
+        raise ConfigError(
+            f"{settings.pyproject}: [tool.prompt-tool.contracts] extensions: "
+            f"cannot load {list(config.extensions)}: {error}"
+        ) from None
+
+
+def _analyse(
+    workspace: Workspace, documents: Sequence[_Document], roots: Sequence[Path]
+) -> list[Diagnostic]:
+    """Set every template first, so that includes, cycles and partials are seen whole."""
+    found: list[Diagnostic] = []
+    texts: dict[str, str] = {}
+    for document in documents:
+        text, unreadable = decode_template(document.data, str(document.path))
+        if unreadable is not None:
+            found.append(unreadable)
+        if text is not None:
+            texts[document.name] = text
+            workspace.set_document(document.name, text)
+    files = {document.name: document.path for document in documents}
+    for name, text in texts.items():
+        for diagnostic in apply_suppressions(workspace.diagnostics(name), text):
+            found.append(_with_file_paths(diagnostic, files, roots))
+    return found
+
+
+def _with_file_paths(
+    diagnostic: Diagnostic, files: dict[str, Path], roots: Sequence[Path]
+) -> Diagnostic:
+    """Template names in a diagnostic replaced by the files they name, for output."""
+    related = tuple(
+        RelatedLocation(_file_of(item.path, files, roots), item.span, item.message)
+        for item in diagnostic.related
+    )
+    return dataclasses.replace(
+        diagnostic, path=_file_of(diagnostic.path, files, roots), related=related
+    )
+
+
+def _file_of(name: str, files: dict[str, Path], roots: Sequence[Path]) -> str:
+    if name in files:
+        return str(files[name])
+    for root in roots:
+        candidate = root / name
+        if candidate.is_file():
+            return str(candidate)
+    return name

@@ -1,0 +1,51 @@
+"""`prompt-tool templates …`: thin adapters over the template services (lint for now)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Lint, publish and inspect prompt templates.", no_args_is_help=True)
+
+
+@app.command("lint")
+def lint(
+    paths: list[Path] | None = typer.Argument(
+        None, help="Template files and folders to lint.", show_default=False
+    ),
+    output_format: str = typer.Option(
+        "text", "--format", help="Output: text, json, sarif or github (annotations)."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
+    phase: str | None = typer.Option(
+        None, "--phase", help="Check every template against this phase's contract."
+    ),
+    stdin: bool = typer.Option(False, "--stdin", help="Read one template from standard input."),
+    stdin_filename: Path | None = typer.Option(
+        None, "--stdin-filename", help="The path the --stdin template is reported (and named) as."
+    ),
+) -> None:
+    """Check templates for errors; exit 0 when clean, 1 on findings, 2 on a usage error."""
+    from prompt_tool.analysis.formats import FORMATS, render
+    from prompt_tool.analysis.lint import StdinDocument, run_lint
+    from prompt_tool.analysis.lint_config import load_settings
+    from prompt_tool.core.errors import UsageError
+
+    if output_format not in FORMATS:
+        raise UsageError(
+            f"--format: unknown format {output_format!r} (choose {', '.join(FORMATS)})"
+        )
+    if stdin_filename is not None and not stdin:
+        raise UsageError("--stdin-filename: only meaningful with --stdin")
+    if stdin and stdin_filename is None:
+        raise UsageError("--stdin: needs --stdin-filename to name the template it reads")
+    document = StdinDocument(sys.stdin.buffer.read(), stdin_filename) if stdin_filename else None
+    cwd = Path.cwd()
+    result = run_lint(paths or [], load_settings(cwd), strict=strict, phase=phase, stdin=document)
+    color = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    sys.stdout.write(render(output_format, result.diagnostics, result.files_checked, cwd, color))
+    sys.stdout.flush()
+    raise typer.Exit(result.exit_code)
