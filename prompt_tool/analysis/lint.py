@@ -58,21 +58,32 @@ class LintResult:
 
 
 @dataclass(frozen=True)
-class _Document:
+class LintDocument:
+    """One template to lint: its file, its loader name and its bytes."""
+
     path: Path
     name: str
     data: bytes
 
 
-def run_lint(
+@dataclass(frozen=True)
+class LintPlan:
+    """What a run will check and how: the templates, the loader roots, the analyser's config."""
+
+    roots: tuple[Path, ...]
+    documents: tuple[LintDocument, ...]
+    config: AnalysisConfig
+    config_diagnostics: tuple[Diagnostic, ...]
+
+
+def plan_lint(
     paths: Sequence[Path],
     settings: ProjectSettings,
     *,
-    strict: bool = False,
     phase: str | None = None,
     stdin: StdinDocument | None = None,
-) -> LintResult:
-    """Lint the templates under `paths` (and `stdin`), includes resolved inside the roots."""
+) -> LintPlan:
+    """Find the templates, name them by loader root and resolve the declared contracts."""
     if not paths and stdin is None:
         raise UsageError("PATH: give at least one file or folder to lint (or --stdin)")
     if phase is not None and phase not in PHASES:
@@ -91,11 +102,25 @@ def run_lint(
         type_resolver=resolver,
         forced_phase=phase,
     )
-    workspace = _workspace(config, FileSystemSource(roots, settings.lint.extensions), settings)
-    diagnostics = [*config_diagnostics, *_analyse(workspace, documents, roots)]
+    return LintPlan(roots, tuple(documents), config, tuple(config_diagnostics))
+
+
+def run_lint(
+    paths: Sequence[Path],
+    settings: ProjectSettings,
+    *,
+    strict: bool = False,
+    phase: str | None = None,
+    stdin: StdinDocument | None = None,
+) -> LintResult:
+    """Lint the templates under `paths` (and `stdin`), includes resolved inside the roots."""
+    plan = plan_lint(paths, settings, phase=phase, stdin=stdin)
+    source = FileSystemSource(plan.roots, settings.lint.extensions)
+    workspace = _workspace(plan.config, source, settings)
+    diagnostics = [*plan.config_diagnostics, *_analyse(workspace, plan.documents, plan.roots)]
     kept = [d for d in diagnostics if d.code not in settings.lint.disabled_codes]
     kept.sort(key=lambda d: (d.path, d.span, d.code, d.message))
-    return LintResult(tuple(kept), len(documents), strict or settings.lint.strict)
+    return LintResult(tuple(kept), len(plan.documents), strict or settings.lint.strict)
 
 
 def _roots(
@@ -122,16 +147,16 @@ def _documents(
     settings: ProjectSettings,
     roots: Sequence[Path],
     stdin: StdinDocument | None,
-) -> list[_Document]:
+) -> list[LintDocument]:
     files = discover_templates(paths, settings.lint.extensions)
     stdin_path = stdin.filename.resolve() if stdin else None
     documents = [
-        _Document(path, template_name(path, roots), path.read_bytes())
+        LintDocument(path, template_name(path, roots), path.read_bytes())
         for path in files
         if path != stdin_path
     ]
     if stdin is not None and stdin_path is not None:
-        documents.append(_Document(stdin_path, template_name(stdin_path, roots), stdin.data))
+        documents.append(LintDocument(stdin_path, template_name(stdin_path, roots), stdin.data))
     return documents
 
 
@@ -210,7 +235,7 @@ def _key_span(path: Path, key: str) -> Span:
 
 
 def _contracts_by_name(
-    documents: Sequence[_Document],
+    documents: Sequence[LintDocument],
     contracts: Sequence[tuple[ContractDeclaration, Contract]],
     project_dir: Path,
 ) -> tuple[tuple[str, Contract], ...]:
@@ -278,7 +303,7 @@ def _workspace(
 
 
 def _analyse(
-    workspace: Workspace, documents: Sequence[_Document], roots: Sequence[Path]
+    workspace: Workspace, documents: Sequence[LintDocument], roots: Sequence[Path]
 ) -> list[Diagnostic]:
     """Set every template first, so that includes, cycles and partials are seen whole."""
     found: list[Diagnostic] = []
