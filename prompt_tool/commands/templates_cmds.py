@@ -28,11 +28,11 @@ def lint(
         None, "--stdin-filename", help="The path the --stdin template is reported (and named) as."
     ),
 ) -> None:
-    """Check templates for errors; exit 0 when clean, 1 on findings, 2 on a usage error."""
+    """Check templates; exit 0 when clean, 1 on findings, 2 on bad arguments or configuration."""
     from prompt_tool.analysis.formats import FORMATS, render
     from prompt_tool.analysis.lint import StdinDocument, run_lint
     from prompt_tool.analysis.lint_config import load_settings
-    from prompt_tool.core.errors import UsageError
+    from prompt_tool.core.errors import ConfigError, UsageError
 
     if output_format not in FORMATS:
         raise UsageError(
@@ -44,7 +44,11 @@ def lint(
         raise UsageError("--stdin: needs --stdin-filename to name the template it reads")
     document = StdinDocument(sys.stdin.buffer.read(), stdin_filename) if stdin_filename else None
     cwd = Path.cwd()
-    result = run_lint(paths or [], load_settings(cwd), strict=strict, phase=phase, stdin=document)
+    try:
+        settings = load_settings(cwd)
+        result = run_lint(paths or [], settings, strict=strict, phase=phase, stdin=document)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
     color = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     sys.stdout.write(render(output_format, result.diagnostics, result.files_checked, cwd, color))
     sys.stdout.flush()
