@@ -14,18 +14,24 @@ app = typer.Typer(help="Lint, publish and inspect prompt templates.", no_args_is
 @app.command("lint")
 def lint(
     paths: list[Path] | None = typer.Argument(
-        None, help="Template files and folders to lint.", show_default=False
+        None, metavar="PATH", help="Template files and folders to lint.", show_default=False
     ),
     output_format: str = typer.Option(
-        "text", "--format", help="Output: text, json, sarif or github (annotations)."
+        "text",
+        "--format",
+        metavar="FORMAT",
+        help="Output: text, json, sarif or github (annotations).",
     ),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
     phase: str | None = typer.Option(
-        None, "--phase", help="Check every template against this phase's contract."
+        None, "--phase", metavar="PHASE", help="Check every template against this phase's contract."
     ),
     stdin: bool = typer.Option(False, "--stdin", help="Read one template from standard input."),
     stdin_filename: Path | None = typer.Option(
-        None, "--stdin-filename", help="The path the --stdin template is reported (and named) as."
+        None,
+        "--stdin-filename",
+        metavar="FILE",
+        help="The path the --stdin template is reported (and named) as.",
     ),
 ) -> None:
     """Check templates; exit 0 when clean, 1 on findings, 2 on bad arguments or configuration."""
