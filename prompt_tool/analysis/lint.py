@@ -151,7 +151,7 @@ def _documents(
     files = discover_templates(paths, settings.lint.extensions)
     stdin_path = stdin.filename.resolve() if stdin else None
     documents = [
-        LintDocument(path, template_name(path, roots), path.read_bytes())
+        LintDocument(path, template_name(path, roots), _read(path))
         for path in files
         if path != stdin_path
     ]
@@ -181,6 +181,13 @@ class _LazyTypeResolver:
 
     def resolve(self, expression: str) -> TypeInfo:
         return self.resolver.resolve(expression)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"PATH {path}: cannot read: {error.strerror or error}") from None
 
 
 def _declared_contracts(

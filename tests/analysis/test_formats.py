@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prompt_tool import __version__
 from prompt_tool.analysis.diagnostics import (
@@ -212,3 +214,23 @@ def test_every_format_handles_no_findings(output_format: str) -> None:
         assert document.get("diagnostics", document.get("runs", [{}])[0].get("results")) == []
     else:
         assert output == "no problems in 3 files\n"
+
+
+def _unescape(text: str) -> str:
+    for escaped, raw in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
+        text = text.replace(escaped, raw)
+    return text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    message=st.text(min_size=1),
+    path=st.text(alphabet=st.characters(blacklist_characters="\x00/"), min_size=1),
+)
+def test_github_annotation_round_trips_any_text(message: str, path: str) -> None:
+    found = Diagnostic("PT001", Severity.ERROR, message, f"/repo/{path}", Span.at(0, 0))
+    annotation = render("github", [found], 1, CWD).split("\n")[0]
+    assert "\n" not in annotation and "\r" not in annotation
+    properties, _, data = annotation.removeprefix("::error ").partition("::")
+    assert _unescape(data) == message
+    assert _unescape(properties.split(",")[0].removeprefix("file=")) == path

@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from prompt_tool.analysis.type_resolver import TypeResolutionError, TypeResolver
 from prompt_tool.analysis.typeinfo import Kind
@@ -283,3 +285,31 @@ def test_import_mode_reads_classes_that_static_reading_cannot_see(tmp_path: Path
         sys.modules.pop("dynamic_models_for_test", None)
     assert inner.kind is Kind.OBJECT and set(inner.fields) == {"size"}
     assert set(wrapper.fields) == {"inner", "name"}
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(expression=st.text(max_size=40))
+def test_any_expression_resolves_or_raises_the_domain_error(
+    resolver: TypeResolver, expression: str
+) -> None:
+    try:
+        resolved = resolver.resolve(expression)
+    except TypeResolutionError as error:
+        assert str(error)
+    else:
+        assert isinstance(resolved.kind, Kind)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.text(max_size=200))
+def test_any_module_source_resolves_or_raises_the_domain_error(tmp_path: Path, body: str) -> None:
+    module = tmp_path / "fuzzed_module.py"
+    module.write_text("class Target:\n    name: str\n" + body, encoding="utf-8", errors="replace")
+    try:
+        TypeResolver([tmp_path]).resolve("fuzzed_module:Target")
+    except TypeResolutionError as error:
+        assert str(error)
