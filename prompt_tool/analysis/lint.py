@@ -100,7 +100,7 @@ def plan_lint(
         extensions=settings.contracts.extensions,
         contracts_by_glob=_contracts_by_name(documents, contracts, settings.project_dir),
         type_resolver=resolver,
-        forced_phase=phase,
+        phase=phase,
     )
     return LintPlan(roots, tuple(documents), config, tuple(config_diagnostics))
 
@@ -245,15 +245,15 @@ def _contracts_by_name(
     documents: Sequence[LintDocument],
     contracts: Sequence[tuple[ContractDeclaration, Contract]],
     project_dir: Path,
-) -> tuple[tuple[str, Contract], ...]:
+) -> dict[str, Contract]:
     """The first matching glob's contract for each linted template, keyed by its exact name.
 
     Config globs are written relative to the project (`prompts/issue/*.j2`) while the
     workspace knows loader names (`issue/a.j2`); matching here keeps that mapping in one place.
     """
+    found: dict[str, Contract] = {}
     if not contracts:
-        return ()
-    found = []
+        return found
     for document in documents:
         relative = (
             document.path.relative_to(project_dir).as_posix()
@@ -264,9 +264,9 @@ def _contracts_by_name(
             if glob_matches(declaration.glob, relative) or glob_matches(
                 declaration.glob, document.name
             ):
-                found.append((_escape_glob(document.name), contract))
+                found[_escape_glob(document.name)] = contract
                 break
-    return tuple(found)
+    return found
 
 
 def glob_matches(pattern: str, path: str) -> bool:
@@ -302,7 +302,7 @@ def _workspace(
 ) -> Workspace:
     try:
         return Workspace(config, source)
-    except (ImportError, AttributeError, TypeError, ValueError) as error:
+    except (ConfigError, ImportError, AttributeError, TypeError, ValueError) as error:
         raise ConfigError(
             f"{settings.pyproject}: [tool.prompt-tool.contracts] extensions: "
             f"cannot load {list(config.extensions)}: {error}"

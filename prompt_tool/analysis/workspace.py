@@ -8,7 +8,7 @@ and returns diagnostics per template.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,11 +28,11 @@ class TemplateSource(Protocol):
         """Every template name this source can serve (for completion and partial checks)."""
 
 
-class TypeExpressionResolver(Protocol):
-    """Turns a type expression from a header or the config into a TypeInfo."""
+class TypeResolver(Protocol):
+    """Turns a type expression from a header or config (`list[str]`, `pkg.mod:Name`) into a type."""
 
     def resolve(self, expression: str) -> TypeInfo:
-        """The type `expression` names; raises a PromptToolError when it names nothing."""
+        """The type `expression` names; raise or return Any when it cannot be resolved."""
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,9 @@ class AnalysisConfig:
     extra_tests: frozenset[str] = frozenset()
     extensions: tuple[str, ...] = ()
     contracts: dict[str, Contract] = field(default_factory=dict)
-    contracts_by_glob: tuple[tuple[str, Contract], ...] = ()
-    type_resolver: TypeExpressionResolver | None = None
-    forced_phase: str | None = None
+    contracts_by_glob: Mapping[str, Contract] = field(default_factory=dict)
+    phase: str | None = None
+    type_resolver: TypeResolver | None = None
 
 
 class Workspace:

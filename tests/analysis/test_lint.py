@@ -195,7 +195,7 @@ def test_default_roots_are_the_given_folders(tmp_path: Path) -> None:
 def test_declared_contracts_reach_the_analyser_by_template_name(project: Path) -> None:
     plan = plan_lint([project / "prompts"], load_settings(project))
     assert plan.config_diagnostics == ()
-    by_name = dict(plan.config.contracts_by_glob)
+    by_name = plan.config.contracts_by_glob
     assert set(by_name) == {"issue/triage.j2", "issue/typo.j2", "release/notes/v1.j2"}
     issue_context = by_name["issue/triage.j2"]
     assert set(issue_context.variables) == {"issue", "comments", "today"}
