@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import textwrap
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from prompt_tool.analysis.lint import (
 from prompt_tool.analysis.lint_config import load_settings, parse_settings
 from prompt_tool.analysis.typeinfo import Kind
 from prompt_tool.core.errors import ConfigError, UsageError
+
+# The checks beyond syntax errors come with the analyser (issue 3, branch `analysis`);
+# until it is merged, the tests that need them are expected to fail, strictly.
+ANALYSER_PENDING = importlib.util.find_spec("prompt_tool.analysis.checks") is None
 
 BROKEN = "line one\n{{ x }\n"
 
@@ -222,6 +227,7 @@ def test_correct_attribute_use_lints_clean(project: Path) -> None:
 
 
 @pytest.mark.xfail(
+    ANALYSER_PENDING,
     strict=True,
     reason="needs the analyser's attribute check (issue 3, branch analysis); "
     "today's Workspace reports syntax errors only",

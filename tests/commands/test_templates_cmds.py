@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import importlib.util
 import textwrap
 from pathlib import Path
 
@@ -12,6 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from prompt_tool.cli import app
+
+# The checks beyond syntax errors come with the analyser (issue 3, branch `analysis`);
+# until it is merged, the tests that need them are expected to fail, strictly.
+ANALYSER_PENDING = importlib.util.find_spec("prompt_tool.analysis.checks") is None
 
 BROKEN = "intro\n{{ x }\n"
 
@@ -149,6 +154,7 @@ def test_extensions_from_pyproject(templates: Path) -> None:
 
 
 @pytest.mark.xfail(
+    ANALYSER_PENDING,
     strict=True,
     reason="needs the analyser's loop-scoping warning PT011 (issue 3, branch analysis)",
 )
