@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
-import importlib.util
 import textwrap
 from pathlib import Path
 
