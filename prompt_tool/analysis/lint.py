@@ -150,14 +150,25 @@ def _documents(
 ) -> list[LintDocument]:
     files = discover_templates(paths, settings.lint.extensions)
     stdin_path = stdin.filename.resolve() if stdin else None
-    documents = [
-        LintDocument(path, template_name(path, roots), _read(path))
-        for path in files
-        if path != stdin_path
-    ]
+    documents: list[LintDocument] = []
+    taken: set[str] = set()
+    for path in files:
+        if path != stdin_path:
+            documents.append(LintDocument(path, _unique_name(path, roots, taken), _read(path)))
     if stdin is not None and stdin_path is not None:
-        documents.append(LintDocument(stdin_path, template_name(stdin_path, roots), stdin.data))
+        name = _unique_name(stdin_path, roots, taken)
+        documents.append(LintDocument(stdin_path, name, stdin.data))
     return documents
+
+
+def _unique_name(path: Path, roots: Sequence[Path], taken: set[str]) -> str:
+    """The loader name of `path`; a file its name shadows (the same name under a later root,
+    as a loader would never serve it) is still linted, under its full path."""
+    name = template_name(path, roots)
+    if name in taken:
+        name = path.as_posix()
+    taken.add(name)
+    return name
 
 
 class _LazyTypeResolver:
@@ -203,27 +214,24 @@ def _declared_contracts(
         try:
             global_fields[name] = resolver.resolve_field(name, expression)
         except PromptToolError as error:
-            diagnostics.append(_config_diagnostic(settings, "globals", name, str(error)))
+            diagnostics.append(_config_diagnostic(settings, name, f"globals {name!r}", str(error)))
     contracts = []
     for declaration in settings.contracts.declarations:
         try:
             contract = resolver.contract(declaration.glob, declaration.type_expression)
         except PromptToolError as error:
-            diagnostics.append(
-                _config_diagnostic(settings, "contracts", declaration.glob, str(error))
-            )
+            key = declaration.glob
+            diagnostics.append(_config_diagnostic(settings, key, repr(key), str(error)))
             continue
         contracts.append((declaration, contract.extended(global_fields)))
     return contracts, diagnostics
 
 
-def _config_diagnostic(settings: ProjectSettings, table: str, key: str, problem: str) -> Diagnostic:
+def _config_diagnostic(settings: ProjectSettings, key: str, label: str, problem: str) -> Diagnostic:
+    """PT016 at the line of `key` in pyproject.toml, so that editors and CI point at it."""
     path = settings.pyproject or settings.project_dir / "pyproject.toml"
-    span = _key_span(path, key)
-    message = f"[tool.prompt-tool.contracts] {key!r}: {problem}"
-    if table == "globals":
-        message = f"[tool.prompt-tool.contracts] globals {key!r}: {problem}"
-    return Diagnostic("PT016", Severity.ERROR, message, str(path), span)
+    message = f"[tool.prompt-tool.contracts] {label}: {problem}"
+    return Diagnostic("PT016", Severity.ERROR, message, str(path), _key_span(path, key))
 
 
 def _key_span(path: Path, key: str) -> Span:
@@ -232,12 +240,11 @@ def _key_span(path: Path, key: str) -> Span:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return Span.at(0, 0, 0)
-    pattern = re.compile(r"^\s*([\"']?)" + re.escape(key) + r"\1\s*=")
+    pattern = re.compile(r"(?:^|[{,])\s*(?P<key>([\"']?)" + re.escape(key) + r"\2)\s*=")
     for number, line in enumerate(lines):
-        match = pattern.match(line)
+        match = pattern.search(line)
         if match:
-            start = len(line) - len(line.lstrip())
-            return Span.at(number, start, match.end() - start)
+            return Span.at(number, match.start("key"), len(match.group("key")))
     return Span.at(0, 0, 0)
 
 
@@ -303,8 +310,9 @@ def _workspace(
     try:
         return Workspace(config, source)
     except (ConfigError, ImportError, AttributeError, TypeError, ValueError) as error:
+        prefix = f"{settings.pyproject}: " if settings.pyproject else ""
         raise ConfigError(
-            f"{settings.pyproject}: [tool.prompt-tool.contracts] extensions: "
+            f"{prefix}[tool.prompt-tool.contracts] extensions: "
             f"cannot load {list(config.extensions)}: {error}"
         ) from None
 

@@ -244,7 +244,7 @@ def test_unresolvable_contract_is_pt016_at_its_config_line(project: Path) -> Non
     (found,) = result.diagnostics
     assert found.code == "PT016"
     assert found.path == str(project / "pyproject.toml")
-    assert found.span == Span.at(5, 0, len('"prompts/issue/*.j2" ='))
+    assert found.span == Span.at(5, 0, len('"prompts/issue/*.j2"'))
     assert "'prompts/issue/*.j2'" in found.message
     assert "defines no 'IssueContxt'" in found.message
     assert result.exit_code == 1
@@ -264,3 +264,36 @@ def test_unresolvable_contract_is_pt016_at_its_config_line(project: Path) -> Non
 )
 def test_glob_matches(pattern: str, path: str, matches: bool) -> None:
     assert glob_matches(pattern, path) is matches
+
+
+def test_a_shadowed_name_is_still_linted_under_its_path(tmp_path: Path) -> None:
+    _write(tmp_path, {"a/x.j2": "{{ fine }}", "b/x.j2": BROKEN})
+    plan = plan_lint([tmp_path / "a", tmp_path / "b"], parse_settings({}, None, tmp_path))
+    assert [d.name for d in plan.documents] == ["x.j2", (tmp_path / "b/x.j2").as_posix()]
+    result = run_lint([tmp_path / "a", tmp_path / "b"], parse_settings({}, None, tmp_path))
+    assert [(d.code, d.path) for d in result.diagnostics] == [("PT001", str(tmp_path / "b/x.j2"))]
+
+
+def test_unloadable_jinja_extension_is_a_config_error(tmp_path: Path) -> None:
+    _write(tmp_path, {"a.j2": ""})
+    settings = parse_settings(
+        {"contracts": {"extensions": ["no_such_module.Ext"]}}, tmp_path / "pyproject.toml", tmp_path
+    )
+    with pytest.raises(
+        ConfigError, match=r"\[tool.prompt-tool.contracts\] extensions: cannot load"
+    ):
+        run_lint([tmp_path], settings)
+
+
+def test_unresolvable_global_type_is_pt016(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "a.j2": "",
+            "pyproject.toml": '[tool.prompt-tool.contracts]\nglobals = { now = "Clock" }\n',
+        },
+    )
+    result = run_lint([tmp_path / "a.j2"], load_settings(tmp_path))
+    (found,) = result.diagnostics
+    assert (found.code, found.span) == ("PT016", Span.at(1, 12, 3))
+    assert "globals 'now': unknown type 'Clock'" in found.message
