@@ -70,6 +70,9 @@ _RECORD_BASES = frozenset(
     {"object", "BaseModel", "TypedDict", "NamedTuple", "Generic", "Protocol", "Struct"}
 )
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
+_ENUM_KINDS = {"IntEnum": Kind.INT, "IntFlag": Kind.INT, "StrEnum": Kind.STR}
+# Annotations in a class body that declare no attribute of an instance.
+_NOT_ATTRIBUTES = frozenset({"ClassVar", "InitVar", "KW_ONLY"})
 _PROPERTY_DECORATORS = frozenset({"property", "cached_property", "computed_field"})
 
 
@@ -141,11 +144,15 @@ class TypeResolver:
         text = _REFERENCE.sub(replace, expression.strip())
         try:
             node = ast.parse(text, mode="eval").body
+            return _Evaluator(self, None, references).evaluate(node)
         except SyntaxError as error:
             raise TypeResolutionError(
                 f"invalid type expression {expression!r}: {error.msg}"
             ) from None
-        return _Evaluator(self, None, references).evaluate(node)
+        except (RecursionError, MemoryError):
+            raise TypeResolutionError(
+                f"type expression {expression[:40]!r}… is nested too deeply"
+            ) from None
 
     def lookup_reference(self, module_name: str, qualname: str) -> TypeInfo:
         """The class `qualname` in `module_name`, read statically (or imported if allowed)."""
@@ -252,7 +259,7 @@ class TypeResolver:
             base_name = _dotted(base.value if isinstance(base, ast.Subscript) else base)
             last = base_name.rsplit(".", 1)[-1] if base_name else ""
             if last in _ENUM_BASES:
-                info.kind = Kind.INT if last in {"IntEnum", "IntFlag"} else Kind.ANY
+                info.kind = _ENUM_KINDS.get(last, Kind.ANY)
                 return info
             if last in _RECORD_BASES:
                 continue
@@ -492,7 +499,7 @@ def _class_fields(
     for index, stmt in enumerate(body):
         following = body[index + 1] if index + 1 < len(body) else None
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            if _is_class_var(stmt.annotation):
+            if _declares_no_attribute(stmt.annotation):
                 continue
             resolved = evaluator.evaluate(stmt.annotation)
             doc = (
@@ -523,9 +530,9 @@ def _member_field(
     return FieldInfo(function.name, TypeInfo(Kind.ANY, "method"), doc)
 
 
-def _is_class_var(annotation: ast.expr) -> bool:
+def _declares_no_attribute(annotation: ast.expr) -> bool:
     node = annotation.value if isinstance(annotation, ast.Subscript) else annotation
-    return (_dotted(node) or "").rsplit(".", 1)[-1] == "ClassVar"
+    return (_dotted(node) or "").rsplit(".", 1)[-1] in _NOT_ATTRIBUTES
 
 
 def _doc_from_value(value: ast.expr | None) -> str:

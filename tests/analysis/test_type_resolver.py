@@ -61,7 +61,9 @@ class Issue:
 
 @dataclasses.dataclass
 class Comment:
+    _: dataclasses.KW_ONLY
     body: str
+    token: dataclasses.InitVar[str] = ""
     replies: typing.List[Comment]
     parent: Comment | None = None
 
@@ -167,6 +169,7 @@ def test_cross_module_relative_import_and_forward_string(resolver: TypeResolver)
 
 def test_recursive_types_share_one_typeinfo(resolver: TypeResolver) -> None:
     comment = resolver.resolve("myapp.models:Comment")
+    assert set(comment.fields) == {"body", "replies", "parent"}
     replies = comment.fields["replies"].type
     assert replies.kind is Kind.LIST
     assert replies.element is comment
@@ -224,6 +227,23 @@ def test_resolve_field_marks_optional(resolver: TypeResolver) -> None:
 def test_contract_from_class(resolver: TypeResolver) -> None:
     contract = resolver.contract("issue", "myapp.models:Thread")
     assert set(contract.variables) == {"subject", "issue"}
+
+
+def test_nesting_too_deep_is_a_resolution_error(resolver: TypeResolver) -> None:
+    with pytest.raises(TypeResolutionError):
+        resolver.resolve("list[" * 5000 + "str" + "]" * 5000)
+
+
+def test_enums_are_scalars_without_fields(project: Path) -> None:
+    (project / "src" / "myapp" / "states.py").write_text(
+        "from enum import Enum, IntEnum, StrEnum\n"
+        "class Colour(StrEnum):\n    RED = 'red'\n"
+        "class Level(IntEnum):\n    LOW = 1\n"
+        "class Shape(Enum):\n    ROUND = 1\n"
+    )
+    resolver = TypeResolver([project / "src"])
+    kinds = [resolver.resolve(f"myapp.states:{name}").kind for name in ("Colour", "Level", "Shape")]
+    assert kinds == [Kind.STR, Kind.INT, Kind.ANY]
 
 
 @pytest.mark.parametrize(
