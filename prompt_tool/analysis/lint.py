@@ -19,7 +19,6 @@ from prompt_tool.analysis.filesystem import (
     template_name,
 )
 from prompt_tool.analysis.lint_config import ContractDeclaration, ProjectSettings
-from prompt_tool.analysis.suppression import apply_suppressions
 from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
 from prompt_tool.analysis.workspace import AnalysisConfig, Workspace
 from prompt_tool.core.errors import ConfigError, PromptToolError, UsageError
@@ -322,18 +321,17 @@ def _analyse(
 ) -> list[Diagnostic]:
     """Set every template first, so that includes, cycles and partials are seen whole."""
     found: list[Diagnostic] = []
-    texts: dict[str, str] = {}
+    names: list[str] = []
     for document in documents:
         text, unreadable = decode_template(document.data, str(document.path))
         if unreadable is not None:
             found.append(unreadable)
         if text is not None:
-            texts[document.name] = text
+            names.append(document.name)
             workspace.set_document(document.name, text)
     files = {document.name: document.path for document in documents}
-    for name, text in texts.items():
-        for diagnostic in apply_suppressions(workspace.diagnostics(name), text):
-            found.append(_with_file_paths(diagnostic, files, roots))
+    for name in names:
+        found.extend(_with_file_paths(d, files, roots) for d in workspace.diagnostics(name))
     return found
 
 

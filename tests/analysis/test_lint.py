@@ -115,10 +115,22 @@ def test_disabled_codes_from_config_are_not_reported(tmp_path: Path) -> None:
     assert result.exit_code == 0
 
 
-def test_suppression_comment_silences_its_next_line(tmp_path: Path) -> None:
-    _write(tmp_path, {"bad.j2": "{# prompt-tool: disable=PT001 #}\n{{ x }\n"})
-    result = run_lint([tmp_path / "bad.j2"], parse_settings({}, None, tmp_path))
-    assert result.diagnostics == ()
+@pytest.mark.xfail(
+    ANALYSER_PENDING,
+    strict=True,
+    reason="suppression comments are read by the analyser (issue 3, branch analysis)",
+)
+def test_suppression_comment_silences_its_line(tmp_path: Path) -> None:
+    loop = "{% set n = 0 %}{% for i in [1] %}{% set n = i %}{% endfor %}\n"
+    _write(
+        tmp_path,
+        {
+            "quiet.j2": loop + "{{ n }} {# prompt-tool: disable=PT011 #}\n",
+            "loud.j2": loop + "{{ n }}\n",
+        },
+    )
+    result = run_lint([tmp_path], parse_settings({}, None, tmp_path))
+    assert [(d.code, Path(d.path).name) for d in result.diagnostics] == [("PT011", "loud.j2")]
 
 
 def test_stdin_replaces_the_file_of_the_same_name(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ LINT_MODULES = [
     "prompt_tool.analysis.lint_config",
     "prompt_tool.analysis.filesystem",
     "prompt_tool.analysis.formats",
-    "prompt_tool.analysis.suppression",
     "prompt_tool.analysis.lint",
 ]
 FORBIDDEN = {"typer", "sqlalchemy", "alembic", "pygls", "lsprotocol", "psycopg2", "rich"}
