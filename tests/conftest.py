@@ -11,7 +11,7 @@ import itertools
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,3 +159,60 @@ def db_manager(database_url: str) -> Iterator[DatabaseManager]:
         yield manager
     finally:
         manager.dispose()
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a command printed and returned, from CliRunner or a real process alike."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def cli_environment(database_url: str | None) -> dict[str, str]:
+    environ = {
+        key: value for key, value in os.environ.items() if not key.startswith("PROMPT_TOOL_")
+    }
+    if database_url is not None:
+        environ["PROMPT_TOOL_DATABASE_URL"] = database_url
+    return environ
+
+
+@pytest.fixture
+def run_cli(database_url: str) -> Callable[..., CliResult]:
+    """Invoke `prompt-tool ARGS` in-process (Typer's CliRunner) against the test database."""
+    from typer.testing import CliRunner
+
+    from prompt_tool.cli import app
+
+    def invoke(*args: str, input: str | None = None, url: str | None = database_url) -> CliResult:
+        result = CliRunner().invoke(app, list(args), env=cli_environment(url), input=input)
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return invoke
+
+
+@pytest.fixture
+def run_installed() -> Callable[..., CliResult]:
+    """Run the installed `prompt-tool` console script as a real process."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("prompt-tool")
+    if not script.is_file():
+        skip_or_fail(f"console script not installed at {script}")
+
+    def run(*args: str, url: str | None, cwd: Path | None = None) -> CliResult:
+        completed = subprocess.run(
+            [str(script), *args],
+            capture_output=True,
+            text=True,
+            env=cli_environment(url),
+            cwd=cwd,
+            check=False,
+            timeout=60,
+        )
+        return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+    return run
