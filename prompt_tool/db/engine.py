@@ -6,6 +6,7 @@ defers BEGIN in a way that breaks SAVEPOINT and transactional DDL; both are fixe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,20 +103,16 @@ def describe_database_error(error: SQLAlchemyError, url: str | URL) -> DatabaseE
     return DatabaseError(f"database error on {display_url(url)}: {first_line(cause)}")
 
 
+CONNECT_FAILURE = re.compile(
+    r"connection refused|could not connect|could not translate host|connection to server"
+    r"|timeout expired|password authentication failed|unable to open database"
+    r'|(database|role) "[^"]*" does not exist',
+    re.IGNORECASE,
+)
+
+
 def _is_connect_failure(error: DBAPIError) -> bool:
-    text = str(error.orig).lower()
-    return any(
-        marker in text
-        for marker in (
-            "connection refused",
-            "could not connect",
-            "could not translate host",
-            "connection to server",
-            "unable to open database",
-            "does not exist",
-            "timeout expired",
-        )
-    )
+    return CONNECT_FAILURE.search(str(error.orig)) is not None
 
 
 @contextmanager

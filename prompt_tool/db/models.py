@@ -131,9 +131,13 @@ class Project(Base):
     variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = created_at_column()
 
-    prompts: Mapped[list[Prompt]] = relationship(back_populates="project", passive_deletes=True)
+    # Deleting a project deletes its rows: the database cascades (passive_deletes), and the
+    # "delete" cascade keeps the ORM from orphaning children already loaded in the session.
+    prompts: Mapped[list[Prompt]] = relationship(
+        back_populates="project", cascade="all, delete", passive_deletes=True
+    )
     sessions: Mapped[list[OrchestrationSession]] = relationship(
-        back_populates="project", passive_deletes=True
+        back_populates="project", cascade="all, delete", passive_deletes=True
     )
 
 
@@ -266,7 +270,10 @@ class OrchestrationSession(Base):
         foreign_keys=[implementation_prompt_id]
     )
     executions: Mapped[list[Execution]] = relationship(
-        back_populates="session", passive_deletes=True, order_by="Execution.id"
+        back_populates="session",
+        cascade="all, delete",
+        passive_deletes=True,
+        order_by="Execution.id",
     )
 
 

@@ -130,6 +130,11 @@ def test_the_embedded_default_is_created_and_migrated_on_first_use(tmp_path: Pat
         pytest.param(
             "postgresql://postgres:secret@127.0.0.1:1/x", "postgres:***@", id="password-hidden"
         ),
+        pytest.param(
+            "postgresql://postgres@127.0.0.1:5432/prompt_tool_no_such_db",
+            "cannot connect to postgresql://postgres@127.0.0.1:5432/prompt_tool_no_such_db: ",
+            id="missing-database",
+        ),
     ],
 )
 def test_bad_urls_give_one_line(url: str, expected: str) -> None:
