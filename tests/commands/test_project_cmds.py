@@ -194,9 +194,9 @@ def test_installed_script_usage_error_exits_2(run_installed: RunCli, database_ur
 
 @pytest.mark.postgres
 def test_installed_script_on_a_postgres_schema_that_is_behind(
-    run_installed: RunCli, postgres_server: object, request: pytest.FixtureRequest
+    run_installed: RunCli, isolated_postgres_database_url: str
 ) -> None:
-    url = request.getfixturevalue("postgres_database_url")
+    url = isolated_postgres_database_url
     migrations.downgrade(url, "0002")
     result = run_installed("projects", "list", url=url)
     assert result.exit_code == 1
