@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from prompt_tool.core.errors import DatabaseError
 
 CONNECT_TIMEOUT_SECONDS = 5
+PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
@@ -26,7 +27,8 @@ def parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as error:
-        raise DatabaseError(f"malformed database URL {url!r}: {first_line(error)}") from None
+        masked = PASSWORD_IN_URL.sub(r"\1***@", url)
+        raise DatabaseError(f"malformed database URL {masked!r}: {first_line(error)}") from None
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
         raise DatabaseError(
             f"unsupported database URL {display_url(parsed)!r}: use sqlite:/// or postgresql://"

@@ -123,6 +123,11 @@ def test_the_embedded_default_is_created_and_migrated_on_first_use(tmp_path: Pat
         pytest.param("not a url", "malformed database URL 'not a url'", id="malformed"),
         pytest.param("mysql://u@h/db", "unsupported database URL", id="unsupported"),
         pytest.param(
+            "postgresql://u:secret@h:port/db",
+            "malformed database URL 'postgresql://u:***@h:port/db'",
+            id="malformed-password-hidden",
+        ),
+        pytest.param(
             "postgresql://postgres@127.0.0.1:1/x",
             "cannot connect to postgresql://postgres@127.0.0.1:1/x: ",
             id="unreachable",
