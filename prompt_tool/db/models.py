@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     func,
     text,
 )
@@ -218,6 +219,11 @@ class PromptLabelEvent(Base):
 
     from_prompt: Mapped[Prompt | None] = relationship(foreign_keys=[from_prompt_id])
     to_prompt: Mapped[Prompt | None] = relationship(foreign_keys=[to_prompt_id])
+
+
+@event.listens_for(PromptLabelEvent, "before_update")
+def _label_events_are_append_only(_mapper: Any, _connection: Any, target: Any) -> None:
+    raise ValueError(f"label event {target.id} is part of the audit trail and cannot change")
 
 
 class OrchestrationSession(Base):
