@@ -19,8 +19,9 @@ from prompt_tool.analysis.filesystem import (
     template_name,
 )
 from prompt_tool.analysis.lint_config import ContractDeclaration, ProjectSettings
+from prompt_tool.analysis.sources import ChainedSource
 from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
-from prompt_tool.analysis.workspace import AnalysisConfig, Workspace
+from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource, Workspace
 from prompt_tool.core.errors import ConfigError, PromptToolError, UsageError
 
 if TYPE_CHECKING:
@@ -111,10 +112,13 @@ def run_lint(
     strict: bool = False,
     phase: str | None = None,
     stdin: StdinDocument | None = None,
+    published: TemplateSource | None = None,
 ) -> LintResult:
-    """Lint the templates under `paths` (and `stdin`), includes resolved inside the roots."""
+    """Lint the templates under `paths` (and `stdin`); includes resolve inside the roots,
+    then in `published` (templates a database holds) when given."""
     plan = plan_lint(paths, settings, phase=phase, stdin=stdin)
-    source = FileSystemSource(plan.roots, settings.lint.extensions)
+    files = FileSystemSource(plan.roots, settings.lint.extensions)
+    source = files if published is None else ChainedSource(files, published)
     workspace = _workspace(plan.config, source, settings)
     diagnostics = [*plan.config_diagnostics, *_analyse(workspace, plan.documents, plan.roots)]
     kept = [d for d in diagnostics if d.code not in settings.lint.disabled_codes]
@@ -304,7 +308,7 @@ def _escape_glob(name: str) -> str:
 
 
 def _workspace(
-    config: AnalysisConfig, source: FileSystemSource, settings: ProjectSettings
+    config: AnalysisConfig, source: TemplateSource, settings: ProjectSettings
 ) -> Workspace:
     try:
         return Workspace(config, source)

@@ -17,6 +17,7 @@ from prompt_tool.analysis.lint import (
     run_lint,
 )
 from prompt_tool.analysis.lint_config import load_settings, parse_settings
+from prompt_tool.analysis.sources import MappingSource
 from prompt_tool.analysis.typeinfo import Kind
 from prompt_tool.core.errors import ConfigError, UsageError
 
@@ -309,3 +310,16 @@ def test_unresolvable_global_type_is_pt016(tmp_path: Path) -> None:
     (found,) = result.diagnostics
     assert (found.code, found.span) == ("PT016", Span.at(1, 12, 3))
     assert "globals 'now': unknown type 'Clock'" in found.message
+
+
+@pytest.mark.xfail(
+    ANALYSER_PENDING,
+    strict=True,
+    reason="missing-include check (PT007) comes with the analyser (issue 3, branch analysis)",
+)
+def test_includes_may_resolve_to_published_templates(tmp_path: Path) -> None:
+    _write(tmp_path, {"a.j2": "{% include 'published.j2' %}"})
+    settings = parse_settings({}, None, tmp_path)
+    assert [d.code for d in run_lint([tmp_path], settings).diagnostics] == ["PT007"]
+    published = MappingSource({"published.j2": "hello"})
+    assert run_lint([tmp_path], settings, published=published).diagnostics == ()

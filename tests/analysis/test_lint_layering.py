@@ -14,6 +14,7 @@ LINT_MODULES = [
     "prompt_tool.analysis.filesystem",
     "prompt_tool.analysis.formats",
     "prompt_tool.analysis.lint",
+    "prompt_tool.analysis.sources",
 ]
 FORBIDDEN = {"typer", "sqlalchemy", "alembic", "pygls", "lsprotocol", "psycopg2", "rich"}
 
