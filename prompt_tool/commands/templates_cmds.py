@@ -5,14 +5,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from prompt_tool.analysis.workspace import TemplateSource
 
 app = typer.Typer(help="Lint, publish and inspect prompt templates.", no_args_is_help=True)
 
 
 @app.command("lint")
 def lint(
+    ctx: typer.Context,
     paths: list[Path] | None = typer.Argument(
         None, metavar="PATH", help="Template files and folders to lint.", show_default=False
     ),
@@ -33,6 +38,13 @@ def lint(
         metavar="FILE",
         help="The path the --stdin template is reported (and named) as.",
     ),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        metavar="URL",
+        help="Also resolve includes to templates published in this database.",
+        show_default=False,
+    ),
 ) -> None:
     """Check templates; exit 0 when clean, 1 on findings, 2 on bad arguments or configuration."""
     from prompt_tool.analysis.formats import FORMATS, render
@@ -52,10 +64,33 @@ def lint(
     cwd = Path.cwd()
     try:
         settings = load_settings(cwd)
-        result = run_lint(paths or [], settings, strict=strict, phase=phase, stdin=document)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    published = _published_templates(database_url or _root_database_url(ctx))
+    try:
+        result = run_lint(
+            paths or [], settings, strict=strict, phase=phase, stdin=document, published=published
+        )
     except ConfigError as error:
         raise UsageError(str(error)) from None
     color = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     sys.stdout.write(render(output_format, result.diagnostics, result.files_checked, cwd, color))
     sys.stdout.flush()
     raise typer.Exit(result.exit_code)
+
+
+def _root_database_url(ctx: typer.Context) -> str | None:
+    """`prompt-tool --database-url URL templates lint` means the same as the lint option."""
+    from prompt_tool.cli import CliState
+
+    state = ctx.find_object(CliState)
+    return state.database_url if state else None
+
+
+def _published_templates(url: str | None) -> TemplateSource | None:
+    """Published templates only when a URL is given: linting never creates a database."""
+    if not url:
+        return None
+    from prompt_tool.orchestration.published_templates import published_template_source
+
+    return published_template_source(url)

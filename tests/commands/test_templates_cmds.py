@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import subprocess
@@ -190,3 +191,72 @@ def test_lint_imports_no_database_or_rich_layer(templates: Path) -> None:
         [sys.executable, "-c", probe], cwd=templates, capture_output=True, text=True, check=False
     )
     assert completed.stdout.splitlines()[-1] == "[]", completed.stderr
+
+
+def _publish(url: str, name: str, content: str) -> None:
+    from prompt_tool.db.db_utils import DatabaseManager
+    from prompt_tool.db.models import Prompt
+
+    manager = DatabaseManager(url)
+    try:
+        with manager.session() as session:
+            session.add(
+                Prompt(
+                    name=name,
+                    version=1,
+                    content=content,
+                    content_hash=hashlib.sha256(content.encode()).hexdigest(),
+                    is_template=True,
+                )
+            )
+    finally:
+        manager.dispose()
+
+
+@pytest.fixture
+def includes_published(tmp_path: Path) -> Path:
+    (tmp_path / "main.j2").write_text("{% include 'footer.j2' %}\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "placement",
+    [pytest.param("option", id="lint-option"), pytest.param("root", id="root-option")],
+)
+def test_includes_resolve_to_published_templates(
+    includes_published: Path, sqlite_database_url: str, placement: str
+) -> None:
+    _publish(sqlite_database_url, "footer.j2", "Thanks.")
+    command = [sys.executable, "-m", "prompt_tool"]
+    lint = ["templates", "lint", "main.j2"]
+    url = ["--database-url", sqlite_database_url]
+    args = [*command, *lint, *url] if placement == "option" else [*command, *url, *lint]
+    completed = subprocess.run(
+        args, cwd=includes_published, capture_output=True, text=True, check=False
+    )
+    assert (completed.returncode, completed.stdout) == (0, "no problems in 1 file\n")
+    assert completed.stderr == ""
+
+
+@pytest.mark.xfail(
+    ANALYSER_PENDING,
+    strict=True,
+    reason="missing-include check (PT007) comes with the analyser (issue 3, branch analysis)",
+)
+def test_without_a_database_the_include_is_missing(includes_published: Path) -> None:
+    completed = _run(includes_published, "main.j2")
+    assert completed.stdout.startswith("main.j2:1:12: PT007 error")
+    assert completed.returncode == 1
+
+
+def test_lint_never_creates_the_embedded_database(includes_published: Path) -> None:
+    _run(includes_published, "main.j2")
+    assert not (includes_published / ".prompt-tool").exists()
+
+
+def test_outdated_database_is_one_line(includes_published: Path) -> None:
+    empty = includes_published / "empty.db"
+    completed = _run(includes_published, "main.j2", "--database-url", f"sqlite:///{empty}")
+    assert completed.returncode == 1
+    (line,) = completed.stderr.splitlines()
+    assert line.startswith("error: database at ") and "prompt-tool db upgrade" in line
