@@ -1,1 +1,1 @@
-"""Reproducible benchmarks; results are appended to benchmarks/RESULTS.md."""
+"""Reproducible benchmarks for the speed targets; results are appended to RESULTS.md."""

@@ -74,7 +74,12 @@ class AnalysisRunner:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def _reset(self, config: AnalysisConfig, external: TemplateSource, load: list[str]) -> None:
-        workspace = Workspace(config, external)
+        try:
+            workspace = Workspace(config, external)
+        except Exception:
+            logger.exception("the analyser rejected its configuration; using the defaults")
+            config = AnalysisConfig(disabled_codes=config.disabled_codes)
+            workspace = Workspace(config, external)
         for name in load:
             source = external.get_source(name)
             if source is not None:
@@ -120,4 +125,8 @@ class AnalysisRunner:
                 affected |= workspace.remove_document(name)
             else:
                 affected |= workspace.set_document(name, source)
-        return {name: workspace.diagnostics(name) for name in sorted(affected)}
+        disabled = workspace.config.disabled_codes
+        return {
+            name: [found for found in workspace.diagnostics(name) if found.code not in disabled]
+            for name in sorted(affected)
+        }

@@ -19,12 +19,12 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
+from lsp_server.analysis_config import folder_analysis
 from lsp_server.analysis_runner import AnalysisRunner, Change
 from lsp_server.convert import ClientText, split_lines
 from lsp_server.settings import Settings
 from lsp_server.template_files import TemplateFiles
 from prompt_tool import __version__
-from prompt_tool.analysis.workspace import AnalysisConfig
 
 logger = logging.getLogger(__name__)
 Handler = TypeVar("Handler", bound=Callable[..., Any])
@@ -52,13 +52,15 @@ class PromptToolServer(LanguageServer):
     def encoding(self) -> str:
         return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
 
-    def apply_settings(self, settings: Settings) -> None:
-        """Adopt new settings: rebuild the file index and the analyser, re-check open files."""
+    def apply_settings(self, settings: Settings) -> tuple[str, ...]:
+        """Adopt new settings: rebuild the file index and the analyser; returns the problems
+        met building the analyser's configuration, for the user to see."""
         self.settings = settings
         self._names.clear()
         self.files = TemplateFiles(self.folder, settings.template_roots, settings.extensions)
-        config = AnalysisConfig(disabled_codes=settings.disabled_codes)
-        self.runner.reset(config, self.files, self.files.list_names())
+        analysis = folder_analysis(self.folder, settings, self.files.roots)
+        self.runner.reset(analysis.config, self.files, self.files.list_names())
+        return analysis.problems
 
     def resubmit_open_documents(self) -> None:
         for document in list(self.workspace.text_documents.values()):

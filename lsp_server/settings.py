@@ -1,8 +1,10 @@
 """The server's settings, parsed in one place from the client, pyproject.toml and environment.
 
 Sources in order of precedence: the client (`workspace/configuration` section `promptTool`,
-else `initializationOptions`), then `[tool.prompt-tool]` of the workspace folder's
-pyproject.toml, then the environment. A value that does not validate is reported and
+else `initializationOptions`), then the workspace folder's pyproject.toml, then the
+environment. The pyproject keys are the linter's (`[tool.prompt-tool.lint]` roots,
+extensions, disable; `[tool.prompt-tool]` database_url, project, feature_type), read through
+the linter's own parser, so that the editor and `templates lint` see the same templates. A value that does not validate is reported and
 ignored, so the next source (finally the default) applies: a typo never stops the server.
 """
 
@@ -16,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from prompt_tool.analysis.diagnostics import RULES
+from prompt_tool.analysis.lint_config import DEFAULT_EXTENSIONS
+from prompt_tool.analysis.lint_config import parse_settings as parse_project_settings
 from prompt_tool.core.config import DATABASE_URL_ENV, load_tool_config
 from prompt_tool.core.errors import ConfigError
 
 SECTION = "promptTool"
-DEFAULT_EXTENSIONS = (".j2", ".jinja", ".jinja2", ".prompt")
 ENVIRONMENT_NAMES = {
     "database_url": DATABASE_URL_ENV,
     "template_roots": "PROMPT_TOOL_TEMPLATE_ROOTS",
@@ -39,7 +42,7 @@ class Settings:
     """SQLAlchemy URL of the template store; None means no database features."""
 
     template_roots: tuple[str, ...] = (".",)
-    """Folders, relative to the workspace folder, that include names are relative to."""
+    """Loader roots (relative to the workspace folder): include names are relative to them."""
 
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     """File name endings that mark a template."""
@@ -98,14 +101,25 @@ def client_layer(options: Any, source: str) -> SettingsLayer:
 
 
 def pyproject_layer(folder: Path | None) -> tuple[SettingsLayer, tuple[str, ...]]:
-    """`[tool.prompt-tool]` of the pyproject.toml at or above the workspace folder."""
+    """The keys the pyproject.toml at or above the workspace folder sets explicitly."""
     if folder is None:
         return SettingsLayer("pyproject.toml", {}), ()
     try:
         section, path = load_tool_config(folder)
+        project_dir = path.parent if path is not None else folder.resolve()
+        lint = parse_project_settings(section, path, project_dir).lint
     except ConfigError as error:
         return SettingsLayer("pyproject.toml", {}), (str(error),)
-    values = {key.replace("-", "_"): value for key, value in section.items()}
+    written = section.get("lint", {})
+    values: dict[str, Any] = {
+        key: section[key] for key in ("database_url", "project", "feature_type") if key in section
+    }
+    if "roots" in written:
+        values["template_roots"] = [str(root) for root in lint.roots]
+    if "extensions" in written:
+        values["extensions"] = list(lint.extensions)
+    if "disable" in written:
+        values["disabled_codes"] = sorted(lint.disabled_codes)
     return SettingsLayer(f"{path} [tool.prompt-tool]", values), ()
 
 

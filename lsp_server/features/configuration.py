@@ -33,8 +33,7 @@ def register(server: PromptToolServer) -> None:
         server.uses_pull_diagnostics = bool(capabilities and capabilities.diagnostic)
         options = [("initializationOptions", params.initialization_options)]
         parsed = load_settings(options, server.folder)
-        server.pending_problems = parsed.problems
-        server.apply_settings(parsed.settings)
+        server.pending_problems = (*parsed.problems, *server.apply_settings(parsed.settings))
 
     @server.feature(types.INITIALIZED)
     @server.guarded("initialized")
@@ -96,10 +95,11 @@ def adopt_settings(
     """Parse all sources again; rebuild and re-check if the settings changed (or if forced)."""
     options = [*client_values, ("initializationOptions", server.initialization_options)]
     parsed = load_settings(options, server.folder)
-    _show_problems(server, parsed.problems)
+    problems = parsed.problems
     if force or parsed.settings != server.settings:
-        server.apply_settings(parsed.settings)
+        problems = (*problems, *server.apply_settings(parsed.settings))
         server.resubmit_open_documents()
+    _show_problems(server, problems)
 
 
 def _log_failure(task: asyncio.Future[None]) -> None:

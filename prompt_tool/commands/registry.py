@@ -6,6 +6,11 @@ import typer
 
 
 def groups() -> list[tuple[typer.Typer, str, str]]:
-    from prompt_tool.commands import lsp_cmds
+    from prompt_tool.commands import db_cmds, lsp_cmds, project_cmds, templates_cmds
 
-    return [(lsp_cmds.app, "lsp", "Start the language server (stdio; --tcp for debugging).")]
+    return [
+        (db_cmds.app, "db", "Apply and inspect database migrations."),
+        (project_cmds.app, "projects", "Projects and their template variables."),
+        (templates_cmds.app, "templates", "Lint, publish and inspect prompt templates."),
+        (lsp_cmds.app, "lsp", "Start the language server (stdio; --tcp for debugging)."),
+    ]

@@ -43,7 +43,7 @@ async def test_pyproject_of_the_workspace_folder_sets_the_template_roots(
     lsp, tmp_path: Path
 ) -> None:
     folder = make_folder(tmp_path)
-    (folder / "pyproject.toml").write_text('[tool.prompt-tool]\ntemplate_roots = ["templates"]\n')
+    (folder / "pyproject.toml").write_text('[tool.prompt-tool.lint]\nroots = ["templates"]\n')
 
     await lsp.initialize(folder)
 
@@ -71,7 +71,7 @@ async def test_an_edited_pyproject_is_reread_when_the_client_reports_it(
     folder = make_folder(tmp_path)
     await lsp.initialize(folder)
     pyproject = folder / "pyproject.toml"
-    pyproject.write_text('[tool.prompt-tool]\ntemplate_roots = ["templates/partials"]\n')
+    pyproject.write_text('[tool.prompt-tool.lint]\nroots = ["templates/partials"]\n')
 
     lsp.client.workspace_did_change_watched_files(
         types.DidChangeWatchedFilesParams(
@@ -85,7 +85,7 @@ async def test_an_edited_pyproject_is_reread_when_the_client_reports_it(
 async def test_the_refresh_command_rereads_settings_and_templates(lsp, tmp_path: Path) -> None:
     folder = make_folder(tmp_path)
     result = await lsp.initialize(folder)
-    (folder / "pyproject.toml").write_text('[tool.prompt-tool]\ntemplate_roots = ["templates"]\n')
+    (folder / "pyproject.toml").write_text('[tool.prompt-tool.lint]\nroots = ["templates"]\n')
 
     answer = await lsp.client.workspace_execute_command_async(
         types.ExecuteCommandParams("promptTool.refreshDatabase", [])

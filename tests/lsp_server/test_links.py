@@ -8,7 +8,7 @@ from lsprotocol import types
 
 
 async def test_links_point_at_existing_templates_only(lsp, tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.prompt-tool]\ntemplate_roots = ["t"]\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.prompt-tool.lint]\nroots = ["t"]\n')
     (tmp_path / "t" / "partials").mkdir(parents=True)
     (tmp_path / "t" / "partials" / "files.j2").write_text("files\n")
     (tmp_path / "t" / "base.j2").write_text("base\n")

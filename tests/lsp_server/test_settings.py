@@ -93,7 +93,7 @@ def test_an_invalid_value_falls_through_to_the_next_source() -> None:
 def test_precedence_is_client_then_pyproject_then_environment(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.prompt-tool]\nproject = "from-pyproject"\nfeature_type = "from-pyproject"\n'
-        'template_roots = ["templates"]\n',
+        '[tool.prompt-tool.lint]\nroots = ["templates"]\n',
         encoding="utf-8",
     )
     environ = {
@@ -107,7 +107,7 @@ def test_precedence_is_client_then_pyproject_then_environment(tmp_path: Path) ->
 
     assert parsed.settings == Settings(
         database_url="sqlite:///env.db",
-        template_roots=("templates",),
+        template_roots=(str(tmp_path / "templates"),),
         project="from-client",
         feature_type="from-pyproject",
         disabled_codes=frozenset({"PT003", "PT011"}),
@@ -129,3 +129,36 @@ def test_environment_lists_are_split() -> None:
     )
 
     assert layer.values == {"template_roots": ["a", "b"], "extensions": [".j2", ".txt"]}
+
+
+def test_the_linters_keys_are_read_with_rule_names_allowed(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.prompt-tool.lint]\ndisable = ["undefined-variable", "PT008"]\nextensions = [".txt"]\n',
+        encoding="utf-8",
+    )
+
+    parsed = load_settings([], tmp_path, {"PROMPT_TOOL_EXTENSIONS": ".j2"})
+
+    assert parsed.settings.disabled_codes == frozenset({"PT002", "PT008"})
+    assert parsed.settings.extensions == (".txt",)
+    assert parsed.problems == ()
+
+
+def test_lint_settings_left_unset_let_the_environment_apply(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.prompt-tool.lint]\nstrict = true\n")
+
+    parsed = load_settings([], tmp_path, {"PROMPT_TOOL_EXTENSIONS": ".j2"})
+
+    assert parsed.settings.extensions == (".j2",)
+
+
+def test_a_bad_lint_key_is_one_problem_naming_the_file_and_key(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.prompt-tool.lint]\nroots = "prompts"\n')
+
+    parsed = load_settings([], tmp_path, {})
+
+    assert parsed.settings == Settings()
+    assert parsed.problems == (
+        f"{tmp_path / 'pyproject.toml'}: [tool.prompt-tool.lint] roots: "
+        "must be a list of non-empty strings",
+    )

@@ -1,6 +1,7 @@
 """Benchmark: didChange → publishDiagnostics over stdio for a 300-line template with 20 includes.
 
-Run: `.venv/bin/python -m benchmarks.lsp_diagnostics_latency [--server CMD ...] [--edits N]`.
+Run: `python -m benchmarks lsp_bench` (our server, result appended to RESULTS.md), or
+`python -m benchmarks.lsp_bench [--server CMD] [--edits N] [--lines N] [--includes N]`.
 Each edit waits for the diagnostics of its own version (a server that publishes without a
 version is matched on the next publish for the URI), so the time includes any delay the
 server adds. `--server "jinja-lsp lsp"` measures another server on the same files.
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shlex
 import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lsprotocol import types
@@ -22,6 +25,7 @@ from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 INCLUDES = 20
+RESULTS = Path(__file__).parent / "RESULTS.md"
 LINES = 300
 DEBUG = False
 BROKEN = "{{ x }"
@@ -134,19 +138,29 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """From `python -m benchmarks` (no argv): the default run, appended to RESULTS.md."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--server", default=f"{sys.executable} -m lsp_server")
     parser.add_argument("--edits", type=int, default=300)
     parser.add_argument("--lines", type=int, default=LINES)
     parser.add_argument("--includes", type=int, default=INCLUDES)
-    args = parser.parse_args()
+    args = parser.parse_args(argv or [])
     timings = asyncio.run(measure(shlex.split(args.server), args.edits, args.lines, args.includes))
-    print(
-        f"{args.server} ({args.lines} lines, {args.includes} includes): {len(timings)} edits, p50 {percentile(timings, 0.5):.1f} ms, "
-        f"p99 {percentile(timings, 0.99):.1f} ms, mean {statistics.mean(timings):.1f} ms"
+    line = (
+        f"{args.server} ({args.lines} lines, {args.includes} includes): {len(timings)} edits, "
+        f"p50 {percentile(timings, 0.5):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms, "
+        f"mean {statistics.mean(timings):.1f} ms"
     )
+    print(line)
+    if argv is None:
+        with RESULTS.open("a", encoding="utf-8") as handle:
+            handle.write(
+                f"\n## lsp_bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
+                f"Command: `python -m benchmarks lsp_bench`, load average "
+                f"{os.getloadavg()[0]:.2f}: {line}\n"
+            )
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

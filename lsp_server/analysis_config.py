@@ -1,0 +1,56 @@
+"""The analyser's configuration for a workspace folder, built exactly as `templates lint` does.
+
+The linter's plan (contracts by glob, extra globals, filters, tests, Jinja extensions, the
+type resolver) is reused with the server's roots, extensions and disabled codes, so that a
+template gets the same findings in the editor as in CI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsp_server.settings import Settings
+from prompt_tool.analysis.diagnostics import Diagnostic
+from prompt_tool.analysis.lint import plan_lint
+from prompt_tool.analysis.lint_config import ProjectSettings, load_settings
+from prompt_tool.analysis.workspace import AnalysisConfig
+from prompt_tool.core.errors import PromptToolError
+
+
+@dataclass(frozen=True)
+class FolderAnalysis:
+    """What the analyser needs for one folder, and what went wrong building it."""
+
+    config: AnalysisConfig
+    config_diagnostics: tuple[Diagnostic, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+def folder_analysis(
+    folder: Path | None, settings: Settings, roots: tuple[Path, ...]
+) -> FolderAnalysis:
+    """The lint plan's configuration for `roots`; plain settings when there is no plan."""
+    fallback = AnalysisConfig(disabled_codes=settings.disabled_codes)
+    existing = [root for root in roots if root.is_dir()]
+    if folder is None or not existing:
+        return FolderAnalysis(fallback)
+    try:
+        project = _with_server_settings(load_settings(folder), settings, tuple(existing))
+        plan = plan_lint(existing, project)
+    except PromptToolError as error:
+        return FolderAnalysis(fallback, problems=(str(error),))
+    return FolderAnalysis(plan.config, plan.config_diagnostics)
+
+
+def _with_server_settings(
+    project: ProjectSettings, settings: Settings, roots: tuple[Path, ...]
+) -> ProjectSettings:
+    lint = dataclasses.replace(
+        project.lint,
+        roots=roots,
+        extensions=settings.extensions,
+        disabled_codes=settings.disabled_codes,
+    )
+    return dataclasses.replace(project, lint=lint)
