@@ -1,17 +1,17 @@
 """Templates on disk under a workspace folder's roots: names to paths and back, and sources.
 
-A minimal `TemplateSource` over folders, kept inside the server until the shared
-`prompt_tool/analysis/filesystem.py` lands on main. Template names are relative to the
-root that holds them, as Jinja's loader resolves include names.
+Discovery and decoding are the linter's (`prompt_tool.analysis.filesystem`), so names agree
+with `templates lint`. Unlike the linter's `FileSystemSource`, nothing is cached: a file
+edited outside the editor must be read again when the client reports it.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-_SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages"})
+from prompt_tool.analysis.filesystem import decode_template, discover_templates, template_name
+
 MAX_TEMPLATE_BYTES = 2_000_000
 
 
@@ -54,23 +54,13 @@ class TemplateFiles:
         try:
             if path.stat().st_size > MAX_TEMPLATE_BYTES:
                 return None
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text, _ = decode_template(path.read_bytes(), str(path))
+        except OSError:
             return None
+        return text
 
     def list_names(self) -> list[str]:
         """Every template name under the roots, the first root winning on a clash."""
-        names: dict[str, None] = {}
-        for root in self.roots:
-            for path in self._walk(root):
-                names.setdefault(path.relative_to(root).as_posix(), None)
-        return list(names)
-
-    def _walk(self, root: Path) -> Iterator[Path]:
-        for folder, subfolders, files in os.walk(root):
-            subfolders[:] = [
-                sub for sub in subfolders if not sub.startswith(".") and sub not in _SKIPPED_FOLDERS
-            ]
-            for file_name in files:
-                if file_name.endswith(self.extensions):
-                    yield Path(folder) / file_name
+        roots = [root for root in self.roots if root.is_dir()]
+        paths = discover_templates(roots, self.extensions)
+        return list(dict.fromkeys(template_name(path, roots) for path in paths))

@@ -95,3 +95,14 @@ async def test_the_refresh_command_rereads_settings_and_templates(lsp, tmp_path:
     assert "promptTool.refreshDatabase" in result.capabilities.execute_command_provider.commands
     assert answer is None
     assert await symbol_names(lsp) == ["main.j2", "partials/x.j2"]
+
+
+async def test_disabled_codes_are_not_reported(lsp, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.prompt-tool.lint]\ndisable = ["syntax-error"]\n'
+    )
+    await lsp.initialize(tmp_path)
+
+    uri = lsp.open(tmp_path / "a.j2", "{{ x }\n")
+
+    assert await lsp.published_version(uri, 1) == []
