@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
+from prompt_tool.analysis.completions import Candidate, CandidateKind
 from prompt_tool.analysis.diagnostics import Diagnostic, Fix, Position, Severity, Span
 from prompt_tool.analysis.outline import Fold, FoldKind, OutlineSymbol, SymbolKind
 from prompt_tool.analysis.tokens import HighlightToken, TokenKind
@@ -189,3 +190,43 @@ def lsp_semantic_tokens(tokens: Sequence[HighlightToken], text: ClientText) -> l
         data.extend((delta_line, delta_start, length, _TOKEN_TYPE_INDEX[token.kind], 0))
         previous_line, previous_start = token.line, start
     return data
+
+
+_COMPLETION_KINDS = {
+    CandidateKind.FILTER: types.CompletionItemKind.Function,
+    CandidateKind.TEST: types.CompletionItemKind.Method,
+    CandidateKind.KEYWORD: types.CompletionItemKind.Keyword,
+    CandidateKind.VARIABLE: types.CompletionItemKind.Variable,
+    CandidateKind.MACRO: types.CompletionItemKind.Function,
+    CandidateKind.PROPERTY: types.CompletionItemKind.Property,
+    CandidateKind.BLOCK: types.CompletionItemKind.Module,
+    CandidateKind.TEMPLATE: types.CompletionItemKind.File,
+}
+
+
+def lsp_markup(markdown: str, is_markdown_supported: bool) -> types.MarkupContent:
+    """Markdown for clients that render it, the same text as plain text for the others."""
+    kind = types.MarkupKind.Markdown if is_markdown_supported else types.MarkupKind.PlainText
+    return types.MarkupContent(kind, markdown)
+
+
+def lsp_completion_item(
+    candidate: Candidate, span: Span, text: ClientText, is_markdown_supported: bool = False
+) -> types.CompletionItem:
+    """A completion that replaces the typed prefix (`span`) with the candidate."""
+    documentation = candidate.documentation
+    return types.CompletionItem(
+        label=candidate.label,
+        kind=_COMPLETION_KINDS[candidate.kind],
+        detail=candidate.detail or None,
+        documentation=lsp_markup(documentation, is_markdown_supported) if documentation else None,
+        text_edit=types.TextEdit(lsp_range(span, text), candidate.label),
+    )
+
+
+def lsp_hover(
+    markdown: str, span: Span, text: ClientText, is_markdown_supported: bool = False
+) -> types.Hover:
+    return types.Hover(
+        contents=lsp_markup(markdown, is_markdown_supported), range=lsp_range(span, text)
+    )

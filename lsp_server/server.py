@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from jinja2 import Environment
+from jinja2.sandbox import SandboxedEnvironment
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
@@ -23,8 +25,10 @@ from lsp_server.analysis_config import folder_analysis
 from lsp_server.analysis_runner import AnalysisRunner, Change
 from lsp_server.convert import ClientText, split_lines
 from lsp_server.settings import Settings
+from lsp_server.template_catalog import TemplateCatalog
 from lsp_server.template_files import TemplateFiles
 from prompt_tool import __version__
+from prompt_tool.analysis.workspace import AnalysisConfig
 
 logger = logging.getLogger(__name__)
 Handler = TypeVar("Handler", bound=Callable[..., Any])
@@ -47,6 +51,9 @@ class PromptToolServer(LanguageServer):
         self.uses_pull_diagnostics = False
         self.pending_problems: tuple[str, ...] = ()
         self._names: dict[str, str] = {}
+        self.catalog = TemplateCatalog()
+        self.analysis_config = AnalysisConfig()
+        self._environment: Environment | None = None
 
     @property
     def encoding(self) -> str:
@@ -59,8 +66,24 @@ class PromptToolServer(LanguageServer):
         self._names.clear()
         self.files = TemplateFiles(self.folder, settings.template_roots, settings.extensions)
         analysis = folder_analysis(self.folder, settings, self.files.roots)
+        self.analysis_config = analysis.config
+        self._environment = None
         self.runner.reset(analysis.config, self.files, self.files.list_names())
+        self.catalog.use([("workspace template", self.files)])
         return analysis.problems
+
+    @property
+    def environment(self) -> Environment:
+        """A Jinja environment with the project's extensions: its filters, tests and globals
+        are what completion offers."""
+        if self._environment is None:
+            try:
+                extensions = list(self.analysis_config.extensions)
+                self._environment = SandboxedEnvironment(extensions=extensions)
+            except Exception:
+                logger.exception("cannot load the Jinja extensions; completing without them")
+                self._environment = SandboxedEnvironment()
+        return self._environment
 
     def resubmit_open_documents(self) -> None:
         for document in list(self.workspace.text_documents.values()):
@@ -97,11 +120,15 @@ class PromptToolServer(LanguageServer):
     def client_text(self, uri: str) -> ClientText:
         return ClientText(split_lines(self.workspace.get_text_document(uri).source), self.encoding)
 
+    def source_for(self, name: str) -> str | None:
+        """A template's text: the editor's if it is open, else the file's."""
+        if (document := self.open_document(name)) is not None:
+            return document.source
+        return self.files.get_source(name)
+
     def text_for(self, name: str) -> ClientText:
         """The text of a template the client may not have open, for converting its ranges."""
-        if (document := self.open_document(name)) is not None:
-            return ClientText(split_lines(document.source), self.encoding)
-        return ClientText(split_lines(self.files.get_source(name) or ""), self.encoding)
+        return ClientText(split_lines(self.source_for(name) or ""), self.encoding)
 
     def guarded(self, feature: str, fallback: Any = None) -> Callable[[Handler], Handler]:
         """Log a failing handler with its feature's name and answer `fallback` instead."""
@@ -136,11 +163,16 @@ def create_server() -> PromptToolServer:
     """A new server with every feature registered; nothing is read until `initialize`."""
     from lsp_server.features import (
         code_actions,
+        completion,
         configuration,
+        definition,
         diagnostics,
         folding,
+        hover,
         links,
+        references,
         semantic_tokens,
+        signature_help,
         symbols,
     )
 
@@ -153,6 +185,11 @@ def create_server() -> PromptToolServer:
         semantic_tokens,
         links,
         code_actions,
+        completion,
+        hover,
+        definition,
+        references,
+        signature_help,
     ):
         feature.register(server)
     return server

@@ -59,6 +59,7 @@ def register(server: PromptToolServer) -> None:
         if any(path.name == "pyproject.toml" for path in paths):
             refresh_settings(server)
             return
+        server.catalog.refresh()
         for path in paths:
             name = server.files.name_for(path)
             if server.files.is_template(path) and server.open_document(name) is None:

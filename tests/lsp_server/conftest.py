@@ -61,6 +61,20 @@ def push_capabilities(**workspace: Any) -> types.ClientCapabilities:
             document_symbol=types.DocumentSymbolClientCapabilities(
                 hierarchical_document_symbol_support=True
             ),
+            completion=types.CompletionClientCapabilities(
+                completion_item=types.ClientCompletionItemOptions(
+                    documentation_format=[types.MarkupKind.Markdown]
+                )
+            ),
+            hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
+            signature_help=types.SignatureHelpClientCapabilities(
+                signature_information=types.ClientSignatureInformationOptions(
+                    parameter_information=types.ClientSignatureParameterInformationOptions(
+                        label_offset_support=False
+                    ),
+                    active_parameter_support=True,
+                )
+            ),
         ),
         workspace=types.WorkspaceClientCapabilities(**workspace),
     )

@@ -1,0 +1,54 @@
+"""Completion: filters after `|`, tests after `is`, tags, names, blocks, template names."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from lsp_server.convert import analysis_position, lsp_completion_item
+from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.completion_context import completion_context
+from prompt_tool.analysis.completions import CompletionInputs, candidates
+
+TRIGGER_CHARACTERS = [".", "|", " ", '"', "'", "/"]
+
+
+def register(server: PromptToolServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS),
+    )
+    @server.guarded("completion", fallback=types.CompletionList(is_incomplete=False, items=[]))
+    def completion(params: types.CompletionParams) -> types.CompletionList:
+        uri = params.text_document.uri
+        source = server.workspace.get_text_document(uri).source
+        text = server.client_text(uri)
+        context = completion_context(source, analysis_position(params.position, text))
+        found = candidates(context, source, _inputs(server, uri))
+        markdown = _supports_markdown(server)
+        items = [lsp_completion_item(c, context.span, text, markdown) for c in found]
+        return types.CompletionList(is_incomplete=False, items=items)
+
+
+def _inputs(server: PromptToolServer, uri: str) -> CompletionInputs:
+    config = server.analysis_config
+    own = server.template_name(uri)
+    names = {name: detail for name, detail in server.catalog.names.items() if name != own}
+    for name in server.open_template_names():
+        if name != own:
+            names.setdefault(name, "open template")
+    return CompletionInputs(
+        environment=server.environment,
+        template_names=names,
+        source_of=server.source_for,
+        extra_filters=config.extra_filters,
+        extra_tests=config.extra_tests,
+        extra_globals=config.extra_globals,
+    )
+
+
+def _supports_markdown(server: PromptToolServer) -> bool:
+    text_document = server.client_capabilities.text_document
+    completion = text_document.completion if text_document else None
+    item = completion.completion_item if completion else None
+    formats = item.documentation_format if item else None
+    return bool(formats and types.MarkupKind.Markdown in formats)

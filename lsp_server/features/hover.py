@@ -1,0 +1,42 @@
+"""Hover: an include name shows the template it resolves to and its first lines; a filter
+or test its documentation; a defined name how it is defined."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from lsp_server.convert import analysis_position, lsp_hover
+from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.diagnostics import Position
+from prompt_tool.analysis.hovers import HoverText, hover_at, include_hover
+from prompt_tool.analysis.template_links import reference_at, template_references
+
+
+def register(server: PromptToolServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    @server.guarded("hover")
+    def hover(params: types.HoverParams) -> types.Hover | None:
+        uri = params.text_document.uri
+        source = server.workspace.get_text_document(uri).source
+        text = server.client_text(uri)
+        found = _hover(server, source, analysis_position(params.position, text))
+        return (
+            lsp_hover(found.markdown, found.span, text, _supports_markdown(server))
+            if found
+            else None
+        )
+
+
+def _hover(server: PromptToolServer, source: str, position: Position) -> HoverText | None:
+    reference = reference_at(template_references(source), position)
+    if reference is None:
+        return hover_at(source, position, server.environment)
+    path = server.files.path_for(reference.name)
+    return include_hover(reference, str(path) if path else None, server.source_for(reference.name))
+
+
+def _supports_markdown(server: PromptToolServer) -> bool:
+    text_document = server.client_capabilities.text_document
+    hover = text_document.hover if text_document else None
+    formats = hover.content_format if hover else None
+    return bool(formats and types.MarkupKind.Markdown in formats)

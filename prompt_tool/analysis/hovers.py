@@ -1,0 +1,62 @@
+"""Hover texts (Markdown): what an include resolves to, what a filter, test or name is."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+from jinja2 import Environment
+
+from prompt_tool.analysis.diagnostics import Position, Span
+from prompt_tool.analysis.navigation import NameKind, definition_of, name_at
+from prompt_tool.analysis.template_links import TemplateReference
+from prompt_tool.analysis.tokens import TokenKind, classify, lex
+
+PREVIEW_LINES = 10
+
+
+@dataclass(frozen=True)
+class HoverText:
+    """Markdown to show, and the span of the text it describes."""
+
+    markdown: str
+    span: Span
+
+
+def include_hover(
+    reference: TemplateReference, location: str | None, target_source: str | None
+) -> HoverText:
+    """The template an include/extends/import names: where it is and its first lines."""
+    if target_source is None:
+        return HoverText(f"**{reference.name}**: no such template", reference.span)
+    lines = target_source.splitlines()
+    preview = "\n".join(lines[:PREVIEW_LINES])
+    more = f"\n\n…{len(lines) - PREVIEW_LINES} more lines" if len(lines) > PREVIEW_LINES else ""
+    where = f" — `{location}`" if location else ""
+    markdown = f"**{reference.name}**{where}\n\n```jinja\n{preview}\n```{more}"
+    return HoverText(markdown, reference.span)
+
+
+def hover_at(source: str, position: Position, environment: Environment) -> HoverText | None:
+    """A filter's or test's documentation, or how a name under the cursor is defined."""
+    for token, kind in classify(lex(source)):
+        if (
+            kind in {TokenKind.FILTER, TokenKind.TEST}
+            and token.span.start <= position <= token.span.end
+        ):
+            table = environment.filters if kind == TokenKind.FILTER else environment.tests
+            doc = inspect.getdoc(table.get(token.value)) if token.value in table else None
+            title = f"**{token.value}** ({kind.value})"
+            body = doc.split("\n\n")[0] if doc else f"not a {kind.value} of this environment"
+            return HoverText(f"{title}\n\n{body}", token.span)
+    return _defined_name_hover(source, position)
+
+
+def _defined_name_hover(source: str, position: Position) -> HoverText | None:
+    name = name_at(source, position)
+    defined = definition_of(source, name.value, position) if name else None
+    if name is None or defined is None:
+        return None
+    signature = f"({', '.join(defined.parameters)})" if defined.kind == NameKind.MACRO else ""
+    line = defined.span.start.line + 1
+    return HoverText(f"**{name.value}{signature}** — {defined.kind.value}, line {line}", name.span)
