@@ -24,11 +24,13 @@ from pygls.workspace import TextDocument
 from lsp_server.analysis_config import folder_analysis
 from lsp_server.analysis_runner import AnalysisRunner, Change
 from lsp_server.convert import ClientText, split_lines
+from lsp_server.published import PublishedTemplates
 from lsp_server.settings import Settings
 from lsp_server.template_catalog import TemplateCatalog
 from lsp_server.template_files import TemplateFiles
 from prompt_tool import __version__
-from prompt_tool.analysis.workspace import AnalysisConfig
+from prompt_tool.analysis.sources import ChainedSource
+from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource
 
 logger = logging.getLogger(__name__)
 Handler = TypeVar("Handler", bound=Callable[..., Any])
@@ -52,6 +54,8 @@ class PromptToolServer(LanguageServer):
         self.pending_problems: tuple[str, ...] = ()
         self._names: dict[str, str] = {}
         self.catalog = TemplateCatalog()
+        self.catalog.on_problem = self.warn
+        self.catalog.on_published = self.resubmit_open_documents
         self.analysis_config = AnalysisConfig()
         self._environment: Environment | None = None
 
@@ -68,8 +72,14 @@ class PromptToolServer(LanguageServer):
         analysis = folder_analysis(self.folder, settings, self.files.roots)
         self.analysis_config = analysis.config
         self._environment = None
-        self.runner.reset(analysis.config, self.files, self.files.list_names())
-        self.catalog.use([("workspace template", self.files)])
+        published = PublishedTemplates(settings.database_url)
+        external = ChainedSource(self.files, published)
+        self.runner.reset(analysis.config, external, self.files.list_names())
+        sources: list[tuple[str, TemplateSource]] = [
+            ("workspace template", self.files),
+            ("published template", published),
+        ]
+        self.catalog.use(sources, published)
         return analysis.problems
 
     @property
@@ -84,6 +94,13 @@ class PromptToolServer(LanguageServer):
                 logger.exception("cannot load the Jinja extensions; completing without them")
                 self._environment = SandboxedEnvironment()
         return self._environment
+
+    def warn(self, message: str) -> None:
+        """One warning the user sees (and the log keeps)."""
+        logger.warning("%s", message)
+        self.window_show_message(
+            types.ShowMessageParams(types.MessageType.Warning, f"prompt-tool: {message}")
+        )
 
     def resubmit_open_documents(self) -> None:
         for document in list(self.workspace.text_documents.values()):

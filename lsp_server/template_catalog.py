@@ -1,19 +1,21 @@
 """Template names for completion, held in memory and refreshed in the background.
 
 A keystroke reads the last listing and never waits for the disk or a database. Each source
-is a `TemplateSource` with a label for the completion's detail ("workspace" now; the
-published templates of the configured project plug in the same way).
+is a `TemplateSource` with a label for the completion's detail ("workspace template",
+"published template"); the published source is re-read from its database first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from lsp_server.published import PublishedTemplates
 from prompt_tool.analysis.workspace import TemplateSource
 
 logger = logging.getLogger(__name__)
+REFRESH_SECONDS = 300.0
 
 
 class TemplateCatalog:
@@ -22,32 +24,69 @@ class TemplateCatalog:
     def __init__(self) -> None:
         self._names: dict[str, str] = {}
         self._sources: Sequence[tuple[str, TemplateSource]] = ()
+        self._published: PublishedTemplates | None = None
         self._refreshing: asyncio.Task[None] | None = None
+        self._periodic: asyncio.Task[None] | None = None
+        self._problem: str | None = None
+        self.on_problem: Callable[[str], None] = lambda message: None
+        self.on_published: Callable[[], None] = lambda: None
 
     @property
     def names(self) -> dict[str, str]:
         return self._names
 
-    def use(self, sources: Sequence[tuple[str, TemplateSource]]) -> None:
-        """Serve names from `sources` (first label wins on a clash), refreshing now."""
+    def use(
+        self,
+        sources: Sequence[tuple[str, TemplateSource]],
+        published: PublishedTemplates | None = None,
+    ) -> None:
+        """Serve names from `sources` (first label wins on a clash), refreshing now and, with
+        a database, every few minutes."""
         self._sources = tuple(sources)
+        self._published = published
         self.refresh()
+        if self._periodic is not None:
+            self._periodic.cancel()
+        if published is not None and published.url is not None:
+            self._periodic = asyncio.get_running_loop().create_task(self._every(REFRESH_SECONDS))
 
     def refresh(self) -> None:
         """List every source again in a worker thread; the old listing serves meanwhile."""
         if self._refreshing is not None and not self._refreshing.done():
             self._refreshing.cancel()
-        self._refreshing = asyncio.get_running_loop().create_task(self._refresh(self._sources))
+        self._refreshing = asyncio.get_running_loop().create_task(self._refresh())
 
     async def settled(self) -> None:
         if self._refreshing is not None and not self._refreshing.done():
             await asyncio.shield(self._refreshing)
 
-    async def _refresh(self, sources: Sequence[tuple[str, TemplateSource]]) -> None:
+    def close(self) -> None:
+        for task in (self._refreshing, self._periodic):
+            if task is not None:
+                task.cancel()
+
+    async def _every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            self.refresh()
+
+    async def _refresh(self) -> None:
+        published = self._published
         try:
-            self._names = await asyncio.to_thread(_listing, sources)
+            problem = await asyncio.to_thread(published.load) if published else None
+            self._names = await asyncio.to_thread(_listing, self._sources)
         except Exception:
             logger.exception("listing template names failed; keeping the previous listing")
+            return
+        self._report(problem)
+        if published is not None and published.url is not None and problem is None:
+            self.on_published()
+
+    def _report(self, problem: str | None) -> None:
+        """One message when the database becomes unreachable, none while it stays so."""
+        if problem is not None and self._problem is None:
+            self.on_problem(problem)
+        self._problem = problem
 
 
 def _listing(sources: Sequence[tuple[str, TemplateSource]]) -> dict[str, str]:

@@ -73,6 +73,7 @@ def register(server: PromptToolServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     def shutdown(params: None) -> None:
+        server.catalog.close()
         server.runner.close()
 
 
@@ -117,10 +118,7 @@ async def _client_configuration(server: PromptToolServer) -> Any:
 
 def _show_problems(server: PromptToolServer, problems: tuple[str, ...]) -> None:
     for problem in problems:
-        logger.warning("settings: %s", problem)
-        server.window_show_message(
-            types.ShowMessageParams(types.MessageType.Warning, f"prompt-tool: {problem}")
-        )
+        server.warn(problem)
 
 
 def _workspace_folder(params: types.InitializeParams) -> Path | None:
