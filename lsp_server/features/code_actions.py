@@ -1,8 +1,10 @@
-"""Code actions: the analyser's suggested fixes, and "disable this check on this line"."""
+"""Code actions: the analyser's suggested fixes, "disable this check on this line", and
+"create this template" for an include name that resolves nowhere."""
 
 from __future__ import annotations
 
 from lsprotocol import types
+from pygls.uris import from_fs_path
 
 from lsp_server.convert import (
     ClientText,
@@ -13,6 +15,7 @@ from lsp_server.convert import (
 )
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Diagnostic, Position, Span
+from prompt_tool.analysis.template_links import template_references
 
 SUPPRESSION_COMMENT = "{{# prompt-tool: disable={code} #}}"
 
@@ -32,6 +35,9 @@ def register(server: PromptToolServer) -> None:
             if _overlaps(found.span, wanted):
                 converted = lsp_diagnostic(found, text, server.uri_for, server.text_for)
                 actions.extend(_actions_for(uri, found, converted, text))
+        if _can_create_files(server):
+            source = server.workspace.get_text_document(uri).source
+            actions.extend(_create_missing(server, source, wanted))
         return actions
 
 
@@ -68,3 +74,31 @@ def _actions_for(
         )
     )
     return actions
+
+
+def _create_missing(server: PromptToolServer, source: str, wanted: Span) -> list[types.CodeAction]:
+    """ "Create template x.j2" for each include name in range that resolves nowhere."""
+    actions: list[types.CodeAction] = []
+    roots = server.files.roots
+    for reference in template_references(source):
+        if not _overlaps(reference.span, wanted) or server.uri_for(reference.name) is not None:
+            continue
+        target = (roots[0] / reference.name).resolve() if roots else None
+        if target is None or not target.is_relative_to(roots[0]):
+            continue
+        create = types.CreateFile(uri=from_fs_path(str(target)) or "", kind="create")
+        actions.append(
+            types.CodeAction(
+                f"Create template {reference.name}",
+                kind=types.CodeActionKind.QuickFix,
+                edit=types.WorkspaceEdit(document_changes=[create]),
+            )
+        )
+    return actions
+
+
+def _can_create_files(server: PromptToolServer) -> bool:
+    workspace = server.client_capabilities.workspace
+    edit = workspace.workspace_edit if workspace else None
+    operations = edit.resource_operations if edit else None
+    return bool(operations and types.ResourceOperationKind.Create in operations)

@@ -47,3 +47,33 @@ async def test_no_action_outside_any_finding(lsp, tmp_path: Path) -> None:
     )
 
     assert list(actions) == []
+
+
+async def test_an_include_that_resolves_nowhere_offers_to_create_the_template(
+    lsp, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.prompt-tool.lint]\nroots = ["prompts"]\n')
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "exists.j2").write_text("x\n")
+    capabilities = lsp.push_capabilities(
+        workspace_edit=types.WorkspaceEditClientCapabilities(
+            document_changes=True, resource_operations=[types.ResourceOperationKind.Create]
+        )
+    )
+    await lsp.initialize(tmp_path, capabilities)
+    text = '{% include "exists.j2" %}{% include "partials/new.j2" %}\n'
+    uri = lsp.open(tmp_path / "prompts" / "main.j2", text)
+
+    actions = await lsp.client.text_document_code_action_async(
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(uri),
+            types.Range(types.Position(0, 0), types.Position(0, len(text) - 1)),
+            types.CodeActionContext(diagnostics=[]),
+        )
+    )
+
+    assert [a.title for a in actions] == ["Create template partials/new.j2"]
+    [change] = actions[0].edit.document_changes
+    assert change == types.CreateFile(
+        uri=lsp.uri_of(tmp_path / "prompts" / "partials" / "new.j2"), kind="create"
+    )
