@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import ChainMap
+
 from lsprotocol import types
 
 from lsp_server.convert import analysis_position, lsp_completion_item
@@ -32,10 +34,8 @@ def register(server: PromptToolServer) -> None:
 def _inputs(server: PromptToolServer, uri: str) -> CompletionInputs:
     config = server.analysis_config
     own = server.template_name(uri)
-    names = {name: detail for name, detail in server.catalog.names.items() if name != own}
-    for name in server.open_template_names():
-        if name != own:
-            names.setdefault(name, "open template")
+    opened = {name: "open template" for name in server.open_template_names() if name != own}
+    names = ChainMap(opened, server.catalog.names) if opened else server.catalog.names
     return CompletionInputs(
         environment=server.environment,
         template_names=names,
@@ -43,6 +43,7 @@ def _inputs(server: PromptToolServer, uri: str) -> CompletionInputs:
         extra_filters=config.extra_filters,
         extra_tests=config.extra_tests,
         extra_globals=config.extra_globals,
+        current_name=own,
     )
 
 

@@ -75,6 +75,8 @@ class CompletionInputs:
     extra_filters: Iterable[str] = ()
     extra_tests: Iterable[str] = ()
     extra_globals: Iterable[str] = ()
+    current_name: str | None = None
+    """The template being edited, never offered as its own include."""
 
 
 def candidates(
@@ -162,9 +164,11 @@ def _blocks(context: CompletionContext, source: str, inputs: CompletionInputs) -
 def _templates(
     context: CompletionContext, source: str, inputs: CompletionInputs
 ) -> list[Candidate]:
+    prefix = context.prefix.lower()
     return [
         Candidate(name, CandidateKind.TEMPLATE, detail)
         for name, detail in inputs.template_names.items()
+        if name.lower().startswith(prefix) and name != inputs.current_name
     ]
 
 
