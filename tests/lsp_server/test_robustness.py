@@ -50,3 +50,19 @@ async def test_every_feature_answers_for_a_hostile_document(lsp, tmp_path: Path,
     assert symbols is not None and tokens is not None and folds is not None and links is not None
     lsp.change(uri, 2, "{{ ok }}\n")
     assert await lsp.published_version(uri, 2) == []
+
+
+async def test_a_failing_feature_answers_empty_and_the_server_carries_on(
+    lsp, tmp_path: Path
+) -> None:
+    await lsp.initialize(tmp_path)
+    missing = types.TextDocumentIdentifier(lsp.uri_of(tmp_path / "never-opened" / "gone.j2"))
+
+    symbols = await lsp.client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(missing)
+    )
+    folds = await lsp.client.text_document_folding_range_async(types.FoldingRangeParams(missing))
+    uri = lsp.open(tmp_path / "a.j2", "{{ x }\n")
+
+    assert list(symbols) == [] and list(folds) == []
+    assert [d.code for d in await lsp.published_version(uri, 1)] == ["PT001"]
