@@ -59,6 +59,9 @@ def register(server: PromptToolServer) -> None:
         if any(path.name == "pyproject.toml" for path in paths):
             refresh_settings(server)
             return
+        if any(path.suffix == ".py" for path in paths) and _declares_contracts(server):
+            refresh_settings(server, force=True)
+            return
         server.catalog.refresh()
         for path in paths:
             name = server.files.name_for(path)
@@ -135,12 +138,17 @@ def _supports_configuration(server: PromptToolServer) -> bool:
 
 
 async def _watch_files(server: PromptToolServer) -> None:
-    """Ask the client to report edits to pyproject.toml and templates made outside it."""
+    """Ask the client to report edits to pyproject.toml, the contract modules (Python files)
+    and templates made outside it."""
     workspace = server.client_capabilities.workspace
     watched = workspace.did_change_watched_files if workspace else None
     if not (watched and watched.dynamic_registration):
         return
-    patterns = ["**/pyproject.toml", *(f"**/*{suffix}" for suffix in server.settings.extensions)]
+    patterns = [
+        "**/pyproject.toml",
+        "**/*.py",
+        *(f"**/*{suffix}" for suffix in server.settings.extensions),
+    ]
     options = types.DidChangeWatchedFilesRegistrationOptions(
         watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in patterns]
     )
@@ -148,3 +156,8 @@ async def _watch_files(server: PromptToolServer) -> None:
     await server.client_register_capability_async(
         types.RegistrationParams(registrations=[registration])
     )
+
+
+def _declares_contracts(server: PromptToolServer) -> bool:
+    """Whether Python files can change findings: the project declares contract types."""
+    return bool(server.analysis_config.contracts_by_glob)

@@ -106,3 +106,33 @@ async def test_disabled_codes_are_not_reported(lsp, tmp_path: Path) -> None:
     uri = lsp.open(tmp_path / "a.j2", "{{ x }\n")
 
     assert await lsp.published_version(uri, 1) == []
+
+
+async def test_an_edited_contract_module_reanalyses_open_templates(lsp, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.prompt-tool.contracts]\n"prompts/*.j2" = "myapp.models:Context"\n'
+    )
+    (tmp_path / "myapp").mkdir()
+    models = tmp_path / "myapp" / "models.py"
+    models.write_text(
+        "from dataclasses import dataclass\n\n@dataclass\nclass Context:\n    name: str\n"
+    )
+    (tmp_path / "prompts").mkdir()
+    template = tmp_path / "prompts" / "a.j2"
+    template.write_text("{{ name }}\n")
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(template, "{{ name }}\n")
+    first = await lsp.published_version(uri, 1)
+    already = len(lsp.client.published)
+
+    lsp.client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            [types.FileEvent(lsp.uri_of(models), types.FileChangeType.Changed)]
+        )
+    )
+
+    again = await lsp.published(
+        uri, lambda params: any(params is later for later in lsp.client.published[already:])
+    )
+    assert again.version == 1
+    assert list(again.diagnostics) == list(first)
