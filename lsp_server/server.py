@@ -29,6 +29,7 @@ from lsp_server.settings import Settings
 from lsp_server.template_catalog import TemplateCatalog
 from lsp_server.template_files import TemplateFiles
 from prompt_tool import __version__
+from prompt_tool.analysis.diagnostics import Diagnostic
 from prompt_tool.analysis.sources import ChainedSource
 from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource
 
@@ -57,6 +58,8 @@ class PromptToolServer(LanguageServer):
         self.catalog.on_problem = self.warn
         self.catalog.on_published = self.resubmit_open_documents
         self.analysis_config = AnalysisConfig()
+        self.config_diagnostics: tuple[Diagnostic, ...] = ()
+        self.settings_listeners: list[Callable[[], None]] = []
         self._environment: Environment | None = None
 
     @property
@@ -71,6 +74,7 @@ class PromptToolServer(LanguageServer):
         self.files = TemplateFiles(self.folder, settings.template_roots, settings.extensions)
         analysis = folder_analysis(self.folder, settings, self.files.roots)
         self.analysis_config = analysis.config
+        self.config_diagnostics = analysis.config_diagnostics
         self._environment = None
         published = PublishedTemplates(settings.database_url)
         external = ChainedSource(self.files, published)
@@ -80,6 +84,8 @@ class PromptToolServer(LanguageServer):
             ("published template", published),
         ]
         self.catalog.use(sources, published)
+        for listener in self.settings_listeners:
+            listener()
         return analysis.problems
 
     @property

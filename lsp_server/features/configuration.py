@@ -57,7 +57,7 @@ def register(server: PromptToolServer) -> None:
     def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
         paths = [Path(fs) for change in params.changes if (fs := to_fs_path(change.uri))]
         if any(path.name == "pyproject.toml" for path in paths):
-            refresh_settings(server)
+            refresh_settings(server, force=True)  # contracts live there too, not in Settings
             return
         if any(path.suffix == ".py" for path in paths) and _declares_contracts(server):
             refresh_settings(server, force=True)

@@ -19,6 +19,8 @@ IDENTIFIER = "prompt-tool"
 
 def register(server: PromptToolServer) -> None:
     server.runner.listeners.append(lambda outcome: _on_outcome(server, outcome))
+    configuration_uris: set[str] = set()
+    server.settings_listeners.append(lambda: _publish_configuration(server, configuration_uris))
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @server.guarded("diagnostics")
@@ -101,3 +103,24 @@ def _refresh_if_needed(server: PromptToolServer, outcome: Outcome) -> None:
     diagnostics = workspace.diagnostics if workspace else None
     if dependants and diagnostics and diagnostics.refresh_support:
         server.workspace_diagnostic_refresh(None)
+
+
+def _publish_configuration(server: PromptToolServer, published: set[str]) -> None:
+    """Findings about the configuration itself (PT016 on a contract line of pyproject.toml),
+    pushed to that file; a file that no longer has any is cleared."""
+    if server.uses_pull_diagnostics:
+        return
+    by_uri: dict[str, list[Diagnostic]] = {}
+    for finding in server.config_diagnostics:
+        if (uri := server.uri_for(finding.path)) is not None:
+            by_uri.setdefault(uri, []).append(finding)
+    for uri in published - by_uri.keys():
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+    for uri, findings in by_uri.items():
+        items = [
+            lsp_diagnostic(item, server.text_for(item.path), server.uri_for, server.text_for)
+            for item in findings
+        ]
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, items))
+    published.clear()
+    published.update(by_uri)

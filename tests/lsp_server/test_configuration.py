@@ -136,3 +136,28 @@ async def test_an_edited_contract_module_reanalyses_open_templates(lsp, tmp_path
     )
     assert again.version == 1
     assert list(again.diagnostics) == list(first)
+
+
+async def test_an_unresolvable_contract_is_reported_on_its_pyproject_line(
+    lsp, tmp_path: Path
+) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.prompt-tool.contracts]\n"prompts/*.j2" = "myapp.models:Missing"\n')
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "a.j2").write_text("{{ name }}\n")
+
+    await lsp.initialize(tmp_path)
+    found = await lsp.published(lsp.uri_of(pyproject))
+    pyproject.write_text("[tool.prompt-tool]\n")
+    lsp.client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            [types.FileEvent(lsp.uri_of(pyproject), types.FileChangeType.Changed)]
+        )
+    )
+    cleared = await lsp.published(lsp.uri_of(pyproject), lambda p: list(p.diagnostics) == [])
+
+    [diagnostic] = found.diagnostics
+    assert diagnostic.code == "PT016"
+    assert diagnostic.range == types.Range(types.Position(1, 0), types.Position(1, 14))
+    assert "module 'myapp.models' not found" in diagnostic.message
+    assert cleared.version is None
