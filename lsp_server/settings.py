@@ -80,8 +80,8 @@ def parse_settings(layers: Sequence[SettingsLayer]) -> ParsedSettings:
     for setting in fields(Settings):
         parse = _PARSERS[setting.name]
         for layer in layers:
-            if setting.name not in layer.values:
-                continue
+            if layer.values.get(setting.name) is None:
+                continue  # absent, or null: an editor's way of saying "not set here"
             try:
                 values[setting.name] = parse(layer.values[setting.name])
             except ValueError as error:

@@ -73,8 +73,9 @@ def test_contributed_configuration_mirrors_the_server_settings() -> None:
     contributed = {key.removeprefix("promptTool.") for key in properties} - {"server.command"}
 
     assert contributed == {camel_case(field.name) for field in fields(Settings)}
-    assert properties["promptTool.extensions"]["default"] == list(Settings().extensions)
-    assert properties["promptTool.templateRoots"]["default"] == list(Settings().template_roots)
+    # Unset (null) lets pyproject.toml and the environment apply: the server owns the defaults.
+    for name in contributed:
+        assert properties[f"promptTool.{name}"]["default"] is None, name
     languages = manifest["contributes"]["languages"]
     assert languages[0]["id"] == "jinja-prompt"
     assert languages[0]["extensions"] == list(Settings().extensions)

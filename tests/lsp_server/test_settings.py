@@ -162,3 +162,15 @@ def test_a_bad_lint_key_is_one_problem_naming_the_file_and_key(tmp_path: Path) -
         f"{tmp_path / 'pyproject.toml'}: [tool.prompt-tool.lint] roots: "
         "must be a list of non-empty strings",
     )
+
+
+def test_null_values_from_an_editor_leave_the_next_source_in_charge() -> None:
+    parsed = parse_settings(
+        [
+            client_layer({"templateRoots": None, "disabledCodes": None}, "client"),
+            SettingsLayer("pyproject.toml", {"template_roots": ["prompts"]}),
+        ]
+    )
+
+    assert parsed.settings.template_roots == ("prompts",)
+    assert parsed.problems == ()

@@ -19,7 +19,8 @@ export function createClient(context: vscode.ExtensionContext): LanguageClient {
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file", language: LANGUAGE_ID }],
     initializationOptions: { [CONFIGURATION_SECTION]: serverSettings(read) },
-    synchronize: { fileEvents: watcher },
+    // Pushes `promptTool` with workspace/didChangeConfiguration, so edits apply at once.
+    synchronize: { configurationSection: CONFIGURATION_SECTION, fileEvents: watcher },
   };
   return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
 }
