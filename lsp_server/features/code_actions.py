@@ -6,6 +6,7 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from lsp_server.capabilities import creates_files
 from lsp_server.convert import (
     ClientText,
     analysis_span,
@@ -35,7 +36,7 @@ def register(server: PromptToolServer) -> None:
             if _overlaps(found.span, wanted):
                 converted = lsp_diagnostic(found, text, server.uri_for, server.text_for)
                 actions.extend(_actions_for(uri, found, converted, text))
-        if _can_create_files(server):
+        if creates_files(server.client_capabilities):
             source = server.workspace.get_text_document(uri).source
             actions.extend(_create_missing(server, source, wanted))
         return actions
@@ -95,10 +96,3 @@ def _create_missing(server: PromptToolServer, source: str, wanted: Span) -> list
             )
         )
     return actions
-
-
-def _can_create_files(server: PromptToolServer) -> bool:
-    workspace = server.client_capabilities.workspace
-    edit = workspace.workspace_edit if workspace else None
-    operations = edit.resource_operations if edit else None
-    return bool(operations and types.ResourceOperationKind.Create in operations)

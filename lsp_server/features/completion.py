@@ -6,6 +6,7 @@ from collections import ChainMap
 
 from lsprotocol import types
 
+from lsp_server.capabilities import renders_markdown_in_completion
 from lsp_server.convert import analysis_position, lsp_completion_item
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.completion_context import completion_context
@@ -26,7 +27,7 @@ def register(server: PromptToolServer) -> None:
         text = server.client_text(uri)
         context = completion_context(source, analysis_position(params.position, text))
         found = candidates(context, source, _inputs(server, uri))
-        markdown = _supports_markdown(server)
+        markdown = renders_markdown_in_completion(server.client_capabilities)
         items = [lsp_completion_item(c, context.span, text, markdown) for c in found]
         return types.CompletionList(is_incomplete=False, items=items)
 
@@ -45,11 +46,3 @@ def _inputs(server: PromptToolServer, uri: str) -> CompletionInputs:
         extra_globals=config.extra_globals,
         current_name=own,
     )
-
-
-def _supports_markdown(server: PromptToolServer) -> bool:
-    text_document = server.client_capabilities.text_document
-    completion = text_document.completion if text_document else None
-    item = completion.completion_item if completion else None
-    formats = item.documentation_format if item else None
-    return bool(formats and types.MarkupKind.Markdown in formats)

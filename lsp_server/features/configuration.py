@@ -15,6 +15,11 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from lsp_server.analysis_runner import Change
+from lsp_server.capabilities import (
+    registers_file_watchers,
+    serves_configuration,
+    uses_pull_diagnostics,
+)
 from lsp_server.server import PromptToolServer
 from lsp_server.settings import SECTION, load_settings
 
@@ -29,8 +34,7 @@ def register(server: PromptToolServer) -> None:
     def initialize(params: types.InitializeParams) -> None:
         server.initialization_options = params.initialization_options
         server.folder = _workspace_folder(params)
-        capabilities = params.capabilities.text_document
-        server.uses_pull_diagnostics = bool(capabilities and capabilities.diagnostic)
+        server.uses_pull_diagnostics = uses_pull_diagnostics(params.capabilities)
         options = [("initializationOptions", params.initialization_options)]
         parsed = load_settings(options, server.folder)
         server.pending_problems = (*parsed.problems, *server.apply_settings(parsed.settings))
@@ -39,7 +43,7 @@ def register(server: PromptToolServer) -> None:
     @server.guarded("initialized")
     async def initialized(params: types.InitializedParams) -> None:
         _show_problems(server, server.pending_problems)
-        if _supports_configuration(server):
+        if serves_configuration(server.client_capabilities):
             await fetch_settings(server)
         await _watch_files(server)
 
@@ -82,7 +86,7 @@ def register(server: PromptToolServer) -> None:
 
 def refresh_settings(server: PromptToolServer, force: bool = False) -> None:
     """Re-read every source: at once, or after asking a client that serves configuration."""
-    if not _supports_configuration(server):
+    if not serves_configuration(server.client_capabilities):
         adopt_settings(server, [], force)
         return
     task = asyncio.ensure_future(fetch_settings(server, force))
@@ -132,17 +136,10 @@ def _workspace_folder(params: types.InitializeParams) -> Path | None:
     return Path(path) if path else None
 
 
-def _supports_configuration(server: PromptToolServer) -> bool:
-    workspace = server.client_capabilities.workspace
-    return bool(workspace and workspace.configuration)
-
-
 async def _watch_files(server: PromptToolServer) -> None:
     """Ask the client to report edits to pyproject.toml, the contract modules (Python files)
     and templates made outside it."""
-    workspace = server.client_capabilities.workspace
-    watched = workspace.did_change_watched_files if workspace else None
-    if not (watched and watched.dynamic_registration):
+    if not registers_file_watchers(server.client_capabilities):
         return
     patterns = [
         "**/pyproject.toml",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from lsp_server.analysis_runner import Change, Outcome
+from lsp_server.capabilities import accepts_diagnostic_refresh
 from lsp_server.convert import lsp_diagnostic, result_id
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Diagnostic
@@ -99,9 +100,7 @@ def _on_outcome(server: PromptToolServer, outcome: Outcome) -> None:
 def _refresh_if_needed(server: PromptToolServer, outcome: Outcome) -> None:
     """A pulling client re-asks for the edited document itself; dependants need a nudge."""
     dependants = outcome.diagnostics.keys() - outcome.versions.keys()
-    workspace = server.client_capabilities.workspace
-    diagnostics = workspace.diagnostics if workspace else None
-    if dependants and diagnostics and diagnostics.refresh_support:
+    if dependants and accepts_diagnostic_refresh(server.client_capabilities):
         server.workspace_diagnostic_refresh(None)
 
 

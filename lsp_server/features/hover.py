@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from lsp_server.capabilities import renders_markdown_in_hover
 from lsp_server.convert import analysis_position, lsp_hover
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Position
@@ -21,7 +22,12 @@ def register(server: PromptToolServer) -> None:
         text = server.client_text(uri)
         found = _hover(server, source, analysis_position(params.position, text))
         return (
-            lsp_hover(found.markdown, found.span, text, _supports_markdown(server))
+            lsp_hover(
+                found.markdown,
+                found.span,
+                text,
+                renders_markdown_in_hover(server.client_capabilities),
+            )
             if found
             else None
         )
@@ -33,10 +39,3 @@ def _hover(server: PromptToolServer, source: str, position: Position) -> HoverTe
         return hover_at(source, position, server.environment)
     path = server.files.path_for(reference.name)
     return include_hover(reference, str(path) if path else None, server.source_for(reference.name))
-
-
-def _supports_markdown(server: PromptToolServer) -> bool:
-    text_document = server.client_capabilities.text_document
-    hover = text_document.hover if text_document else None
-    formats = hover.content_format if hover else None
-    return bool(formats and types.MarkupKind.Markdown in formats)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from lsp_server.capabilities import shows_link_tooltips
 from lsp_server.convert import lsp_range
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.template_links import template_references
@@ -15,7 +16,7 @@ def register(server: PromptToolServer) -> None:
     def document_links(params: types.DocumentLinkParams) -> list[types.DocumentLink]:
         uri = params.text_document.uri
         text = server.client_text(uri)
-        tooltips = _supports_tooltips(server)
+        tooltips = shows_link_tooltips(server.client_capabilities)
         links: list[types.DocumentLink] = []
         for reference in template_references(server.workspace.get_text_document(uri).source):
             target = server.uri_for(reference.name)
@@ -28,9 +29,3 @@ def register(server: PromptToolServer) -> None:
                     )
                 )
         return links
-
-
-def _supports_tooltips(server: PromptToolServer) -> bool:
-    text_document = server.client_capabilities.text_document
-    link = text_document.document_link if text_document else None
-    return bool(link and link.tooltip_support)
