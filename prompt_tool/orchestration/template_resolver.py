@@ -1,0 +1,400 @@
+"""Which template version a session uses: slot precedence, labels, pins, and the reasons why.
+
+For (project, feature type, label) the slots are tried in order: project + feature type →
+project → global + feature type → global → built-in default. The first slot holding a
+template for the phase wins; inside it the version `label` points at, else the newest.
+
+Includes resolve through the same slots. A bare include follows its includer's label (the
+requested label for a phase template, `staging` below an `…@staging` include); `name@3`
+pins version 3 and `name@staging` pins a label (falling back to the newest of the slot,
+like a bare name; a pin to a label that does not exist is refused at publish time, PT015).
+Below a version pin, bare includes follow the requested label.
+
+Cost is a constant number of statements whatever the number of templates and versions:
+one for the project, one for every labelled version in the candidate scopes, one for the
+newest version of every template there; includes are then resolved in Python. Only version
+pins (`@3`) that the first fetch did not cover add a statement, one per level of nesting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from prompt_tool.core.errors import NotFoundError
+from prompt_tool.db.models import (
+    ORCHESTRATION_CATEGORY,
+    RUN_PHASES,
+    Project,
+    Prompt,
+    PromptLabel,
+    PromptLabelEvent,
+)
+from prompt_tool.orchestration.defaults import read_default_templates
+from prompt_tool.orchestration.template_files import TemplateSpec, content_hash, template_facts
+
+DEFAULT_LABEL = "production"
+BUILTIN = "built-in"
+ScopeKey = tuple[int | None, str | None]
+
+
+def split_pin(reference: str) -> tuple[str, str | None]:
+    """`partials/a.j2@3` → (`partials/a.j2`, `3`); a bare name has no pin."""
+    base, at, pin = reference.rpartition("@")
+    if at and base and pin and "/" not in pin:
+        return base, pin
+    return reference, None
+
+
+def is_version_pin(pin: str | None) -> bool:
+    return pin is not None and pin.isdigit()
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One place a template can come from; `scope` is None for the built-in defaults."""
+
+    title: str
+    scope: ScopeKey | None
+    skipped_because: str | None = None
+
+
+@dataclass(frozen=True)
+class SlotVerdict:
+    """What one slot had for a phase, and why it did or did not win."""
+
+    slot: Slot
+    outcome: str
+
+
+@dataclass(frozen=True)
+class PhaseResolution:
+    """The version chosen for one phase, where from, and the verdict of every slot."""
+
+    phase: str
+    prompt: Prompt | None
+    slot: Slot | None
+    chosen_by: str
+    verdicts: tuple[SlotVerdict, ...]
+
+
+@dataclass
+class Resolution:
+    """Everything a session needs: the phase templates and every include they reach."""
+
+    project: str | None
+    feature_type: str | None
+    label: str
+    phases: dict[str, PhaseResolution]
+    includes: dict[str, Prompt] = field(default_factory=dict)
+    missing_includes: list[str] = field(default_factory=list)
+
+    def templates(self) -> dict[str, Prompt]:
+        """Every resolved version by qualified name `name@label-or-version`."""
+        result = {
+            f"{item.prompt.name}@{self.label}": item.prompt
+            for item in self.phases.values()
+            if item.prompt is not None
+        }
+        result.update(self.includes)
+        return result
+
+    def phase_prompt(self, phase: str) -> Prompt:
+        found = self.phases[phase].prompt
+        if found is None:
+            raise NotFoundError(
+                f"no {phase} template for project {self.project or '(global)'}"
+                f"{f', feature type {self.feature_type}' if self.feature_type else ''}"
+                " and no built-in default"
+            )
+        return found
+
+
+@dataclass
+class _Entry:
+    newest: Prompt
+    labels: dict[str, Prompt] = field(default_factory=dict)
+    versions: dict[int, Prompt] = field(default_factory=dict)
+
+
+def candidate_slots(project: Project | None, feature_type: str | None) -> list[Slot]:
+    """The five slots in precedence order, with the reason a slot does not apply."""
+    no_project = None if project else "no --project given"
+    no_feature = None if feature_type else "no --feature-type given"
+    project_id = project.id if project else None
+    return [
+        Slot("project + feature type", (project_id, feature_type), no_project or no_feature),
+        Slot("project", (project_id, None), no_project),
+        Slot("global + feature type", (None, feature_type), no_feature),
+        Slot("global", (None, None)),
+        Slot(BUILTIN, None),
+    ]
+
+
+def scope_filter(
+    scopes: Iterable[ScopeKey], model: type[Prompt] | type[PromptLabel] | type[PromptLabelEvent]
+) -> ColumnElement[bool]:
+    clauses = [
+        and_(
+            model.project_id.is_(None) if project_id is None else model.project_id == project_id,
+            model.feature_type.is_(None) if ft is None else model.feature_type == ft,
+        )
+        for project_id, ft in scopes
+    ]
+    return or_(*clauses) if clauses else ~true()
+
+
+def builtin_prompt(spec: TemplateSpec) -> Prompt:
+    """A transient row for a built-in default: version 0, never added to a session."""
+    variables, references = template_facts(spec.content)
+    return Prompt(
+        id=None,
+        project_id=None,
+        feature_type=None,
+        name=spec.name,
+        version=0,
+        content=spec.content,
+        content_hash=content_hash(spec.content),
+        is_template=True,
+        category=ORCHESTRATION_CATEGORY,
+        phase=spec.phase,
+        referenced_templates=references,
+        variables_used=variables,
+        message="built-in default",
+        created_by="prompt-tool",
+        source_path=spec.source_path,
+    )
+
+
+class ScopeCatalog:
+    """The candidate versions of every template visible from one (project, feature type)."""
+
+    def __init__(
+        self,
+        session: Session,
+        project: Project | None,
+        feature_type: str | None,
+        defaults: Sequence[TemplateSpec] | None = None,
+    ) -> None:
+        self.session = session
+        self.project = project
+        self.feature_type = feature_type
+        self.slots = candidate_slots(project, feature_type)
+        self.scopes = [s.scope for s in self.slots if s.scope is not None and not s.skipped_because]
+        self.entries: dict[ScopeKey, dict[str, _Entry]] = {scope: {} for scope in self.scopes}
+        specs = read_default_templates() if defaults is None else defaults
+        self.builtins = {spec.name: builtin_prompt(spec) for spec in specs}
+        self._load()
+
+    def _load(self) -> None:
+        base = and_(
+            Prompt.category == ORCHESTRATION_CATEGORY,
+            Prompt.is_template.is_(True),
+            scope_filter(self.scopes, Prompt),
+        )
+        newest = (
+            select(
+                Prompt.project_id,
+                Prompt.feature_type,
+                Prompt.name,
+                func.max(Prompt.version).label("version"),
+            )
+            .where(base)
+            .group_by(Prompt.project_id, Prompt.feature_type, Prompt.name)
+            .subquery()
+        )
+        rows = self.session.scalars(
+            select(Prompt).join(
+                newest,
+                and_(
+                    Prompt.name == newest.c.name,
+                    Prompt.version == newest.c.version,
+                    Prompt.project_id.is_not_distinct_from(newest.c.project_id),
+                    Prompt.feature_type.is_not_distinct_from(newest.c.feature_type),
+                ),
+            )
+        )
+        for prompt in rows:
+            self.entries[(prompt.project_id, prompt.feature_type)][prompt.name] = _Entry(prompt)
+        labelled = self.session.execute(
+            select(PromptLabel.label, Prompt)
+            .join(Prompt, PromptLabel.prompt_id == Prompt.id)
+            .where(scope_filter(self.scopes, PromptLabel))
+        )
+        for label, prompt in labelled:
+            entry = self.entries[(prompt.project_id, prompt.feature_type)].get(prompt.name)
+            if entry is not None:
+                entry.labels[label] = prompt
+
+    def load_versions(self, wanted: Iterable[tuple[str, int]]) -> None:
+        """Fetch pinned versions not yet known, all in one statement."""
+        missing = {
+            (name, version)
+            for name, version in wanted
+            if not any(
+                version in entries[name].versions or entries[name].newest.version == version
+                for entries in self.entries.values()
+                if name in entries
+            )
+        }
+        if not missing:
+            return
+        rows = self.session.scalars(
+            select(Prompt).where(
+                Prompt.category == ORCHESTRATION_CATEGORY,
+                scope_filter(self.scopes, Prompt),
+                or_(*(and_(Prompt.name == n, Prompt.version == v) for n, v in missing)),
+            )
+        )
+        for prompt in rows:
+            entry = self.entries[(prompt.project_id, prompt.feature_type)].get(prompt.name)
+            if entry is not None:
+                entry.versions[prompt.version] = prompt
+
+    def lookup(self, name: str, pin: str | None, label: str) -> tuple[Prompt | None, Slot | None]:
+        """The version `name` resolves to under `pin` (or `label` when bare), and its slot."""
+        for slot in self.slots:
+            if slot.scope is None or slot.skipped_because:
+                continue
+            entry = self.entries[slot.scope].get(name)
+            if entry is None:
+                continue
+            if is_version_pin(pin):
+                version = int(pin or 0)
+                found = entry.versions.get(version)
+                if found is None and entry.newest.version == version:
+                    found = entry.newest
+                if found is None:
+                    found = next((p for p in entry.labels.values() if p.version == version), None)
+                if found is not None:
+                    return found, slot
+                continue
+            return entry.labels.get(pin or label, entry.newest), slot
+        if name in self.builtins and not is_version_pin(pin):
+            return self.builtins[name], self.slots[-1]
+        return None, None
+
+    def names(self) -> set[str]:
+        found = set(self.builtins)
+        for entries in self.entries.values():
+            found.update(entries)
+        return found
+
+    def phase_names(self, scope: ScopeKey | None, phase: str) -> list[str]:
+        if scope is None:
+            pool: Mapping[str, Prompt] = self.builtins
+        else:
+            pool = {name: entry.newest for name, entry in self.entries[scope].items()}
+        return sorted(name for name, prompt in pool.items() if prompt.phase == phase)
+
+    def has_pin(self, name: str, pin: str) -> bool:
+        """Whether some candidate slot holds version or label `pin` of `name`."""
+        if is_version_pin(pin):
+            self.load_versions([(name, int(pin))])
+        for scope in self.scopes:
+            entry = self.entries[scope].get(name)
+            if entry is None:
+                continue
+            if pin in entry.labels:
+                return True
+            if is_version_pin(pin) and (
+                int(pin) in entry.versions or entry.newest.version == int(pin)
+            ):
+                return True
+        return False
+
+
+class TemplateResolver:
+    """Resolves the three phase templates and their includes for one session's scope."""
+
+    def __init__(self, session: Session, defaults: Sequence[TemplateSpec] | None = None) -> None:
+        self.session = session
+        self.defaults = defaults
+
+    def catalog(self, project: str | None, feature_type: str | None) -> ScopeCatalog:
+        row = None
+        if project is not None:
+            row = self.session.scalars(select(Project).where(Project.name == project)).first()
+            if row is None:
+                raise NotFoundError(f"project {project!r} does not exist")
+        return ScopeCatalog(self.session, row, feature_type, self.defaults)
+
+    def resolve(
+        self, project: str | None, feature_type: str | None = None, label: str = DEFAULT_LABEL
+    ) -> Resolution:
+        catalog = self.catalog(project, feature_type)
+        phases = {phase: self._phase(catalog, phase, label) for phase in RUN_PHASES}
+        resolution = Resolution(project, feature_type, label, phases)
+        roots = [(item.prompt, label) for item in phases.values() if item.prompt is not None]
+        self._includes(catalog, resolution, roots)
+        return resolution
+
+    def _phase(self, catalog: ScopeCatalog, phase: str, label: str) -> PhaseResolution:
+        verdicts: list[SlotVerdict] = []
+        winner: tuple[Prompt, Slot, str] | None = None
+        for slot in catalog.slots:
+            if slot.skipped_because:
+                verdicts.append(SlotVerdict(slot, f"not consulted: {slot.skipped_because}"))
+                continue
+            names = catalog.phase_names(slot.scope, phase)
+            if not names:
+                verdicts.append(SlotVerdict(slot, f"no {phase} template here"))
+                continue
+            prompt, chosen_by = self._choose(catalog, slot, names[0], label)
+            if winner is not None:
+                verdicts.append(
+                    SlotVerdict(slot, f"has {_describe(prompt)}, shadowed by {winner[1].title}")
+                )
+                continue
+            winner = (prompt, slot, chosen_by)
+            verdicts.append(SlotVerdict(slot, f"won: {_describe(prompt)} ({chosen_by})"))
+        if winner is None:
+            return PhaseResolution(phase, None, None, "nothing found", tuple(verdicts))
+        return PhaseResolution(phase, winner[0], winner[1], winner[2], tuple(verdicts))
+
+    def _choose(
+        self, catalog: ScopeCatalog, slot: Slot, name: str, label: str
+    ) -> tuple[Prompt, str]:
+        if slot.scope is None:
+            return catalog.builtins[name], "built-in file"
+        entry = catalog.entries[slot.scope][name]
+        if label in entry.labels:
+            return entry.labels[label], f"label {label}"
+        return entry.newest, f"newest; no label {label} in this slot"
+
+    def _includes(
+        self, catalog: ScopeCatalog, resolution: Resolution, roots: list[tuple[Prompt, str]]
+    ) -> None:
+        frontier = roots
+        seen: set[str] = set()
+        while frontier:
+            pins = [
+                (base, int(pin or 0))
+                for prompt, _label in frontier
+                for base, pin in map(split_pin, prompt.referenced_templates)
+                if is_version_pin(pin)
+            ]
+            catalog.load_versions(pins)
+            following: list[tuple[Prompt, str]] = []
+            for prompt, context_label in frontier:
+                for reference in prompt.referenced_templates:
+                    base, pin = split_pin(reference)
+                    key = f"{base}@{pin or context_label}"
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    found, _slot = catalog.lookup(base, pin, context_label)
+                    if found is None:
+                        resolution.missing_includes.append(key)
+                        continue
+                    resolution.includes[key] = found
+                    next_label = resolution.label if is_version_pin(pin) else pin or context_label
+                    following.append((found, next_label))
+            frontier = following
+
+
+def _describe(prompt: Prompt) -> str:
+    return f"{prompt.name} v{prompt.version}" if prompt.version else f"{prompt.name} (built-in)"
