@@ -48,6 +48,7 @@ def create(
 def list_projects(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List projects."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from prompt_tool.orchestration.project_manager import ProjectManager
@@ -63,8 +64,8 @@ def list_projects(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     table = Table("Name", "Description", "Variables", "Created")
     for project in projects:
         table.add_row(
-            project.name,
-            project.description or "",
+            escape(project.name),
+            escape(project.description or ""),
             ", ".join(sorted(project.variables)),
             f"{project.created_at:%Y-%m-%d %H:%M}",
         )
@@ -75,6 +76,7 @@ def list_projects(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 def show(ctx: typer.Context, name: str, as_json: bool = JSON_OPTION) -> None:
     """Show a project, its variables and how many templates and sessions it has."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from prompt_tool.orchestration.project_manager import ProjectManager
@@ -88,7 +90,9 @@ def show(ctx: typer.Context, name: str, as_json: bool = JSON_OPTION) -> None:
         print_json(data)
         return
     console = Console()
-    console.print(f"[bold]{project.name}[/]  {project.description or ''}", highlight=False)
+    console.print(
+        f"[bold]{escape(project.name)}[/]  {escape(project.description or '')}", highlight=False
+    )
     console.print(
         f"{summary.prompt_versions} template versions, {summary.sessions} sessions, "
         f"created {project.created_at:%Y-%m-%d %H:%M}",
@@ -99,7 +103,7 @@ def show(ctx: typer.Context, name: str, as_json: bool = JSON_OPTION) -> None:
         return
     table = Table("Variable", "Value (JSON)")
     for key, value in sorted(project.variables.items()):
-        table.add_row(key, json.dumps(value, ensure_ascii=False))
+        table.add_row(key, escape(json.dumps(value, ensure_ascii=False)))
     console.print(table)
 
 

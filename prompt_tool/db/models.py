@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     func,
     text,
 )
@@ -131,9 +132,13 @@ class Project(Base):
     variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = created_at_column()
 
-    prompts: Mapped[list[Prompt]] = relationship(back_populates="project", passive_deletes=True)
+    # Deleting a project deletes its rows: the database cascades (passive_deletes), and the
+    # "delete" cascade keeps the ORM from orphaning children already loaded in the session.
+    prompts: Mapped[list[Prompt]] = relationship(
+        back_populates="project", cascade="all, delete", passive_deletes=True
+    )
     sessions: Mapped[list[OrchestrationSession]] = relationship(
-        back_populates="project", passive_deletes=True
+        back_populates="project", cascade="all, delete", passive_deletes=True
     )
 
 
@@ -216,6 +221,11 @@ class PromptLabelEvent(Base):
     to_prompt: Mapped[Prompt | None] = relationship(foreign_keys=[to_prompt_id])
 
 
+@event.listens_for(PromptLabelEvent, "before_update")
+def _label_events_are_append_only(_mapper: Any, _connection: Any, target: Any) -> None:
+    raise ValueError(f"label event {target.id} is part of the audit trail and cannot change")
+
+
 class OrchestrationSession(Base):
     """One feature taken through the phases; the FKs record the exact versions it used.
 
@@ -266,7 +276,10 @@ class OrchestrationSession(Base):
         foreign_keys=[implementation_prompt_id]
     )
     executions: Mapped[list[Execution]] = relationship(
-        back_populates="session", passive_deletes=True, order_by="Execution.id"
+        back_populates="session",
+        cascade="all, delete",
+        passive_deletes=True,
+        order_by="Execution.id",
     )
 
 

@@ -101,8 +101,15 @@ class ProjectManager:
 
     def delete(self, name: str) -> None:
         """Delete the project; the database cascades to its templates, labels and sessions."""
-        self.session.delete(self.get(name))
-        self.session.flush()
+        project = self.get(name)
+        try:
+            with self.session.begin_nested():
+                self.session.delete(project)
+        except IntegrityError as error:
+            raise ConflictError(
+                f"project {name!r} cannot be deleted: its template versions are still used "
+                f"outside it ({str(error.orig).strip().splitlines()[0]})"
+            ) from None
 
     def set_var(self, name: str, key: str, raw_value: str) -> Any:
         """Store `key` for the project and return the value as stored (see the module doc)."""

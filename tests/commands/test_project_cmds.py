@@ -194,12 +194,20 @@ def test_installed_script_usage_error_exits_2(run_installed: RunCli, database_ur
 
 @pytest.mark.postgres
 def test_installed_script_on_a_postgres_schema_that_is_behind(
-    run_installed: RunCli, postgres_server: object, request: pytest.FixtureRequest
+    run_installed: RunCli, isolated_postgres_database_url: str
 ) -> None:
-    url = request.getfixturevalue("postgres_database_url")
+    url = isolated_postgres_database_url
     migrations.downgrade(url, "0002")
     result = run_installed("projects", "list", url=url)
     assert result.exit_code == 1
     assert result.stderr.startswith("error: database at postgresql://")
     assert "is at revision 0002, code needs 0003: run `prompt-tool db upgrade`" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_names_and_values_are_printed_verbatim_not_as_markup(run_cli: RunCli) -> None:
+    run_cli("projects", "create", "[bold]x[/]", "--description", "[red]d[/red]")
+    run_cli("projects", "set-var", "[bold]x[/]", "tags", '["[i]"]')
+    assert "[bold]x[/]" in run_cli("projects", "list").stdout
+    shown = run_cli("projects", "show", "[bold]x[/]").stdout
+    assert "[bold]x[/]" in shown and "[red]d[/red]" in shown and '["[i]"]' in shown

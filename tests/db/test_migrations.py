@@ -204,3 +204,15 @@ def test_a_failed_upgrade_leaves_nothing_half_written(empty_database_url: str) -
 
     assert migrations.current(empty_database_url) is None
     assert table_names(empty_database_url) == {"orchestration_sessions"}
+
+
+def test_is_up_to_date_follows_the_revision(empty_database_url: str) -> None:
+    engine = create_database_engine(empty_database_url)
+    try:
+        assert migrations.is_up_to_date(engine) is False
+        migrations.upgrade(empty_database_url, "0002")
+        assert migrations.is_up_to_date(engine) is False
+        migrations.upgrade(empty_database_url)
+        assert migrations.is_up_to_date(engine) is True
+    finally:
+        engine.dispose()

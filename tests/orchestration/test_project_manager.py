@@ -147,9 +147,37 @@ def test_delete_cascades_to_templates_and_sessions(db_manager: DatabaseManager) 
         summary = ProjectManager(session).summary("shop")
         assert (summary.prompt_versions, summary.sessions) == (1, 1)
     with db_manager.session() as session:
-        ProjectManager(session).delete("shop")
+        manager = ProjectManager(session)
+        assert len(manager.get("shop").prompts) == 1
+        manager.delete("shop")
     with db_manager.session() as session:
         assert [p.name for p in ProjectManager(session).list()] == ["blog"]
         for model in (Prompt, OrchestrationSession):
             assert session.scalar(select(func.count()).select_from(model)) == 0
         assert session.scalar(select(func.count()).select_from(Project)) == 1
+
+
+def test_a_project_whose_versions_are_used_elsewhere_is_not_deleted(
+    db_manager: DatabaseManager,
+) -> None:
+    with db_manager.session() as session:
+        manager = ProjectManager(session)
+        shop = manager.create("shop")
+        blog = manager.create("blog")
+        borrowed = Prompt(
+            project=shop,
+            name="orchestration_orchestrator_plan",
+            version=1,
+            content="x",
+            content_hash=hashlib.sha256(b"x").hexdigest(),
+        )
+        session.add(
+            OrchestrationSession(project=blog, feature_name="f", orchestrator_version=borrowed)
+        )
+    with (
+        pytest.raises(ConflictError, match="'shop' cannot be deleted"),
+        db_manager.session() as session,
+    ):
+        ProjectManager(session).delete("shop")
+    with db_manager.session() as session:
+        assert [p.name for p in ProjectManager(session).list()] == ["blog", "shop"]
