@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from prompt_tool.orchestration.template_files import TEMPLATE_SUFFIX, TemplateFile, spec_for
-from prompt_tool.orchestration.template_files import TemplateSpec as TemplateSpec
+from prompt_tool.orchestration.template_files import (
+    TEMPLATE_SUFFIX,
+    TemplateFile,
+    TemplateSpec,
+    spec_for,
+)
 
 BUILTIN_SOURCE_PREFIX = "<built-in>/"
 
@@ -17,10 +22,23 @@ def defaults_root() -> Traversable:
 
 
 def read_default_templates(root: Traversable | Path | None = None) -> list[TemplateSpec]:
-    """Every `*.j2` under the defaults folder (partials included), named as publish names them."""
-    folder = root if root is not None else defaults_root()
+    """Every `*.j2` under the defaults folder (partials included), named as publish names them.
+
+    The shipped folder is read once per process: it cannot change while the process runs.
+    """
+    if root is None:
+        return list(_shipped_defaults())
+    return _read(root)
+
+
+@functools.cache
+def _shipped_defaults() -> tuple[TemplateSpec, ...]:
+    return tuple(_read(defaults_root()))
+
+
+def _read(root: Traversable | Path) -> list[TemplateSpec]:
     files: list[TemplateFile] = []
-    _walk(folder, "", files)
+    _walk(root, "", files)
     return [spec_for(file, None) for file in sorted(files, key=lambda item: item.include_name)]
 
 

@@ -24,6 +24,7 @@ analyser's `prompt_tool.analysis.header` lands on main, `read_header` should del
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -175,12 +176,19 @@ def spec_for(file: TemplateFile, feature_type: str | None) -> TemplateSpec:
 
 def template_facts(content: str) -> tuple[list[str], list[str]]:
     """(variables used, templates referenced as written, pins kept), read with `jinja2.meta`."""
+    variables, references = _facts(content)
+    return list(variables), list(references)
+
+
+@functools.lru_cache(maxsize=1024)
+def _facts(content: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Cached: `find_undeclared_variables` runs Jinja's code generator, milliseconds each."""
     try:
         ast = _LEXER_ENVIRONMENT.parse(content)
     except TemplateSyntaxError:
-        return [], []
-    variables = sorted(meta.find_undeclared_variables(ast))
-    references = sorted({name for name in meta.find_referenced_templates(ast) if name})
+        return (), ()
+    variables = tuple(sorted(meta.find_undeclared_variables(ast)))
+    references = tuple(sorted({name for name in meta.find_referenced_templates(ast) if name}))
     return variables, references
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from prompt_tool.core.errors import NotFoundError
@@ -147,6 +147,51 @@ def scope_filter(
     return or_(*clauses) if clauses else ~true()
 
 
+def _candidate_scopes(model: type[Prompt] | type[PromptLabel]) -> ColumnElement[bool]:
+    """The four scopes of (:project_id, :ft) as one predicate; a NULL parameter matches nothing,
+    so without a project (or feature type) only the NULL scopes remain, as `candidate_slots`
+    says. One fixed statement, built once, keeps resolution free of SQL construction cost."""
+    return and_(
+        or_(model.project_id == bindparam("project_id"), model.project_id.is_(None)),
+        or_(model.feature_type == bindparam("ft"), model.feature_type.is_(None)),
+    )
+
+
+def _newest_statement() -> Select[Prompt]:
+    newest = (
+        select(
+            Prompt.project_id,
+            Prompt.feature_type,
+            Prompt.name,
+            func.max(Prompt.version).label("version"),
+        )
+        .where(
+            Prompt.category == ORCHESTRATION_CATEGORY,
+            Prompt.is_template.is_(True),
+            _candidate_scopes(Prompt),
+        )
+        .group_by(Prompt.project_id, Prompt.feature_type, Prompt.name)
+        .subquery()
+    )
+    return select(Prompt).join(
+        newest,
+        and_(
+            Prompt.name == newest.c.name,
+            Prompt.version == newest.c.version,
+            Prompt.project_id.is_not_distinct_from(newest.c.project_id),
+            Prompt.feature_type.is_not_distinct_from(newest.c.feature_type),
+        ),
+    )
+
+
+_NEWEST_STATEMENT = _newest_statement()
+_LABELLED_STATEMENT = (
+    select(PromptLabel.label, Prompt)
+    .join(Prompt, PromptLabel.prompt_id == Prompt.id)
+    .where(_candidate_scopes(PromptLabel))
+)
+
+
 def builtin_prompt(spec: TemplateSpec) -> Prompt:
     """A transient row for a built-in default: version 0, never added to a session."""
     variables, references = template_facts(spec.content)
@@ -190,41 +235,13 @@ class ScopeCatalog:
         self._load()
 
     def _load(self) -> None:
-        base = and_(
-            Prompt.category == ORCHESTRATION_CATEGORY,
-            Prompt.is_template.is_(True),
-            scope_filter(self.scopes, Prompt),
-        )
-        newest = (
-            select(
-                Prompt.project_id,
-                Prompt.feature_type,
-                Prompt.name,
-                func.max(Prompt.version).label("version"),
-            )
-            .where(base)
-            .group_by(Prompt.project_id, Prompt.feature_type, Prompt.name)
-            .subquery()
-        )
-        rows = self.session.scalars(
-            select(Prompt).join(
-                newest,
-                and_(
-                    Prompt.name == newest.c.name,
-                    Prompt.version == newest.c.version,
-                    Prompt.project_id.is_not_distinct_from(newest.c.project_id),
-                    Prompt.feature_type.is_not_distinct_from(newest.c.feature_type),
-                ),
-            )
-        )
-        for prompt in rows:
+        parameters = {
+            "project_id": self.project.id if self.project else None,
+            "ft": self.feature_type,
+        }
+        for prompt in self.session.scalars(_NEWEST_STATEMENT, parameters):
             self.entries[(prompt.project_id, prompt.feature_type)][prompt.name] = _Entry(prompt)
-        labelled = self.session.execute(
-            select(PromptLabel.label, Prompt)
-            .join(Prompt, PromptLabel.prompt_id == Prompt.id)
-            .where(scope_filter(self.scopes, PromptLabel))
-        )
-        for label, prompt in labelled:
+        for label, prompt in self.session.execute(_LABELLED_STATEMENT, parameters):
             entry = self.entries[(prompt.project_id, prompt.feature_type)].get(prompt.name)
             if entry is not None:
                 entry.labels[label] = prompt
