@@ -137,7 +137,7 @@ def _print_publish(result: PublishResult, as_json: bool) -> None:
         status = verb if item.status == "created" else "unchanged"
         typer.echo(f"{status:>12}  {item.name} v{item.version}  ({item.source_path})")
     created = len(result.created)
-    suffix = f", label {result.label} moved" if result.label and not result.dry_run else ""
+    suffix = f", label {result.label} moved on {result.labels_moved}" if result.labels_moved else ""
     typer.echo(
         f"{result.scope}: {created} new version(s), {len(result.items) - created} unchanged{suffix}."
     )
@@ -169,7 +169,10 @@ def list_templates(
         table.add_row(
             row.scope, row.feature_type or "-", row.phase or "-", row.name, str(row.newest), labels
         )
-    Console(soft_wrap=True).print(table)
+    console = Console()
+    if not console.is_terminal:
+        console.width = 200  # a pipe or a file: never truncate names to 80 columns
+    console.print(table)
 
 
 def prompt_dict(prompt: Prompt) -> dict[str, Any]:

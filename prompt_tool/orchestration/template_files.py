@@ -16,7 +16,9 @@ Rules (the README repeats them for authors):
   `orchestration_analysis_default`, `deep.analysis.j2` → `orchestration_analysis_deep`).
   A partial keeps its include name, so that `{% include "partials/context.j2" %}` finds it.
 - A scope holds at most one template per run phase (publish refuses a second name), so the
-  template of a slot for a phase is never ambiguous.
+  template of a slot for a phase is never ambiguous. The `orchestration_<phase>_legacy_<hash>`
+  rows that migration 0003 makes from old session text are archives: never a slot's phase
+  template, and their names are reserved.
 
 The header is read from the template's comment tokens with Jinja's own lexer. When the
 analyser's `prompt_tool.analysis.header` lands on main, `read_header` should delegate to it.
@@ -135,6 +137,12 @@ def stored_name(include_name: str, phase: str) -> str:
     return f"{PREFIX}{phase}_{short}"
 
 
+def is_legacy_name(name: str) -> bool:
+    """Rows migration 0003 made from legacy session text: kept for those sessions, never a slot's
+    phase template (a scope may hold many of them, one per distinct old text)."""
+    return any(name.startswith(f"{PREFIX}{phase}_legacy_") for phase in RUN_PHASES)
+
+
 def file_name_for(name: str, phase: str) -> str:
     """The inverse of `stored_name`: where `export` writes a template so publish maps it back."""
     if phase == PARTIAL:
@@ -164,8 +172,14 @@ def spec_for(file: TemplateFile, feature_type: str | None) -> TemplateSpec:
             f"{file.path}: the header says feature_type={header.feature_type} but "
             f"--feature-type is {feature_type}"
         )
+    name = stored_name(file.include_name, phase)
+    if is_legacy_name(name):
+        raise ValidationError(
+            f"{file.path}: the name {name} is reserved for templates migrated from legacy "
+            "sessions; rename the file"
+        )
     return TemplateSpec(
-        name=stored_name(file.include_name, phase),
+        name=name,
         include_name=file.include_name,
         phase=phase,
         feature_type=feature_type or header.feature_type,

@@ -89,6 +89,7 @@ class PublishResult:
     diagnostics: list[Diagnostic]
     label: str | None
     dry_run: bool
+    labels_moved: int = 0
 
     @property
     def created(self) -> list[PublishedTemplate]:
@@ -199,21 +200,22 @@ class OrchestrationTemplateManager:
         if report.blocking:
             raise TemplateValidationError(report.blocking)
         items = self._store(specs, scope, message, author or current_user(), dry_run)
+        moved = 0
         if label and not dry_run:
             for item in items:
-                self.set_label(
+                event = self.set_label(
                     item.name,
                     label,
                     item.version,
                     project,
                     scope[1],
                     author=author,
-                    reason=message or "publish",
+                    reason=f"publish: {message}" if message else "publish",
                     quiet_if_same=True,
                 )
-        return PublishResult(
-            _scope_title(project, scope[1]), items, report.diagnostics, label, dry_run
-        )
+                moved += event is not None
+        title = _scope_title(project, scope[1])
+        return PublishResult(title, items, report.diagnostics, label, dry_run, moved)
 
     def validate(
         self,

@@ -34,7 +34,12 @@ from prompt_tool.db.models import (
     PromptLabelEvent,
 )
 from prompt_tool.orchestration.defaults import read_default_templates
-from prompt_tool.orchestration.template_files import TemplateSpec, content_hash, template_facts
+from prompt_tool.orchestration.template_files import (
+    TemplateSpec,
+    content_hash,
+    is_legacy_name,
+    template_facts,
+)
 
 DEFAULT_LABEL = "production"
 BUILTIN = "built-in"
@@ -305,7 +310,11 @@ class ScopeCatalog:
             pool: Mapping[str, Prompt] = self.builtins
         else:
             pool = {name: entry.newest for name, entry in self.entries[scope].items()}
-        return sorted(name for name, prompt in pool.items() if prompt.phase == phase)
+        return sorted(
+            name
+            for name, prompt in pool.items()
+            if prompt.phase == phase and not is_legacy_name(name)
+        )
 
     def has_pin(self, name: str, pin: str) -> bool:
         """Whether some candidate slot holds version or label `pin` of `name`."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from prompt_tool.core.errors import ConflictError, NotFoundError, UsageError
+from prompt_tool.core.errors import ConflictError, NotFoundError, UsageError, ValidationError
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.db.models import Prompt, PromptLabelEvent
 from prompt_tool.orchestration.template_files import collect_files
@@ -288,3 +288,16 @@ def _j2_files(folder):  # type: ignore[no-untyped-def]
             yield from _j2_files(entry)
         elif entry.name.endswith(".j2"):
             yield entry
+
+
+def test_publishing_next_to_legacy_rows_is_allowed_and_legacy_names_are_reserved(
+    store: Store, tmp_path: Path
+) -> None:
+    with store() as manager:
+        manager.create_orchestration_template(
+            "orchestration_analysis_legacy_0123456789ab", "analysis", "old session text"
+        )
+    result = publish_tree(store, tmp_path / "a", {"analysis.j2": "A {{ feature.name }}\n"})
+    assert [item.status for item in result.items] == ["created"]
+    with pytest.raises(ValidationError, match="reserved"):
+        publish_tree(store, tmp_path / "b", {"legacy.x.analysis.j2": "B\n"})

@@ -240,3 +240,14 @@ def test_render_uses_the_resolved_include_for_the_scope(store: Store, project: s
         for_other = engine_for(resolver.resolve("other")).render(ANALYSIS, {})
     assert for_project == "[webshop context]"
     assert for_other == "[global context]"
+
+
+def test_legacy_rows_from_migration_0003_never_win_a_slot(store: Store, project: str) -> None:
+    with store() as manager:
+        manager.create_orchestration_template(
+            "orchestration_analysis_legacy_0123456789ab", "analysis", "old session text"
+        )
+        put(manager, "global", "current global\n")
+        resolution = TemplateResolver(manager.session, manager.defaults).resolve(None)
+    chosen = resolution.phases["analysis"].prompt
+    assert chosen is not None and chosen.content == "current global\n"
