@@ -6,7 +6,6 @@ open one transaction, call, print. `--project` omitted means the global scope.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -44,30 +43,15 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
-    """The diagnostics as `templates lint` prints them (its text formatter when present)."""
-    cwd = Path.cwd()
-    try:
-        formats = importlib.import_module("prompt_tool.analysis.formats")
-    except ImportError:
-        for item in diagnostics:
-            path = _relative(item.path, cwd)
-            start = item.span.start
-            severity = item.severity.name.lower()
-            typer.echo(
-                f"{path}:{start.line + 1}:{start.column + 1}: {severity} {item.code} {item.message}",
-                err=True,
-            )
-        return
-    files = len({item.path for item in diagnostics})
-    sys.stderr.write(formats.render("text", diagnostics, files, cwd, False))
+def print_diagnostics(diagnostics: list[Diagnostic], files_checked: int) -> None:
+    """The diagnostics exactly as `templates lint` prints them, on stderr (stdout may be JSON)."""
+    import os
 
+    from prompt_tool.analysis.formats import render
 
-def _relative(path: str, cwd: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(cwd))
-    except ValueError:
-        return path
+    color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
+    sys.stderr.write(render("text", diagnostics, files_checked, Path.cwd(), color))
+    sys.stderr.flush()
 
 
 def publish(
@@ -105,10 +89,10 @@ def publish(
                 strict=strict,
             )
     except TemplateValidationError as error:
-        print_diagnostics(error.diagnostics)
+        print_diagnostics(error.diagnostics, len(files))
         raise
     if result.diagnostics:
-        print_diagnostics(result.diagnostics)
+        print_diagnostics(result.diagnostics, len(files))
     _print_publish(result, as_json)
 
 

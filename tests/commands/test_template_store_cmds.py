@@ -59,7 +59,7 @@ def test_invalid_file_prints_diagnostics_and_writes_nothing(
     )
     result = run_cli("templates", "publish", str(root), "--project", shop)
     assert result.exit_code == 1
-    assert "implementation.j2:1:1: error PT001" in result.stderr or "PT001" in result.stderr
+    assert "implementation.j2:1:1: PT001 error" in result.stderr
     assert "publish refused" in result.stderr
     assert "Traceback" not in result.stderr
     listed = json.loads(run_cli("templates", "list", "--json").stdout)
