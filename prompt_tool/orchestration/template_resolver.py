@@ -4,11 +4,11 @@ For (project, feature type, label) the slots are tried in order: project + featu
 project → global + feature type → global → built-in default. The first slot holding a
 template for the phase wins; inside it the version `label` points at, else the newest.
 
-Includes resolve through the same slots. A bare include follows its includer's label (the
-requested label for a phase template, `staging` below an `…@staging` include); `name@3`
-pins version 3 and `name@staging` pins a label (falling back to the newest of the slot,
-like a bare name; a pin to a label that does not exist is refused at publish time, PT015).
-Below a version pin, bare includes follow the requested label.
+Includes resolve through the same slots: the first slot holding the included name wins, as
+for a phase. Inside it, `name@3` picks version 3 and `name@staging` the version the label
+points at (a pin the slot lacks is refused at publish time, PT015); a bare include follows
+its includer's label (the requested label for a phase template, `staging` below an
+`…@staging` include; below a version pin, the requested label), else the newest.
 
 Cost is a constant number of statements whatever the number of templates and versions:
 one for the project, one for every labelled version in the candidate scopes, one for the
@@ -120,9 +120,17 @@ class Resolution:
 
 @dataclass
 class _Entry:
+    """What one slot holds of one template: its newest version, labelled and pinned ones."""
+
     newest: Prompt
     labels: dict[str, Prompt] = field(default_factory=dict)
     versions: dict[int, Prompt] = field(default_factory=dict)
+
+    def version(self, number: int) -> Prompt | None:
+        if self.newest.version == number:
+            return self.newest
+        known = self.versions.get(number)
+        return known or next((p for p in self.labels.values() if p.version == number), None)
 
 
 def candidate_slots(project: Project | None, feature_type: str | None) -> list[Slot]:
@@ -237,6 +245,7 @@ class ScopeCatalog:
         self.entries: dict[ScopeKey, dict[str, _Entry]] = {scope: {} for scope in self.scopes}
         specs = read_default_templates() if defaults is None else defaults
         self.builtins = {spec.name: builtin_prompt(spec) for spec in specs}
+        self._fetched: set[tuple[str, int]] = set()
         self._load()
 
     def _load(self) -> None:
@@ -253,17 +262,15 @@ class ScopeCatalog:
 
     def load_versions(self, wanted: Iterable[tuple[str, int]]) -> None:
         """Fetch pinned versions not yet known, all in one statement."""
-        missing = {
-            (name, version)
-            for name, version in wanted
-            if not any(
-                version in entries[name].versions or entries[name].newest.version == version
-                for entries in self.entries.values()
-                if name in entries
-            )
-        }
+        missing = set()
+        for name, version in wanted:
+            won = self.winning(name)
+            if won is not None and won[0].version(version) is None:
+                missing.add((name, version))
+        missing -= self._fetched
         if not missing:
             return
+        self._fetched |= missing
         rows = self.session.scalars(
             select(Prompt).where(
                 Prompt.category == ORCHESTRATION_CATEGORY,
@@ -276,28 +283,33 @@ class ScopeCatalog:
             if entry is not None:
                 entry.versions[prompt.version] = prompt
 
-    def lookup(self, name: str, pin: str | None, label: str) -> tuple[Prompt | None, Slot | None]:
-        """The version `name` resolves to under `pin` (or `label` when bare), and its slot."""
+    def winning(self, name: str) -> tuple[_Entry, Slot] | None:
+        """The first slot, in precedence order, that holds a template called `name`."""
         for slot in self.slots:
             if slot.scope is None or slot.skipped_because:
                 continue
             entry = self.entries[slot.scope].get(name)
-            if entry is None:
-                continue
-            if is_version_pin(pin):
-                version = int(pin or 0)
-                found = entry.versions.get(version)
-                if found is None and entry.newest.version == version:
-                    found = entry.newest
-                if found is None:
-                    found = next((p for p in entry.labels.values() if p.version == version), None)
-                if found is not None:
-                    return found, slot
-                continue
-            return entry.labels.get(pin or label, entry.newest), slot
-        if name in self.builtins and not is_version_pin(pin):
-            return self.builtins[name], self.slots[-1]
-        return None, None
+            if entry is not None:
+                return entry, slot
+        return None
+
+    def lookup(self, name: str, pin: str | None, label: str) -> tuple[Prompt | None, Slot | None]:
+        """The version `name` resolves to, and its slot.
+
+        The slot is chosen as for a phase (the first holding `name`); inside it the pin picks
+        the version or label, a bare name takes `label`, and a label the slot lacks falls
+        back to the newest.
+        """
+        won = self.winning(name)
+        if won is None:
+            if name in self.builtins and not is_version_pin(pin):
+                return self.builtins[name], self.slots[-1]
+            return None, None
+        entry, slot = won
+        if is_version_pin(pin):
+            found = entry.version(int(pin or 0))
+            return (found, slot) if found is not None else (None, None)
+        return entry.labels.get(pin or label, entry.newest), slot
 
     def names(self) -> set[str]:
         found = set(self.builtins)
@@ -317,20 +329,14 @@ class ScopeCatalog:
         )
 
     def has_pin(self, name: str, pin: str) -> bool:
-        """Whether some candidate slot holds version or label `pin` of `name`."""
+        """Whether the slot `name` resolves to holds version or label `pin`."""
         if is_version_pin(pin):
             self.load_versions([(name, int(pin))])
-        for scope in self.scopes:
-            entry = self.entries[scope].get(name)
-            if entry is None:
-                continue
-            if pin in entry.labels:
-                return True
-            if is_version_pin(pin) and (
-                int(pin) in entry.versions or entry.newest.version == int(pin)
-            ):
-                return True
-        return False
+        won = self.winning(name)
+        if won is None:
+            return False
+        entry, _slot = won
+        return entry.version(int(pin)) is not None if is_version_pin(pin) else pin in entry.labels
 
 
 class TemplateResolver:

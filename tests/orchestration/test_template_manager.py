@@ -301,3 +301,47 @@ def test_publishing_next_to_legacy_rows_is_allowed_and_legacy_names_are_reserved
     assert [item.status for item in result.items] == ["created"]
     with pytest.raises(ValidationError, match="reserved"):
         publish_tree(store, tmp_path / "b", {"legacy.x.analysis.j2": "B\n"})
+
+
+def test_warnings_block_only_under_strict() -> None:
+    from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
+    from prompt_tool.orchestration.template_validation import ValidationReport
+
+    warning = Diagnostic("PT011", Severity.WARNING, "w", "a.j2", Span.at(0, 0))
+    hint = Diagnostic("PT008", Severity.HINT, "h", "a.j2", Span.at(0, 0))
+    error = Diagnostic("PT001", Severity.ERROR, "e", "a.j2", Span.at(0, 0))
+    assert ValidationReport([warning, hint], strict=False).blocking == []
+    assert ValidationReport([warning, hint], strict=True).blocking == [warning]
+    assert ValidationReport([error, hint], strict=False).blocking == [error]
+
+
+def test_db_template_source_serves_pins_and_names(store: Store, project: str) -> None:
+    from prompt_tool.orchestration.db_template_source import DbTemplateSource
+    from prompt_tool.orchestration.template_resolver import TemplateResolver
+
+    with store() as manager:
+        for number in (1, 2):
+            manager.create_orchestration_template("partials/a.j2", "partial", f"a{number}")
+        manager.create_orchestration_template("partials/a.j2", "partial", "mine", project)
+        manager.set_label("partials/a.j2", "staging", 1)
+        source = DbTemplateSource(
+            TemplateResolver(manager.session, manager.defaults).catalog(project, None)
+        )
+        # The project's own partial shadows the global one, pins included.
+        assert source.get_source("partials/a.j2") == "mine"
+        assert source.get_source("partials/a.j2@1") == "mine"
+        assert source.get_source("partials/a.j2@2") is None
+        assert source.get_source("partials/a.j2@staging") is None
+        global_source = DbTemplateSource(
+            TemplateResolver(manager.session, manager.defaults).catalog(None, None)
+        )
+        assert global_source.get_source("partials/a.j2@2") == "a2"
+        assert global_source.get_source("partials/a.j2@staging") == "a1"
+        assert global_source.get_source("partials/a.j2@9") is None
+        assert global_source.get_source("partials/a.j2@nope") is None
+        assert (source.has_pin("partials/a.j2", "1"), source.has_pin("partials/a.j2", "2")) == (
+            True,
+            False,
+        )
+        assert "partials/a.j2" in set(source.list_names())
+        assert "partials/context.j2" in set(source.list_names())  # a built-in
