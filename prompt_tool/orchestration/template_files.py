@@ -31,7 +31,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from jinja2 import Environment, TemplateSyntaxError, meta
+from jinja2 import Environment, TemplateError, TemplateSyntaxError, meta
 
 from prompt_tool.core.errors import UsageError, ValidationError
 from prompt_tool.db.models import PROMPT_PHASES, RUN_PHASES
@@ -196,14 +196,29 @@ def template_facts(content: str) -> tuple[list[str], list[str]]:
 
 @functools.lru_cache(maxsize=1024)
 def _facts(content: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Cached: `find_undeclared_variables` runs Jinja's code generator, milliseconds each."""
+    """Cached: `find_undeclared_variables` runs Jinja's code generator, milliseconds each.
+
+    Parsed with the rendering environment, so the product's filters are known to the code
+    generator; a filter only a project's extension defines leaves the variables unrecorded.
+    """
+    environment = _facts_environment()
     try:
-        ast = _LEXER_ENVIRONMENT.parse(content)
+        ast = environment.parse(content)
     except TemplateSyntaxError:
         return (), ()
-    variables = tuple(sorted(meta.find_undeclared_variables(ast)))
     references = tuple(sorted({name for name in meta.find_referenced_templates(ast) if name}))
+    try:
+        variables = tuple(sorted(meta.find_undeclared_variables(ast)))
+    except TemplateError:
+        variables = ()
     return variables, references
+
+
+@functools.cache
+def _facts_environment() -> Environment:
+    from prompt_tool.core.templating import TemplateEngine
+
+    return TemplateEngine().environment
 
 
 def collect_files(paths: list[Path]) -> list[TemplateFile]:

@@ -14,6 +14,7 @@ from prompt_tool.orchestration.template_files import (
     read_header,
     spec_for,
     strip_export_line,
+    template_facts,
 )
 
 
@@ -106,3 +107,26 @@ def test_include_names_from_folders_and_single_files(tmp_path: Path) -> None:
         "partials/c.j2",
         "partials/d.j2",
     ]
+
+
+@pytest.mark.parametrize(
+    ("source", "variables", "references"),
+    [
+        pytest.param(
+            '{{ feature.name | bullet_list }}{% include "partials/a.j2@3" %}',
+            ["feature"],
+            ["partials/a.j2@3"],
+            id="product-filter-and-pin",
+        ),
+        pytest.param(
+            "{% set x = 1 %}{{ x }}{% for f in files %}{{ f }}{% endfor %}",
+            ["files"],
+            [],
+            id="assigned-and-loop-names-are-not-inputs",
+        ),
+        pytest.param("{{ x | project_only_filter }}", [], [], id="unknown-filter-records-nothing"),
+        pytest.param("{% if %}", [], [], id="syntax-error"),
+    ],
+)
+def test_template_facts(source: str, variables: list[str], references: list[str]) -> None:
+    assert template_facts(source) == (variables, references)
