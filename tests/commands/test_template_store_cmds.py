@@ -256,3 +256,25 @@ def test_concurrent_publishes_get_consecutive_versions(
     assert sorted(row["version"] for row in history) == versions
     assert len({row["content_hash"] for row in history}) == PUBLISHERS
     assert {row["created_by"] for row in history} == {f"w{i}" for i in range(PUBLISHERS)}
+
+
+def test_show_text_list_by_project_and_dry_run(run_cli: RunCli, shop: str, tmp_path: Path) -> None:
+    root = write(tmp_path / "t", {"analysis.j2": "Shown {{ feature.name }}\n"})
+    dry = run_cli("templates", "publish", str(root), "-p", shop, "--dry-run")
+    assert dry.exit_code == 0 and "would create" in dry.stdout
+    assert json.loads(run_cli("templates", "list", "--json").stdout) == []
+    assert (
+        run_cli(
+            "templates", "publish", str(root), "-p", shop, "-m", "why", "--author", "cy"
+        ).exit_code
+        == 0
+    )
+    write(tmp_path / "g", {"partials/context.j2": "global ctx\n"})
+    assert run_cli("templates", "publish", str(tmp_path / "g")).exit_code == 0
+    shown = run_cli("templates", "show", ANALYSIS, "-p", shop)
+    assert "# version: 1" in shown.stdout and "# created_by: cy" in shown.stdout
+    assert shown.stdout.endswith("Shown {{ feature.name }}\n")
+    scoped = json.loads(run_cli("templates", "list", "-p", shop, "--json").stdout)
+    assert [(row["scope"], row["name"]) for row in scoped] == [(shop, ANALYSIS)]
+    everything = json.loads(run_cli("templates", "list", "--json").stdout)
+    assert [row["scope"] for row in everything] == ["(global)", shop]
