@@ -54,7 +54,7 @@ from prompt_tool.orchestration.template_resolver import (
     scope_filter,
     split_pin,
 )
-from prompt_tool.orchestration.template_validation import ValidationReport, validate_specs
+from prompt_tool.orchestration.template_validation import validate_specs
 
 ROLLBACK_REASON = "rollback"
 ScopeKey = tuple[int | None, str | None]
@@ -130,6 +130,12 @@ def current_user() -> str:
         return "unknown"
 
 
+def validate_label_name(label: str) -> None:
+    """A label must not read as a version number or a path, so `name@label` pins stay unambiguous."""
+    if label.isdigit() or not label.strip() or "@" in label or "/" in label:
+        raise UsageError(f"invalid label {label!r}: use a word such as production or staging")
+
+
 def lock_key(scope: ScopeKey, name: str) -> int:
     digest = hashlib.sha256(f"{scope[0]}|{scope[1]}|{name}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
@@ -183,6 +189,8 @@ class OrchestrationTemplateManager:
         dry_run: bool = False,
         strict: bool = False,
     ) -> PublishResult:
+        if label is not None:
+            validate_label_name(label)
         project_row = self._project(project)
         scope_types = {spec.feature_type for spec in specs}
         if len(scope_types) > 1:
@@ -216,18 +224,6 @@ class OrchestrationTemplateManager:
                 moved += event is not None
         title = _scope_title(project, scope[1])
         return PublishResult(title, items, report.diagnostics, label, dry_run, moved)
-
-    def validate(
-        self,
-        specs: Sequence[TemplateSpec],
-        project: str | None,
-        feature_type: str | None,
-        strict: bool = False,
-    ) -> ValidationReport:
-        catalog = ScopeCatalog(
-            self.session, self._project(project), feature_type, self.get_default_templates()
-        )
-        return validate_specs(specs, DbTemplateSource(catalog), None, strict)
 
     def create_orchestration_template(
         self,
@@ -448,8 +444,7 @@ class OrchestrationTemplateManager:
         quiet_if_same: bool = False,
     ) -> PromptLabelEvent | None:
         """Point `label` at `version`, appending the move to the label's event history."""
-        if label.isdigit() or not label.strip() or "@" in label or "/" in label:
-            raise UsageError(f"invalid label {label!r}: use a word such as production or staging")
+        validate_label_name(label)
         if _is_rollback_reason(reason):
             raise UsageError(f"a reason may not start with {ROLLBACK_REASON!r}: use `rollback`")
         target = self.get_version(name, version, project, feature_type)

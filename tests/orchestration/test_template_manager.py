@@ -345,3 +345,11 @@ def test_db_template_source_serves_pins_and_names(store: Store, project: str) ->
         )
         assert "partials/a.j2" in set(source.list_names())
         assert "partials/context.j2" in set(source.list_names())  # a built-in
+
+
+def test_publish_with_an_invalid_label_writes_nothing(
+    store: Store, project: str, tmp_path: Path, db_manager: DatabaseManager
+) -> None:
+    with pytest.raises(UsageError, match="invalid label"):
+        publish_tree(store, tmp_path / "t", OVERRIDE, project=project, label="7")
+    assert count_versions(db_manager) == 0
