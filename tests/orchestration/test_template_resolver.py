@@ -251,3 +251,18 @@ def test_legacy_rows_from_migration_0003_never_win_a_slot(store: Store, project:
         resolution = TemplateResolver(manager.session, manager.defaults).resolve(None)
     chosen = resolution.phases["analysis"].prompt
     assert chosen is not None and chosen.content == "current global\n"
+
+
+def test_an_include_cycle_resolves_once_and_stops_rendering_with_a_clear_error(
+    store: Store, project: str
+) -> None:
+    from prompt_tool.core.templating import TemplateRecursionError
+
+    with store() as manager:
+        put(manager, "global", '{% include "partials/a.j2" %}')
+        put(manager, "global", 'a{% include "partials/b.j2" %}', "partials/a.j2")
+        put(manager, "global", 'b{% include "partials/a.j2" %}', "partials/b.j2")
+        resolution = TemplateResolver(manager.session, manager.defaults).resolve(None)
+    assert set(resolution.includes) >= {"partials/a.j2@production", "partials/b.j2@production"}
+    with pytest.raises(TemplateRecursionError, match="recurse"):
+        engine_for(resolution).render(ANALYSIS, {})
