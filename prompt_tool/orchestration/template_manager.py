@@ -10,8 +10,9 @@ reading the newest versions; the lock is released at commit, so the next publish
 the committed version and numbers after it. A retry on unique violation would work too, but
 would re-run validation and re-read everything on every collision, and turns a burst of
 eight publishers into up to 28 wasted transactions; the lock makes each one wait once. On
-SQLite the database-wide write lock serialises writers; the partial unique indexes on
-(scope, name, version) are the backstop on both.
+SQLite the database-wide write lock serialises writers, taken before the first read
+(`_begin_writing`); the partial unique indexes on (scope, name, version) are the backstop on
+both.
 """
 
 from __future__ import annotations
@@ -191,6 +192,8 @@ class OrchestrationTemplateManager:
     ) -> PublishResult:
         if label is not None:
             validate_label_name(label)
+        if not dry_run:
+            self._begin_writing()
         project_row = self._project(project)
         scope_types = {spec.feature_type for spec in specs}
         if len(scope_types) > 1:
@@ -340,6 +343,17 @@ class OrchestrationTemplateManager:
             self.session.flush()
         return items
 
+    def _begin_writing(self) -> None:
+        """SQLite: take the database write lock before the first read of the transaction.
+
+        A transaction that has read holds SQLite's shared lock; upgrading it while another
+        writer commits would deadlock, so SQLite answers "database is locked" at once instead
+        of waiting. A no-op write as the first statement makes a concurrent publisher wait
+        (busy timeout) at the start instead, and then read what the first one committed.
+        """
+        if self.session.get_bind().dialect.name == "sqlite":
+            self.session.execute(text("DELETE FROM prompt_labels WHERE 1 = 0"))
+
     def _lock(self, scope: ScopeKey, names: Sequence[str]) -> None:
         if self.session.get_bind().dialect.name != "postgresql" or not names:
             return
@@ -447,6 +461,7 @@ class OrchestrationTemplateManager:
         validate_label_name(label)
         if _is_rollback_reason(reason):
             raise UsageError(f"a reason may not start with {ROLLBACK_REASON!r}: use `rollback`")
+        self._begin_writing()
         target = self.get_version(name, version, project, feature_type)
         return self._move(target, label, author, reason, quiet_if_same)
 
@@ -523,6 +538,7 @@ class OrchestrationTemplateManager:
         (an event whose reason starts with `rollback`) pops. The label goes to the entry
         below the top, so v1→v2→v3, rollback (→v2), rollback (→v1), rollback (error).
         """
+        self._begin_writing()
         stack: list[int] = []
         for event in self.label_events(name, project, feature_type, label):
             if _is_rollback(event) and stack:

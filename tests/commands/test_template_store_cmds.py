@@ -278,3 +278,26 @@ def test_show_text_list_by_project_and_dry_run(run_cli: RunCli, shop: str, tmp_p
     assert [(row["scope"], row["name"]) for row in scoped] == [(shop, ANALYSIS)]
     everything = json.loads(run_cli("templates", "list", "--json").stdout)
     assert [row["scope"] for row in everything] == ["(global)", shop]
+
+
+def test_concurrent_publishes_on_sqlite_wait_instead_of_failing(
+    sqlite_database_url: str, tmp_path: Path
+) -> None:
+    """SQLite cannot show who waits on its lock, so these eight run unsynchronised; each
+    publishes 200 files so that their transactions overlap (before the write lock was taken
+    up front, three of eight failed with "database is locked" on this machine)."""
+    roots = []
+    for index in range(PUBLISHERS):
+        files = {f"partials/p{number}.j2": f"w{index} {number}\n" for number in range(200)}
+        roots.append(write(tmp_path / f"p{index}", {**files, "analysis.j2": f"writer {index}\n"}))
+    processes = [
+        cli_process(sqlite_database_url, "templates", "publish", str(root), "--json")
+        for root in roots
+    ]
+    outputs = [process.communicate(timeout=300) for process in processes]
+    assert [p.returncode for p in processes] == [0] * PUBLISHERS, [o[1] for o in outputs]
+    versions = sorted(
+        next(t["version"] for t in json.loads(out)["templates"] if t["name"] == ANALYSIS)
+        for out, _err in outputs
+    )
+    assert versions == list(range(1, PUBLISHERS + 1))
