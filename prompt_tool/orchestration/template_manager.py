@@ -207,7 +207,8 @@ class OrchestrationTemplateManager:
         self._check_names(specs)
         catalog = ScopeCatalog(self.session, project_row, scope[1], self.get_default_templates())
         self._check_one_per_phase(specs, catalog, scope)
-        report = validate_specs(specs, DbTemplateSource(catalog), label, strict)
+        publishing = frozenset(name for spec in specs for name in (spec.name, spec.include_name))
+        report = validate_specs(specs, DbTemplateSource(catalog, label, publishing), strict)
         if report.blocking:
             raise TemplateValidationError(report.blocking)
         items = self._store(specs, scope, message, author or current_user(), dry_run)

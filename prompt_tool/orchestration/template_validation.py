@@ -39,34 +39,29 @@ class ValidationReport:
 
 
 def validate_specs(
-    specs: Sequence[TemplateSpec], source: DbTemplateSource, label: str | None, strict: bool
+    specs: Sequence[TemplateSpec], source: DbTemplateSource, strict: bool
 ) -> ValidationReport:
+    """Every spec checked by the analyser against the others and `source` (the scope's store)."""
     workspace = Workspace(AnalysisConfig(), external=source)
     for spec in specs:
         workspace.set_document(spec.include_name, spec.content)
-    batch = {spec.include_name: spec for spec in specs} | {spec.name: spec for spec in specs}
     found: list[Diagnostic] = []
     for spec in specs:
         own = workspace.diagnostics(spec.include_name)
         if not any(item.code == INVALID_PIN for item in own):
-            own = [*own, *pin_diagnostics(spec, source, batch, label)]
+            own = [*own, *pin_diagnostics(spec, source)]
         found.extend(dataclasses.replace(item, path=spec.source_path) for item in own)
     found.sort(key=lambda item: (item.path, item.span.start, item.code))
     return ValidationReport(found, strict)
 
 
-def pin_diagnostics(
-    spec: TemplateSpec,
-    source: DbTemplateSource,
-    batch: dict[str, TemplateSpec],
-    label: str | None,
-) -> list[Diagnostic]:
-    """PT015 for each `name@pin` that no candidate slot (nor this publish's label) holds."""
+def pin_diagnostics(spec: TemplateSpec, source: DbTemplateSource) -> list[Diagnostic]:
+    """PT015 for each `name@pin` that the slot `name` resolves to does not hold."""
     _variables, references = template_facts(spec.content)
     found = []
     for reference in references:
         base, pin = split_pin(reference)
-        if pin is None or source.has_pin(base, pin) or (base in batch and pin == label):
+        if pin is None or source.has_pin(base, pin):
             continue
         message = f"`{base}` has no version or label `{pin}`"
         found.append(

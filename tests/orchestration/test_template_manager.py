@@ -353,3 +353,17 @@ def test_publish_with_an_invalid_label_writes_nothing(
     with pytest.raises(UsageError, match="invalid label"):
         publish_tree(store, tmp_path / "t", OVERRIDE, project=project, label="7")
     assert count_versions(db_manager) == 0
+
+
+def test_a_pin_to_the_label_this_publish_moves_is_valid(
+    store: Store, project: str, tmp_path: Path
+) -> None:
+    files = {
+        "analysis.j2": '{{ feature.name }}{% include "partials/c.j2@staging" %}\n',
+        "partials/c.j2": "c\n",
+    }
+    with pytest.raises(TemplateValidationError) as raised:
+        publish_tree(store, tmp_path / "a", files, project=project)
+    assert [item.code for item in raised.value.diagnostics] == ["PT015"]
+    result = publish_tree(store, tmp_path / "b", files, project=project, label="staging")
+    assert len(result.created) == 2
