@@ -266,3 +266,15 @@ def test_an_include_cycle_resolves_once_and_stops_rendering_with_a_clear_error(
     assert set(resolution.includes) >= {"partials/a.j2@production", "partials/b.j2@production"}
     with pytest.raises(TemplateRecursionError, match="recurse"):
         engine_for(resolution).render(ANALYSIS, {})
+
+
+def test_a_phase_with_no_template_anywhere_is_a_clear_error(db_manager: DatabaseManager) -> None:
+    from prompt_tool.core.errors import NotFoundError
+
+    with db_manager.session() as session:
+        resolution = TemplateResolver(session, defaults=[]).resolve(None, "bugfix")
+    assert resolution.phases["analysis"].prompt is None
+    with pytest.raises(
+        NotFoundError, match="no analysis template for project \\(global\\), feature type bugfix"
+    ):
+        resolution.phase_prompt("analysis")
