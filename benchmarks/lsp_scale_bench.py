@@ -85,7 +85,7 @@ async def memory_after_opening(folder: Path) -> float:
 def published_database(folder: Path) -> str:
     from prompt_tool.db.db_utils import DatabaseManager
     from prompt_tool.db.migrations import upgrade
-    from prompt_tool.db.models import Prompt
+    from prompt_tool.db.models import ORCHESTRATION_CATEGORY, Prompt
 
     url = f"sqlite:///{folder / 'store.db'}"
     upgrade(url)
@@ -98,6 +98,7 @@ def published_database(folder: Path) -> str:
                 content=f"template {index}\n",
                 content_hash=hashlib.sha256(str(index).encode()).hexdigest(),
                 is_template=True,
+                category=ORCHESTRATION_CATEGORY,
             )
             for index in range(PUBLISHED)
         )

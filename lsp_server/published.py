@@ -1,42 +1,91 @@
 """Published templates of the configured database, held in memory for the server.
 
+Read through the template store's own scope catalog (project + feature type → project →
+global + feature type → global → built-in defaults, label `production` else the newest
+version), so that completion and include resolution see what a session would render.
 Loaded in a worker thread by the template catalog (on start, on a settings change, on the
-`promptTool.refreshDatabase` command and periodically), so that completion and analysis
-read memory, never the database. An unreachable database leaves the last good copy in
-place and is reported once, not once per keystroke.
+`promptTool.refreshDatabase` command and periodically): keystrokes read memory, never the
+database. An unreachable database leaves the last good copy in place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from prompt_tool.analysis.sources import MappingSource
 from prompt_tool.core.errors import PromptToolError
+
+if TYPE_CHECKING:
+    from prompt_tool.orchestration.template_resolver import ScopeCatalog
+
+LABEL = "production"
+
+
+@dataclass(frozen=True)
+class PublishedTemplate:
+    """What completion shows of one published template, and its text for the analyser."""
+
+    content: str
+    detail: str
 
 
 class PublishedTemplates:
-    """A `TemplateSource` over the last successful read of the database at `url`."""
+    """A `TemplateSource` over the last successful read of the store at `url`."""
 
-    def __init__(self, url: str | None) -> None:
+    def __init__(
+        self, url: str | None, project: str | None = None, feature_type: str | None = None
+    ) -> None:
         self.url = url
-        self._source = MappingSource({})
+        self.project = project
+        self.feature_type = feature_type
+        self._templates: dict[str, PublishedTemplate] = {}
 
     def get_source(self, name: str) -> str | None:
-        return self._source.get_source(name)
+        found = self._templates.get(name)
+        return found.content if found is not None else None
 
     def list_names(self) -> Iterable[str]:
-        return self._source.list_names()
+        return list(self._templates)
+
+    def describe(self, name: str) -> str:
+        found = self._templates.get(name)
+        return found.detail if found is not None else "published template"
 
     def load(self) -> str | None:
-        """Read the database again; on failure keep the last copy and return the problem."""
+        """Read the store again; on failure keep the last copy and return the problem."""
         if self.url is None:
             return None
-        from prompt_tool.orchestration.published_templates import published_template_source
+        from prompt_tool.db.db_utils import DatabaseManager
+        from prompt_tool.orchestration.template_resolver import TemplateResolver
 
+        manager = DatabaseManager(self.url)
         try:
-            self._source = published_template_source(self.url)
+            manager.check_schema()
+            with manager.session() as session:
+                catalog = TemplateResolver(session).catalog(self.project, self.feature_type)
+                self._templates = _templates(catalog)
         except PromptToolError as error:
             return str(error)
         except Exception as error:
             return f"cannot read published templates: {error}"
+        finally:
+            manager.dispose()
         return None
+
+
+def _templates(catalog: ScopeCatalog) -> dict[str, PublishedTemplate]:
+    templates: dict[str, PublishedTemplate] = {}
+    for name in sorted(catalog.names()):
+        prompt, slot = catalog.lookup(name, None, LABEL)
+        if prompt is None or slot is None:
+            continue
+        if slot.scope is None:
+            templates[name] = PublishedTemplate(prompt.content, "built-in default")
+            continue
+        won = catalog.winning(name)
+        labels = sorted(won[0].labels) if won is not None else []
+        shown = f" ({', '.join(labels)})" if labels else ""
+        detail = f"v{prompt.version}{shown} · {slot.title}"
+        templates[name] = PublishedTemplate(prompt.content, detail)
+    return templates

@@ -26,7 +26,7 @@ from lsp_server.analysis_runner import AnalysisRunner, Change
 from lsp_server.convert import ClientText, split_lines
 from lsp_server.published import PublishedTemplates
 from lsp_server.settings import Settings
-from lsp_server.template_catalog import TemplateCatalog
+from lsp_server.template_catalog import Describe, TemplateCatalog
 from lsp_server.template_files import TemplateFiles
 from prompt_tool import __version__
 from prompt_tool.analysis.diagnostics import Diagnostic
@@ -76,12 +76,14 @@ class PromptToolServer(LanguageServer):
         self.analysis_config = analysis.config
         self.config_diagnostics = analysis.config_diagnostics
         self._environment = None
-        published = PublishedTemplates(settings.database_url)
+        published = PublishedTemplates(
+            settings.database_url, settings.project, settings.feature_type
+        )
         external = ChainedSource(self.files, published)
         self.runner.reset(analysis.config, external, self.files.list_names())
-        sources: list[tuple[str, TemplateSource]] = [
-            ("workspace template", self.files),
-            ("published template", published),
+        sources: list[tuple[Describe, TemplateSource]] = [
+            (lambda name: "workspace template", self.files),
+            (published.describe, published),
         ]
         self.catalog.use(sources, published)
         for listener in self.settings_listeners:

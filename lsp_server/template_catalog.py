@@ -1,8 +1,8 @@
 """Template names for completion, held in memory and refreshed in the background.
 
 A keystroke reads the last listing and never waits for the disk or a database. Each source
-is a `TemplateSource` with a label for the completion's detail ("workspace template",
-"published template"); the published source is re-read from its database first.
+is a `TemplateSource` with a function describing each name for the completion's detail
+("workspace template", "v3 (production) · global"); the published source is re-read first.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from lsp_server.published import PublishedTemplates
 from prompt_tool.analysis.workspace import TemplateSource
 
+Describe = Callable[[str], str]
+
 logger = logging.getLogger(__name__)
 REFRESH_SECONDS = 300.0
 
@@ -23,7 +25,7 @@ class TemplateCatalog:
 
     def __init__(self) -> None:
         self._names: dict[str, str] = {}
-        self._sources: Sequence[tuple[str, TemplateSource]] = ()
+        self._sources: Sequence[tuple[Describe, TemplateSource]] = ()
         self._published: PublishedTemplates | None = None
         self._refreshing: asyncio.Task[None] | None = None
         self._periodic: asyncio.Task[None] | None = None
@@ -37,11 +39,11 @@ class TemplateCatalog:
 
     def use(
         self,
-        sources: Sequence[tuple[str, TemplateSource]],
+        sources: Sequence[tuple[Describe, TemplateSource]],
         published: PublishedTemplates | None = None,
     ) -> None:
-        """Serve names from `sources` (first label wins on a clash), refreshing now and, with
-        a database, every few minutes."""
+        """Serve names from `sources` (the first source wins on a clash), refreshing now and,
+        with a database, every few minutes."""
         self._sources = tuple(sources)
         self._published = published
         self.refresh()
@@ -89,9 +91,10 @@ class TemplateCatalog:
         self._problem = problem
 
 
-def _listing(sources: Sequence[tuple[str, TemplateSource]]) -> dict[str, str]:
+def _listing(sources: Sequence[tuple[Describe, TemplateSource]]) -> dict[str, str]:
     names: dict[str, str] = {}
-    for label, source in sources:
+    for describe, source in sources:
         for name in source.list_names():
-            names.setdefault(name, label)
+            if name not in names:
+                names[name] = describe(name)
     return names

@@ -9,23 +9,49 @@ from pathlib import Path
 from lsprotocol import types
 
 from prompt_tool.db.db_utils import DatabaseManager
-from prompt_tool.db.models import Prompt, PromptLabel
+from prompt_tool.db.models import ORCHESTRATION_CATEGORY, Project, Prompt, PromptLabel
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
 
 
-def publish(manager: DatabaseManager, name: str, content: str) -> None:
+def publish(
+    manager: DatabaseManager,
+    name: str,
+    content: str,
+    versions: int = 1,
+    project: str | None = None,
+    label: bool = True,
+) -> None:
+    """`versions` versions of `name` (the first labelled production), globally or for a project."""
     with manager.session() as session:
-        prompt = Prompt(
-            name=name,
-            version=1,
-            content=content,
-            content_hash=hashlib.sha256(content.encode()).hexdigest(),
-            is_template=True,
-        )
-        session.add(prompt)
+        owner = None
+        if project is not None:
+            owner = session.query(Project).filter_by(name=project).one_or_none() or Project(
+                name=project
+            )
+        prompts = [
+            Prompt(
+                name=name,
+                version=version,
+                content=f"{content} v{version}",
+                content_hash=hashlib.sha256(f"{content}{version}".encode()).hexdigest(),
+                is_template=True,
+                category=ORCHESTRATION_CATEGORY,
+                project=owner,
+            )
+            for version in range(1, versions + 1)
+        ]
+        session.add_all(prompts)
         session.flush()
-        session.add(PromptLabel(name=name, label="production", prompt_id=prompt.id))
+        if label:
+            session.add(
+                PromptLabel(
+                    name=name,
+                    label="production",
+                    prompt_id=prompts[0].id,
+                    project_id=owner.id if owner else None,
+                )
+            )
 
 
 async def template_names(lsp, uri: str, typed: str, wanted: str) -> dict[str, str]:
@@ -45,17 +71,21 @@ async def template_names(lsp, uri: str, typed: str, wanted: str) -> dict[str, st
 async def test_published_templates_are_offered_in_include_strings(
     lsp, tmp_path: Path, db_manager: DatabaseManager
 ) -> None:
-    publish(db_manager, "shared/footer.j2", "Thanks.\n")
+    publish(db_manager, "shared/footer.j2", "Thanks.", versions=2)
+    publish(db_manager, "shared/rules.j2", "Rules", versions=3, project="shop", label=False)
+    publish(db_manager, "shared/other.j2", "Not ours", project="elsewhere")
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "header.j2").write_text("Hello\n")
-    await lsp.initialize(tmp_path, options={"promptTool": {"databaseUrl": db_manager.url}})
+    options = {"promptTool": {"databaseUrl": db_manager.url, "project": "shop"}}
+    await lsp.initialize(tmp_path, options=options)
     typed = '{% include "shared/'
     uri = lsp.open(tmp_path / "main.j2", typed)
 
     names = await template_names(lsp, uri, typed, "shared/footer.j2")
 
     assert names == {
-        "shared/footer.j2": "published template",
+        "shared/footer.j2": "v1 (production) · global",
+        "shared/rules.j2": "v3 · project",
         "shared/header.j2": "workspace template",
     }
 
@@ -83,7 +113,7 @@ async def test_an_unreachable_database_warns_once_and_everything_else_works(
 
     assert warning.type == types.MessageType.Warning
     assert [d.code for d in diagnostics] == ["PT001"]
-    assert names["recovered.j2"] == "published template"
+    assert names["recovered.j2"] == "v1 (production) · global"
     assert names["local.j2"] == "workspace template"
     outages = [m for m in lsp.client.messages if "127.0.0.1" in m.message or "connect" in m.message]
     assert len(outages) == 1, [m.message for m in outages]
