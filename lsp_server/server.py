@@ -194,6 +194,7 @@ def create_server() -> PromptToolServer:
         diagnostics,
         folding,
         hover,
+        inlay_hints,
         links,
         references,
         semantic_tokens,
@@ -215,6 +216,7 @@ def create_server() -> PromptToolServer:
         definition,
         references,
         signature_help,
+        inlay_hints,
     ):
         feature.register(server)
     return server

@@ -117,3 +117,25 @@ async def test_an_unreachable_database_warns_once_and_everything_else_works(
     assert names["local.j2"] == "workspace template"
     outages = [m for m in lsp.client.messages if "127.0.0.1" in m.message or "connect" in m.message]
     assert len(outages) == 1, [m.message for m in outages]
+
+
+async def test_an_include_only_the_database_holds_shows_the_version_it_resolves_to(
+    lsp, tmp_path: Path, db_manager: DatabaseManager
+) -> None:
+    publish(db_manager, "shared/footer.j2", "Thanks.", versions=2)
+    (tmp_path / "local.j2").write_text("x\n")
+    await lsp.initialize(tmp_path, options={"promptTool": {"databaseUrl": db_manager.url}})
+    text = '{% include "local.j2" %}{% include "shared/footer.j2" %}'
+    uri = lsp.open(tmp_path / "main.j2", text)
+    await template_names(lsp, uri, '{% include "', "shared/footer.j2")
+
+    hints = await lsp.client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            types.TextDocumentIdentifier(uri),
+            types.Range(types.Position(0, 0), types.Position(0, len(text))),
+        )
+    )
+
+    assert [(h.position, h.label) for h in hints] == [
+        (types.Position(0, 53), "→ v1 (production) · global")
+    ]

@@ -1,0 +1,41 @@
+"""Inlay hints: after an include name that only the database holds, the published version
+it resolves to for the configured project (`→ v3 (production) · project`)."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from lsp_server.convert import analysis_span, lsp_position
+from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.diagnostics import Position, Span
+from prompt_tool.analysis.template_links import template_references
+
+
+def register(server: PromptToolServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
+    @server.guarded("inlay hints", fallback=[])
+    def inlay_hints(params: types.InlayHintParams) -> list[types.InlayHint]:
+        uri = params.text_document.uri
+        text = server.client_text(uri)
+        wanted = analysis_span(params.range, text)
+        hints: list[types.InlayHint] = []
+        for reference in template_references(server.workspace.get_text_document(uri).source):
+            if not _inside(reference.span, wanted) or server.files.path_for(reference.name):
+                continue
+            detail = server.catalog.names.get(reference.name)
+            if detail is None or detail == "workspace template":
+                continue
+            after_quote = Position(reference.span.end.line, reference.span.end.column + 1)
+            hints.append(
+                types.InlayHint(
+                    position=lsp_position(after_quote, text),
+                    label=f"→ {detail}",
+                    kind=types.InlayHintKind.Type,
+                    padding_left=True,
+                )
+            )
+        return hints
+
+
+def _inside(span: Span, wanted: Span) -> bool:
+    return wanted.start <= span.start and span.end <= wanted.end
