@@ -1,0 +1,258 @@
+"""Exact columns for a Jinja template: one lexer pass, tokens placed in the source.
+
+Jinja's AST nodes carry only a line number. `TokenIndex` lexes the source once, places
+every token at its (line, column), classifies name tokens by role (variable, attribute,
+filter, test, tag keyword) and pairs block tags, so that a node can be mapped back to the
+exact token it came from. The same raw tokens feed the parser, so a file is lexed once.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from jinja2 import Environment, TemplateSyntaxError, nodes
+from jinja2.lexer import TokenStream
+from jinja2.parser import Parser
+
+from prompt_tool.analysis.diagnostics import Position, Span
+
+BLOCK_OPENERS = frozenset(
+    {"for", "if", "macro", "call", "block", "with", "filter", "set", "autoescape", "trans"}
+)
+_AT_OFFSET = re.compile(r" at (\d+)$")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexer token placed in the source: kind and value as Jinja's lexer reports them."""
+
+    index: int
+    kind: str
+    value: str
+    span: Span
+    offset: int
+    role: str = ""
+
+
+@dataclass
+class BlockRegion:
+    """A block tag and its end tag: `{% for … %}` … `{% endfor %}` (end missing if unclosed)."""
+
+    keyword: str
+    tag: Token
+    opened: Span
+    body_start: Position
+    closed: Span | None = None
+
+    @property
+    def end(self) -> Position:
+        return self.closed.end if self.closed else self.body_start
+
+
+def normalise_newlines(source: str) -> str:
+    """Jinja sees `\\n` only; doing the same here keeps lines and columns aligned with it."""
+    return source.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class LineMap:
+    """Offsets ↔ positions for one text."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        self.length = len(text)
+
+    def position(self, offset: int) -> Position:
+        line = bisect_right(self.starts, offset) - 1
+        return Position(line, offset - self.starts[line])
+
+    def end(self) -> Position:
+        return self.position(self.length)
+
+
+def _role(previous: list[Token]) -> str:
+    last = previous[-1] if previous else None
+    if last is None:
+        return "name"
+    if last.kind in ("block_begin", "linestatement_begin"):
+        return "tag"
+    if last.kind == "operator" and last.value == ".":
+        return "attr"
+    if last.kind == "operator" and last.value == "|":
+        return "filter"
+    if last.kind == "name" and last.value == "is":
+        return "test"
+    if len(previous) > 1 and last.value == "not" and previous[-2].value == "is":
+        return "test"
+    return "name"
+
+
+@dataclass
+class TokenIndex:
+    """Every token of a source with its span, plus the lexer error if lexing stopped early."""
+
+    source: str
+    tokens: list[Token] = field(default_factory=list)
+    raw: list[tuple[int, str, str]] = field(default_factory=list)
+    lex_error: TemplateSyntaxError | None = None
+    regions: dict[int, BlockRegion] = field(default_factory=dict)
+    unclosed: list[BlockRegion] = field(default_factory=list)
+    consumed: int = -1
+    lines: LineMap = field(init=False)
+    _by_key: dict[tuple[int, str, str], list[Token]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.lines = LineMap(self.source)
+
+    @classmethod
+    def build(cls, environment: Environment, source: str, name: str | None) -> TokenIndex:
+        index = cls(source)
+        index._lex(environment, name)
+        index._pair_blocks()
+        by_key: dict[tuple[int, str, str], list[Token]] = defaultdict(list)
+        for token in index.tokens:
+            if token.role:
+                by_key[(token.span.start.line, token.role, token.value)].append(token)
+        index._by_key = dict(by_key)
+        return index
+
+    def _lex(self, environment: Environment, name: str | None) -> None:
+        offset = 0
+        significant: list[Token] = []
+        try:
+            for lineno, kind, value in environment.lexer.tokeniter(self.source, name):
+                found = self.source.find(value, offset) if value else offset
+                start = found if found >= 0 else offset
+                end = start + len(value)
+                offset = max(offset, end)
+                role = ""
+                if kind == "name":
+                    role = _role(significant[-2:])
+                elif kind == "string":
+                    role, value = "string", value[1:-1]
+                span = Span(self.lines.position(start), self.lines.position(end))
+                token = Token(len(self.tokens), kind, value, span, start, role)
+                self.tokens.append(token)
+                self.raw.append(
+                    (lineno, kind, self.source[start:end] if kind == "string" else value)
+                )
+                if kind not in ("whitespace", "data", "comment"):
+                    significant.append(token)
+        except TemplateSyntaxError as error:
+            self.lex_error = error
+
+    def _pair_blocks(self) -> None:
+        stack: list[BlockRegion] = []
+        tokens = self.tokens
+        for position, token in enumerate(tokens):
+            if token.role != "tag":
+                continue
+            begin = self._previous_significant(position)
+            close = self._block_end(position)
+            opened = Span(
+                begin.span.start if begin else token.span.start,
+                close.span.end if close else token.span.end,
+            )
+            keyword = token.value
+            if keyword.startswith("end") and keyword[3:] in BLOCK_OPENERS:
+                self._close(stack, keyword[3:], opened)
+            elif keyword in BLOCK_OPENERS and not self._is_inline_set(keyword, position):
+                region = BlockRegion(keyword, token, opened, opened.end)
+                self.regions[token.index] = region
+                stack.append(region)
+        self.unclosed = stack
+
+    @staticmethod
+    def _close(stack: list[BlockRegion], keyword: str, closed: Span) -> None:
+        for depth in range(len(stack) - 1, -1, -1):
+            if stack[depth].keyword == keyword:
+                stack[depth].closed = closed
+                del stack[depth:]
+                return
+
+    def _previous_significant(self, position: int) -> Token | None:
+        for token in reversed(self.tokens[max(0, position - 3) : position]):
+            if token.kind != "whitespace":
+                return token
+        return None
+
+    def _block_end(self, position: int) -> Token | None:
+        for token in self.tokens[position:]:
+            if token.kind in ("block_end", "linestatement_end"):
+                return token
+        return None
+
+    def _is_inline_set(self, keyword: str, position: int) -> bool:
+        if keyword != "set":
+            return False
+        for token in self.tokens[position + 1 :]:
+            if token.kind in ("block_end", "linestatement_end"):
+                return False
+            if token.kind == "operator" and token.value == "=":
+                return True
+        return True
+
+    def parse(self, environment: Environment, name: str | None) -> nodes.Template:
+        """Parse from the tokens already lexed; raises TemplateSyntaxError like Jinja does."""
+        if self.lex_error is not None:
+            raise self.lex_error
+        parser = Parser(environment, "", name)
+        stream: TokenStream = TokenStream(environment.lexer.wrap(self._counted(), name), name, None)
+        for extension in environment.iter_extensions():
+            filtered = extension.filter_stream(stream)
+            stream = (
+                filtered if isinstance(filtered, TokenStream) else TokenStream(filtered, name, None)
+            )
+        parser.stream = stream
+        self.consumed = -1
+        return parser.parse()
+
+    def _counted(self) -> Iterator[tuple[int, str, str]]:
+        for position, item in enumerate(self.raw):
+            self.consumed = position
+            yield item
+
+    def cursor(self) -> Cursor:
+        return Cursor(self._by_key)
+
+    def error_span(self, error: TemplateSyntaxError) -> Span:
+        """The token a syntax error is about: the unclosed tag, the bad char, the bad token."""
+        message = error.message or ""
+        at = _AT_OFFSET.search(message)
+        if at and int(at.group(1)) <= len(self.source):
+            start = self.lines.position(int(at.group(1)))
+            return Span(start, Position(start.line, start.column + 1))
+        if message.startswith("Unexpected end of template") and self.unclosed:
+            return self.unclosed[-1].tag.span
+        if self.lex_error is None and 0 <= self.consumed < len(self.tokens):
+            token = self.tokens[self.consumed]
+            if token.kind != "whitespace":
+                return token.span
+        return self._line_span(max((error.lineno or 1) - 1, 0))
+
+    def _line_span(self, line: int) -> Span:
+        line = min(line, len(self.lines.starts) - 1)
+        start = self.lines.starts[line]
+        text_end = self.source.find("\n", start)
+        end = len(self.source) if text_end < 0 else text_end
+        return Span(Position(line, 0), Position(line, end - start))
+
+
+class Cursor:
+    """Hands out tokens in source order: the k-th `x` on a line goes to the k-th node `x`."""
+
+    def __init__(self, by_key: dict[tuple[int, str, str], list[Token]]) -> None:
+        self._by_key = by_key
+        self._taken: dict[tuple[int, str, str], int] = defaultdict(int)
+
+    def take(self, line: int, role: str, value: str) -> Token | None:
+        key = (line, role, value)
+        candidates = self._by_key.get(key)
+        if not candidates:
+            return None
+        count = self._taken[key]
+        self._taken[key] = count + 1
+        return candidates[min(count, len(candidates) - 1)]
