@@ -306,8 +306,4 @@ class _Locator:
     def _expression_span(self, template: nodes.Node) -> Span | None:
         first = template if isinstance(template, nodes.Name) else None
         first = first or next(iter(template.find_all(nodes.Name)), None)
-        if first is None:
-            return None
-        lineno = first.lineno or 1
-        token = self.cursor._by_key.get((lineno - 1, "name", first.name))
-        return token[0].span if token else None
+        return self.parsed.spans.get(id(first)) if first is not None else None

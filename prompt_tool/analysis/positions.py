@@ -24,18 +24,41 @@ BLOCK_OPENERS = frozenset(
     {"for", "if", "macro", "call", "block", "with", "filter", "set", "autoescape", "trans"}
 )
 _AT_OFFSET = re.compile(r" at (\d+)$")
+_IGNORED = frozenset({"comment_begin", "comment", "comment_end", "linecomment"})
 
 
-@dataclass(frozen=True)
 class Token:
-    """One lexer token placed in the source: kind and value as Jinja's lexer reports them."""
+    """One lexer token placed in the source: kind and value as Jinja's lexer reports them.
 
-    index: int
-    kind: str
-    value: str
-    span: Span
-    offset: int
-    role: str = ""
+    A plain slotted class with a lazily computed span: a large template has many tokens
+    and only the few a check reports on ever need line and column.
+    """
+
+    __slots__ = ("_lines", "end", "index", "kind", "line", "offset", "role", "value")
+
+    def __init__(
+        self,
+        lines: LineMap,
+        index: int,
+        kind: str,
+        value: str,
+        offset: int,
+        end: int,
+        line: int,
+        role: str,
+    ) -> None:
+        self._lines = lines
+        self.index = index
+        self.kind = kind
+        self.value = value
+        self.offset = offset
+        self.end = end
+        self.line = line
+        self.role = role
+
+    @property
+    def span(self) -> Span:
+        return Span(self._lines.position(self.offset), self._lines.position(self.end))
 
 
 @dataclass
@@ -97,6 +120,7 @@ class TokenIndex:
     source: str
     tokens: list[Token] = field(default_factory=list)
     raw: list[tuple[int, str, str]] = field(default_factory=list)
+    raw_tokens: list[int] = field(default_factory=list)
     lex_error: TemplateSyntaxError | None = None
     regions: dict[int, BlockRegion] = field(default_factory=dict)
     unclosed: list[BlockRegion] = field(default_factory=list)
@@ -115,32 +139,33 @@ class TokenIndex:
         by_key: dict[tuple[int, str, str], list[Token]] = defaultdict(list)
         for token in index.tokens:
             if token.role:
-                by_key[(token.span.start.line, token.role, token.value)].append(token)
+                by_key[(token.line, token.role, token.value)].append(token)
         index._by_key = dict(by_key)
         return index
 
     def _lex(self, environment: Environment, name: str | None) -> None:
+        source, lines, tokens, raw = self.source, self.lines, self.tokens, self.raw
         offset = 0
-        significant: list[Token] = []
+        previous: list[Token] = []
         try:
-            for lineno, kind, value in environment.lexer.tokeniter(self.source, name):
-                found = self.source.find(value, offset) if value else offset
-                start = found if found >= 0 else offset
+            for lineno, kind, value in environment.lexer.tokeniter(source, name):
+                start = offset if source.startswith(value, offset) else source.find(value, offset)
+                start = offset if start < 0 else start
                 end = start + len(value)
                 offset = max(offset, end)
-                role = ""
+                if kind == "whitespace":
+                    continue
+                role, original = "", value
                 if kind == "name":
-                    role = _role(significant[-2:])
+                    role = _role(previous)
                 elif kind == "string":
                     role, value = "string", value[1:-1]
-                span = Span(self.lines.position(start), self.lines.position(end))
-                token = Token(len(self.tokens), kind, value, span, start, role)
-                self.tokens.append(token)
-                self.raw.append(
-                    (lineno, kind, self.source[start:end] if kind == "string" else value)
-                )
-                if kind not in ("whitespace", "data", "comment"):
-                    significant.append(token)
+                token = Token(lines, len(tokens), kind, value, start, end, lineno - 1, role)
+                tokens.append(token)
+                if kind not in _IGNORED:
+                    raw.append((lineno, kind, original))
+                    self.raw_tokens.append(token.index)
+                    previous = [previous[-1], token] if previous else [token]
         except TemplateSyntaxError as error:
             self.lex_error = error
 
@@ -174,10 +199,7 @@ class TokenIndex:
                 return
 
     def _previous_significant(self, position: int) -> Token | None:
-        for token in reversed(self.tokens[max(0, position - 3) : position]):
-            if token.kind != "whitespace":
-                return token
-        return None
+        return self.tokens[position - 1] if position > 0 else None
 
     def _block_end(self, position: int) -> Token | None:
         for token in self.tokens[position:]:
@@ -227,10 +249,8 @@ class TokenIndex:
             return Span(start, Position(start.line, start.column + 1))
         if message.startswith("Unexpected end of template") and self.unclosed:
             return self.unclosed[-1].tag.span
-        if self.lex_error is None and 0 <= self.consumed < len(self.tokens):
-            token = self.tokens[self.consumed]
-            if token.kind != "whitespace":
-                return token.span
+        if self.lex_error is None and 0 <= self.consumed < len(self.raw_tokens):
+            return self.tokens[self.raw_tokens[self.consumed]].span
         return self._line_span(max((error.lineno or 1) - 1, 0))
 
     def _line_span(self, line: int) -> Span:

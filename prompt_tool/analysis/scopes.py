@@ -10,6 +10,7 @@ assigned after them (they run when called), which `late` holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from prompt_tool.analysis.diagnostics import Position, Span
 from prompt_tool.analysis.typeinfo import ANY, TypeInfo
@@ -31,8 +32,7 @@ class Binding:
         return self.span.end if self.span else Position(0, 0)
 
 
-@dataclass(frozen=True)
-class Lookup:
+class Lookup(NamedTuple):
     """The outcome of reading a name: its binding, and the loop assignment that was lost."""
 
     binding: Binding | None

@@ -319,10 +319,14 @@ class Workspace:
         return cached
 
     def _includer_roots(self, name: str, seen: set[str]) -> list[RootScope]:
-        """The scopes `name` is rendered in by each template that includes or extends it."""
+        """The scopes `name` is rendered in by each template that includes or extends it.
+
+        Each template is expanded once per query (`seen` is shared), so include graphs
+        with many paths stay linear; at most MAX_INCLUDER_CONTEXTS scopes are returned.
+        """
         if name in seen:
             return []
-        seen = seen | {name}
+        seen.add(name)
         roots: list[RootScope] = []
         for edge in self.graph().includers(name):
             includer = self._documents.get(edge.source)
