@@ -114,6 +114,8 @@ class TemplateEngine:
             extensions=wanted,
             autoescape=False,
             keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
         self.environment.filters.update(CUSTOM_FILTERS)
         self.environment.globals.update(extra_globals or {})
