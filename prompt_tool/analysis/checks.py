@@ -20,10 +20,11 @@ from prompt_tool.analysis.inference import (
     LOOP,
     TypeOf,
     attribute_names,
+    attribute_type,
     element_type,
     has_attribute,
 )
-from prompt_tool.analysis.parsing import ParsedTemplate
+from prompt_tool.analysis.parsing import ParsedTemplate, child_nodes
 from prompt_tool.analysis.scopes import Binding, Frame, merge_branches
 from prompt_tool.analysis.typeinfo import ANY, FieldInfo, Kind, TypeInfo
 
@@ -223,7 +224,7 @@ class _Checker:
             if self.depth < _MAX_DEPTH:
                 method = getattr(self, f"visit_{type(node).__name__}", None)
                 if method is None:
-                    self.visit_all(node.iter_child_nodes())
+                    self.visit_all(child_nodes(node))
                 else:
                     method(node)
         finally:
@@ -235,7 +236,7 @@ class _Checker:
 
     def define_target(self, target: nodes.Node, kind: TypeInfo, origin: str) -> None:
         if isinstance(target, nodes.Name):
-            span = self.parsed.spans.get(id(target))
+            span = self.parsed.token_span(target)
             self.frame.define(Binding(target.name, kind, origin, span))
         elif isinstance(target, nodes.Tuple | nodes.List):
             for item in target.items:
@@ -309,7 +310,7 @@ class _Checker:
 
     def visit_Getattr(self, node: nodes.Getattr) -> None:
         self.visit(node.node)
-        self.check_attribute(node, node.attr, self.parsed.spans.get(id(node)))
+        self.check_attribute(node, node.attr, self.parsed.token_span(node))
 
     def visit_Getitem(self, node: nodes.Getitem) -> None:
         self.visit(node.node)
@@ -318,7 +319,7 @@ class _Checker:
         if isinstance(key, nodes.Const) and isinstance(key.value, str):
             owner = self.type_of(node.node)
             if owner.kind == Kind.OBJECT:
-                span = self.parsed.spans.get(id(key)) or self.parsed.span_of(node)
+                span = self.parsed.token_span(key) or self.parsed.span_of(node)
                 quote = self.parsed.source[self._offset(span)]
                 self.check_attribute(node, key.value, span, quote)
 
@@ -333,7 +334,7 @@ class _Checker:
         owner = self.type_of(getattr(node, "node", None))
         exists = has_attribute(owner, attribute)
         self.analysis.attributes.append(
-            AttributeAccess(span, owner, attribute, self.type_of(node), exists)
+            AttributeAccess(span, owner, attribute, attribute_type(owner, attribute), exists)
         )
         if exists is not False or self.is_guarded(node):
             return
@@ -394,19 +395,17 @@ class _Checker:
     def visit_If(self, node: nodes.If) -> None:
         branches: list[Frame] = []
         negative: set[str] = set()
-        current: nodes.If | None = node
-        tests: list[nodes.If] = [node, *node.elif_]
-        for current in tests:
+        for current in [node, *node.elif_]:
             with self.guarded(negative):
                 self.visit(current.test)
             when_true, when_false = defined_guards(current.test)
-            branches.append(self._branch(current.body, negative | when_true, current))
+            branches.append(self._branch(current.body, negative | when_true))
             negative |= when_false
         if node.else_:
-            branches.append(self._branch(node.else_, negative, None))
+            branches.append(self._branch(node.else_, negative))
         merge_branches(self.frame, branches, is_exhaustive=bool(node.else_))
 
-    def _branch(self, body: list[nodes.Node], guards: set[str], node: nodes.Node | None) -> Frame:
+    def _branch(self, body: list[nodes.Node], guards: set[str]) -> Frame:
         frame = Frame("branch", self.frame)
         with self.in_frame(frame), self.guarded(guards):
             self.visit_all(body)
@@ -448,7 +447,7 @@ class _Checker:
 
     def visit_Macro(self, node: nodes.Macro) -> None:
         self.visit_all(node.defaults)
-        self.frame.define(Binding(node.name, ANY, "macro", self.parsed.spans.get(id(node))))
+        self.frame.define(Binding(node.name, ANY, "macro", self.parsed.token_span(node)))
         frame = self._new_frame("macro", self.frame, node)
         frame.late = frozenset(self.parsed.toplevel_names)
         self._macro_body(frame, node.args, node.body, implicit=("varargs", "kwargs", "caller"))
@@ -487,7 +486,7 @@ class _Checker:
 
     def visit_Import(self, node: nodes.Import) -> None:
         self.visit(node.template)
-        self.frame.define(Binding(node.target, ANY, "import", self.parsed.spans.get(id(node))))
+        self.frame.define(Binding(node.target, ANY, "import", self.parsed.token_span(node)))
 
     def visit_FromImport(self, node: nodes.FromImport) -> None:
         self.visit(node.template)

@@ -15,7 +15,13 @@ from jinja2 import Environment, TemplateSyntaxError, nodes
 
 from prompt_tool.analysis.diagnostics import Span
 from prompt_tool.analysis.header import Suppressions, TemplateHeader, read_directives
-from prompt_tool.analysis.positions import BlockRegion, Cursor, TokenIndex, normalise_newlines
+from prompt_tool.analysis.positions import (
+    BlockRegion,
+    Cursor,
+    Token,
+    TokenIndex,
+    normalise_newlines,
+)
 
 INCLUDE_KINDS: dict[type[nodes.Node], str] = {
     nodes.Include: "include",
@@ -106,19 +112,24 @@ class ParsedTemplate:
     ast: nodes.Template | None = None
     syntax_error: TemplateSyntaxError | None = None
     syntax_span: Span | None = None
-    spans: dict[int, Span] = field(default_factory=dict)
+    located: dict[int, Token] = field(default_factory=dict)
     regions: dict[int, BlockRegion] = field(default_factory=dict)
     includes: list[IncludeRef] = field(default_factory=list)
     macros: list[MacroInfo] = field(default_factory=list)
     blocks: list[BlockInfo] = field(default_factory=list)
     toplevel_names: set[str] = field(default_factory=set)
 
+    def token_span(self, node: nodes.Node | None) -> Span | None:
+        """The span of the token `node` came from, if one was matched."""
+        token = self.located.get(id(node))
+        return token.span if token is not None else None
+
     def span_of(self, node: nodes.Node) -> Span:
         """The node's token span, or its whole line when no token could be matched."""
-        found = self.spans.get(id(node))
+        found = self.token_span(node)
         if found is not None:
             return found
-        return self.tokens._line_span(max(getattr(node, "lineno", 1) - 1, 0))
+        return self.tokens.line_span(max(getattr(node, "lineno", 1) - 1, 0))
 
 
 def content_digest(source: str) -> str:
@@ -139,10 +150,22 @@ def parse_template(environment: Environment, name: str, source: str) -> ParsedTe
         return parsed
     except RecursionError:
         parsed.syntax_error = TemplateSyntaxError("the template nests too deeply to parse", 1)
-        parsed.syntax_span = index._line_span(0)
+        parsed.syntax_span = index.line_span(0)
         return parsed
     _Locator(parsed, index.cursor()).run(parsed.ast)
     return parsed
+
+
+def child_nodes(node: nodes.Node) -> list[nodes.Node]:
+    """A node's children in field order; a leaner `Node.iter_child_nodes`."""
+    children: list[nodes.Node] = []
+    for name in node.fields:
+        value = getattr(node, name, None)
+        if isinstance(value, nodes.Node):
+            children.append(value)
+        elif type(value) is list:
+            children.extend(item for item in value if isinstance(item, nodes.Node))
+    return children
 
 
 def _source_order(node: nodes.Node) -> Iterator[nodes.Node]:
@@ -170,7 +193,7 @@ def _source_order(node: nodes.Node) -> Iterator[nodes.Node]:
             yield value
         yield from node.body
         return
-    yield from node.iter_child_nodes()
+    yield from child_nodes(node)
 
 
 class _Locator:
@@ -202,17 +225,19 @@ class _Locator:
         elif isinstance(node, nodes.FromImport):
             names.update(item[1] if isinstance(item, tuple) else item for item in node.names)
         elif isinstance(node, nodes.If):
-            for child in node.iter_child_nodes():
+            for child in child_nodes(node):
                 self._collect_toplevel(child)
 
-    def take(self, node: nodes.Node, role: str, value: str, store: bool = True) -> Span | None:
+    def take(self, node: nodes.Node, role: str, value: str, store: bool = True) -> Token | None:
         lineno = getattr(node, "lineno", None) or 1
         token = self.cursor.take(lineno - 1, role, value)
-        if token is None:
-            return None
-        if store:
-            self.parsed.spans[id(node)] = token.span
-        return token.span
+        if token is not None and store:
+            self.parsed.located[id(node)] = token
+        return token
+
+    def take_span(self, node: nodes.Node, role: str, value: str) -> Span:
+        token = self.take(node, role, value)
+        return token.span if token is not None else self.parsed.span_of(node)
 
     def visit(self, node: nodes.Node) -> None:
         self.depth += 1
@@ -258,7 +283,7 @@ class _Locator:
         elif isinstance(node, nodes.Macro):
             self._macro(node)
         elif isinstance(node, nodes.Block):
-            span = self.take(node, "name", node.name) or self.parsed.span_of(node)
+            span = self.take_span(node, "name", node.name)
             self.parsed.blocks.append(BlockInfo(node.name, span, node.scoped))
         elif isinstance(node, nodes.Const) and isinstance(node.value, str):
             self.take(node, "string", node.value)
@@ -275,7 +300,7 @@ class _Locator:
         return id(node) in self.elifs
 
     def _macro(self, node: nodes.Macro) -> None:
-        span = self.take(node, "name", node.name) or self.parsed.span_of(node)
+        span = self.take_span(node, "name", node.name)
         args = tuple(arg.name for arg in node.args)
         self.parsed.macros.append(MacroInfo(node.name, span, args, len(node.defaults)))
 
@@ -288,7 +313,7 @@ class _Locator:
             isinstance(item, nodes.Const) and isinstance(item.value, str) for item in template.items
         ):
             consts = [item for item in template.items if isinstance(item, nodes.Const)]
-        spans = [self.parsed.spans.get(id(const)) for const in consts]
+        spans = [self.parsed.token_span(const) for const in consts]
         span = next((found for found in spans if found), None) or self.parsed.span_of(node)
         if template is not None and not consts:
             span = self._expression_span(template) or span
@@ -306,4 +331,4 @@ class _Locator:
     def _expression_span(self, template: nodes.Node) -> Span | None:
         first = template if isinstance(template, nodes.Name) else None
         first = first or next(iter(template.find_all(nodes.Name)), None)
-        return self.parsed.spans.get(id(first)) if first is not None else None
+        return self.parsed.token_span(first)

@@ -147,9 +147,10 @@ class TokenIndex:
         source, lines, tokens, raw = self.source, self.lines, self.tokens, self.raw
         offset = 0
         previous: list[Token] = []
+        startswith, find = source.startswith, source.find
         try:
             for lineno, kind, value in environment.lexer.tokeniter(source, name):
-                start = offset if source.startswith(value, offset) else source.find(value, offset)
+                start = offset if startswith(value, offset) else find(value, offset)
                 start = offset if start < 0 else start
                 end = start + len(value)
                 offset = max(offset, end)
@@ -202,15 +203,18 @@ class TokenIndex:
         return self.tokens[position - 1] if position > 0 else None
 
     def _block_end(self, position: int) -> Token | None:
-        for token in self.tokens[position:]:
-            if token.kind in ("block_end", "linestatement_end"):
-                return token
+        tokens = self.tokens
+        for index in range(position, len(tokens)):
+            if tokens[index].kind in ("block_end", "linestatement_end"):
+                return tokens[index]
         return None
 
     def _is_inline_set(self, keyword: str, position: int) -> bool:
         if keyword != "set":
             return False
-        for token in self.tokens[position + 1 :]:
+        tokens = self.tokens
+        for index in range(position + 1, len(tokens)):
+            token = tokens[index]
             if token.kind in ("block_end", "linestatement_end"):
                 return False
             if token.kind == "operator" and token.value == "=":
@@ -251,9 +255,9 @@ class TokenIndex:
             return self.unclosed[-1].tag.span
         if self.lex_error is None and 0 <= self.consumed < len(self.raw_tokens):
             return self.tokens[self.raw_tokens[self.consumed]].span
-        return self._line_span(max((error.lineno or 1) - 1, 0))
+        return self.line_span(max((error.lineno or 1) - 1, 0))
 
-    def _line_span(self, line: int) -> Span:
+    def line_span(self, line: int) -> Span:
         line = min(line, len(self.lines.starts) - 1)
         start = self.lines.starts[line]
         text_end = self.source.find("\n", start)
