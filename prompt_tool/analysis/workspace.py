@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from prompt_tool.analysis.checks import RootScope, TemplateAnalysis, Vocabulary, check_template
-from prompt_tool.analysis.contracts import select_contract
+from prompt_tool.analysis.contracts import PARTIAL, select_contract
 from prompt_tool.analysis.diagnostics import RULES, Diagnostic, Fix, RelatedLocation, Severity, Span
 from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.includes import Edge, IncludeGraph
@@ -38,7 +38,11 @@ _CACHE_LIMIT = 4096
 
 
 class TemplateSource(Protocol):
-    """Templates the workspace does not hold itself: workspace files, the database."""
+    """Templates the workspace does not hold itself: workspace files, the database.
+
+    A source that knows versions may also offer `has_pin(name, pin) -> bool`; then an
+    include pinned with `@3` or `@production` that the source denies is reported (PT015).
+    """
 
     def get_source(self, name: str) -> str | None:
         """The source of template `name`, or None when it does not exist."""
@@ -110,6 +114,11 @@ class Workspace:
         )
         self.globals = self.engine.global_names() | self.config.extra_globals
         self.phase_contracts = _builtin_contracts(self.config)
+        known = sorted(set(self.phase_contracts) | {PARTIAL})
+        if self.config.phase is not None and self.config.phase not in known:
+            raise ConfigError(
+                f"unknown phase {self.config.phase!r}; known phases: {', '.join(known)}"
+            )
         self._documents: dict[str, ParsedTemplate] = {}
         self._unreadable: dict[str, Diagnostic] = {}
         self._external: dict[str, ParsedTemplate | None] = {}
@@ -243,6 +252,10 @@ class Workspace:
         base, pin = split_pin(name)
         return pin is not None and (base in self._documents or self._fetch(base) is not None)
 
+    def template_names(self) -> list[str]:
+        """Every template name known here: held documents and the external source's names."""
+        return self._known_names()
+
     def _known_names(self) -> list[str]:
         if self._external_names is None:
             names: list[str] = []
@@ -366,7 +379,7 @@ class Workspace:
             Diagnostic("PT013", Severity.ERROR, error.message, parsed.name, error.span)
             for error in header.errors
         ]
-        known = set(self.phase_contracts) | {"partial"}
+        known = set(self.phase_contracts) | {PARTIAL}
         if header.phase is not None and header.phase not in known and header.phase_span:
             message = f"unknown phase `{header.phase}`; known phases: {', '.join(sorted(known))}"
             found.append(

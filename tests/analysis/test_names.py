@@ -157,6 +157,14 @@ def test_extra_globals_are_defined(analyse: Any) -> None:
     assert {d.message.split("`")[1] for d in analyse(source)} == {"raise_exception", "strftime_now"}
 
 
+def test_positions_with_stripped_block_whitespace(analyse: Any, expect: Any, found: Any) -> None:
+    source = "Intro\n    {% if feature %}\n  {{ unknown }}\n    {% endif %}\n\t{{ other }}"
+    assert [found(d) for d in analyse(source)] == [
+        expect(source, "PT002", "unknown"),
+        expect(source, "PT002", "other"),
+    ]
+
+
 def test_multiline_positions(analyse: Any, expect: Any, found: Any) -> None:
     source = "Intro line\n\n  {{ feature.name }}\n   {%- if unknown_flag -%}\n x{% endif %}"
     assert [found(d) for d in analyse(source)] == [expect(source, "PT002", "unknown_flag")]

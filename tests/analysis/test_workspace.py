@@ -113,3 +113,42 @@ def test_document_model_for_language_server() -> None:
     assert "title" not in before_set and "feature" in before_set
     hovered = model.reference_at(Position(1, 26))
     assert hovered is not None and getattr(hovered, "attribute", None) == "path"
+
+
+def test_forced_unknown_phase_is_a_config_error() -> None:
+    from prompt_tool.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown phase 'deploy'"):
+        Workspace(AnalysisConfig(phase="deploy"))
+
+
+def test_template_names_include_external_ones() -> None:
+    class Source:
+        def get_source(self, name: str) -> str | None:
+            return "x" if name == "disk.j2" else None
+
+        def list_names(self) -> list[str]:
+            return ["disk.j2"]
+
+    workspace = Workspace(external=Source())
+    workspace.set_document("held.j2", "")
+    assert workspace.template_names() == ["disk.j2", "held.j2"]
+
+
+def test_pinned_include_checked_by_sources_that_know_versions() -> None:
+    class Versions:
+        def get_source(self, name: str) -> str | None:
+            return "x" if name == "p.j2" else None
+
+        def list_names(self) -> list[str]:
+            return ["p.j2"]
+
+        def has_pin(self, name: str, pin: str) -> bool:
+            return pin == "production"
+
+    workspace = Workspace(AnalysisConfig(use_builtin_contracts=False), Versions())
+    source = "{% include 'p.j2@production' %}{% include 'p.j2@staging' %}"
+    workspace.set_document("t.j2", source)
+    (diagnostic,) = workspace.diagnostics("t.j2")
+    assert diagnostic.code == "PT015"
+    assert (diagnostic.span.start.column, diagnostic.span.end.column) == (42, 56)
