@@ -165,7 +165,7 @@ class _Checker:
     def _region(self, node: nodes.Node | None) -> Span | None:
         if node is None:
             return Span(self.parsed.tokens.lines.position(0), self.parsed.tokens.lines.end())
-        region = self.parsed.regions.get(id(node))
+        region = self.parsed.region(node)
         if region is None:
             return None
         end = region.closed.start if region.closed else self.parsed.tokens.lines.end()
@@ -486,7 +486,8 @@ class _Checker:
 
     def visit_Import(self, node: nodes.Import) -> None:
         self.visit(node.template)
-        self.frame.define(Binding(node.target, ANY, "import", self.parsed.token_span(node)))
+        span = self.parsed.tag_name_span(node, node.target)
+        self.frame.define(Binding(node.target, ANY, "import", span))
 
     def visit_FromImport(self, node: nodes.FromImport) -> None:
         self.visit(node.template)

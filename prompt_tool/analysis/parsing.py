@@ -8,37 +8,15 @@ on its line (see `positions.Cursor`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
 
 from prompt_tool.analysis.diagnostics import Span
 from prompt_tool.analysis.header import Suppressions, TemplateHeader, read_directives
-from prompt_tool.analysis.positions import (
-    BlockRegion,
-    Cursor,
-    Token,
-    TokenIndex,
-    normalise_newlines,
-)
+from prompt_tool.analysis.positions import BlockRegion, Token, TokenIndex, normalise_newlines
 
 INCLUDE_KINDS: dict[type[nodes.Node], str] = {
-    nodes.Include: "include",
-    nodes.Extends: "extends",
-    nodes.Import: "import",
-    nodes.FromImport: "from",
-}
-_TAGS: dict[type[nodes.Node], str] = {
-    nodes.For: "for",
-    nodes.If: "if",
-    nodes.Macro: "macro",
-    nodes.CallBlock: "call",
-    nodes.Block: "block",
-    nodes.With: "with",
-    nodes.FilterBlock: "filter",
-    nodes.AssignBlock: "set",
-    nodes.Assign: "set",
     nodes.Include: "include",
     nodes.Extends: "extends",
     nodes.Import: "import",
@@ -112,24 +90,55 @@ class ParsedTemplate:
     ast: nodes.Template | None = None
     syntax_error: TemplateSyntaxError | None = None
     syntax_span: Span | None = None
-    located: dict[int, Token] = field(default_factory=dict)
-    regions: dict[int, BlockRegion] = field(default_factory=dict)
     includes: list[IncludeRef] = field(default_factory=list)
     macros: list[MacroInfo] = field(default_factory=list)
     blocks: list[BlockInfo] = field(default_factory=list)
     toplevel_names: set[str] = field(default_factory=set)
 
+    def token_of(self, node: nodes.Node | None) -> Token | None:
+        """The token `node` names: a variable, an attribute, a filter or test name, a string.
+
+        The parser saw token indices as line numbers (see `TokenIndex.parse`), so a node's
+        `lineno` is the index of the token it was built from, or of the token just before.
+        """
+        if node is None:
+            return None
+        tokens = self.tokens
+        token = tokens.raw_token(getattr(node, "lineno", None))
+        if token is None:
+            return None
+        if isinstance(node, nodes.Getattr | nodes.Macro | nodes.Block):
+            return tokens.next_token(token)
+        if isinstance(node, nodes.Test):
+            following = tokens.next_token(token)
+            is_negated = following is not None and following.value == "not"
+            return tokens.next_token(token, 2 if is_negated else 1)
+        return token
+
     def token_span(self, node: nodes.Node | None) -> Span | None:
         """The span of the token `node` came from, if one was matched."""
-        token = self.located.get(id(node))
+        token = self.token_of(node)
         return token.span if token is not None else None
 
     def span_of(self, node: nodes.Node) -> Span:
-        """The node's token span, or its whole line when no token could be matched."""
-        found = self.token_span(node)
-        if found is not None:
-            return found
-        return self.tokens.line_span(max(getattr(node, "lineno", 1) - 1, 0))
+        """The node's token span, or the whole first line when no token could be matched."""
+        return self.token_span(node) or self.tokens.line_span(0)
+
+    def tag_name_span(self, node: nodes.Node, name: str) -> Span | None:
+        """The last `name` token inside the tag that starts `node` (an import's alias)."""
+        tag = self.tokens.raw_token(getattr(node, "lineno", None))
+        found: Token | None = None
+        current = tag
+        while current is not None and current.kind not in ("block_end", "linestatement_end"):
+            if current.kind == "name" and current.value == name and current is not tag:
+                found = current
+            current = self.tokens.next_token(current)
+        return found.span if found is not None else None
+
+    def region(self, node: nodes.Node) -> BlockRegion | None:
+        """The block tag pair of a statement node (`for` … `endfor`), if it has one."""
+        tag = self.tokens.raw_token(getattr(node, "lineno", None))
+        return self.tokens.regions.get(tag.index) if tag is not None else None
 
 
 def content_digest(source: str) -> str:
@@ -146,13 +155,13 @@ def parse_template(environment: Environment, name: str, source: str) -> ParsedTe
         parsed.ast = index.parse(environment, name)
     except TemplateSyntaxError as error:
         parsed.syntax_error = error
-        parsed.syntax_span = index.error_span(error)
+        parsed.syntax_span = index.error_span(error, parsed=index.lex_error is None)
         return parsed
     except RecursionError:
         parsed.syntax_error = TemplateSyntaxError("the template nests too deeply to parse", 1)
         parsed.syntax_span = index.line_span(0)
         return parsed
-    _Locator(parsed, index.cursor()).run(parsed.ast)
+    _Collector(parsed).run(parsed.ast)
     return parsed
 
 
@@ -168,46 +177,16 @@ def child_nodes(node: nodes.Node) -> list[nodes.Node]:
     return children
 
 
-def _source_order(node: nodes.Node) -> Iterator[nodes.Node]:
-    """Children in the order their tokens appear (Jinja's field order differs for a few)."""
-    if isinstance(node, nodes.CondExpr):
-        yield from (child for child in (node.expr1, node.test, node.expr2) if child is not None)
-        return
-    if isinstance(node, nodes.FilterBlock):
-        yield node.filter
-        yield from node.body
-        return
-    if isinstance(node, nodes.CallBlock):
-        yield from node.args
-        yield from node.defaults
-        yield node.call
-        yield from node.body
-        return
-    if isinstance(node, nodes.For):
-        parts = [node.target, node.iter, node.test, *node.body, *node.else_]
-        yield from (part for part in parts if part is not None)
-        return
-    if isinstance(node, nodes.With):
-        for target, value in zip(node.targets, node.values, strict=False):
-            yield target
-            yield value
-        yield from node.body
-        return
-    yield from child_nodes(node)
+class _Collector:
+    """One walk over the AST: includes (and whether a condition guards them), macros,
+    blocks, and the names assigned at the template's top level."""
 
-
-class _Locator:
-    """Walks the AST in source order, giving each interesting node its token's span."""
-
-    def __init__(self, parsed: ParsedTemplate, cursor: Cursor) -> None:
+    def __init__(self, parsed: ParsedTemplate) -> None:
         self.parsed = parsed
-        self.cursor = cursor
         self.conditional_depth = 0
         self.depth = 0
-        self.elifs: set[int] = set()
 
     def run(self, root: nodes.Template) -> None:
-        self.elifs = {id(branch) for parent in root.find_all(nodes.If) for branch in parent.elif_}
         for child in root.body:
             self._collect_toplevel(child)
         self.visit(root)
@@ -228,81 +207,26 @@ class _Locator:
             for child in child_nodes(node):
                 self._collect_toplevel(child)
 
-    def take(self, node: nodes.Node, role: str, value: str, store: bool = True) -> Token | None:
-        lineno = getattr(node, "lineno", None) or 1
-        token = self.cursor.take(lineno - 1, role, value)
-        if token is not None and store:
-            self.parsed.located[id(node)] = token
-        return token
-
-    def take_span(self, node: nodes.Node, role: str, value: str) -> Span:
-        token = self.take(node, role, value)
-        return token.span if token is not None else self.parsed.span_of(node)
-
     def visit(self, node: nodes.Node) -> None:
         self.depth += 1
-        if self.depth > 400:
-            self.depth -= 1
-            return
-        self._locate(node)
-        conditional = isinstance(node, _CONDITIONAL)
-        self.conditional_depth += conditional
-        for child in _source_order(node):
-            self.visit(child)
-            self._after_child(node, child)
-        if type(node) in INCLUDE_KINDS:
-            self._include(node)
-        self.conditional_depth -= conditional
+        if self.depth < 400:
+            self._record(node)
+            conditional = isinstance(node, _CONDITIONAL)
+            self.conditional_depth += conditional
+            for child in child_nodes(node):
+                self.visit(child)
+            self.conditional_depth -= conditional
         self.depth -= 1
 
-    def _after_child(self, node: nodes.Node, child: nodes.Node) -> None:
-        if isinstance(node, nodes.Import) and child is node.template:
-            self.take(node, "name", node.target, store=False)
-        elif isinstance(node, nodes.FromImport) and child is node.template:
-            for item in node.names:
-                for part in item if isinstance(item, tuple) else (item,):
-                    self.take(node, "name", part, store=False)
-        elif isinstance(node, nodes.Filter | nodes.Test) and child is node.node:
-            self.take(node, "filter" if isinstance(node, nodes.Filter) else "test", node.name)
-        elif isinstance(node, nodes.Getattr) and child is node.node:
-            self.take(node, "attr", node.attr)
-
-    def _locate(self, node: nodes.Node) -> None:
-        tag = _TAGS.get(type(node))
-        if tag is not None:
-            self._locate_tag(node, tag)
-        if isinstance(node, nodes.Name):
-            self.take(node, "name", node.name)
-        elif isinstance(node, nodes.NSRef):
-            self.take(node, "name", node.name)
-            self.take(node, "attr", node.attr, store=False)
-        elif isinstance(node, nodes.Keyword):
-            self.take(node, "name", node.key, store=False)
-        elif isinstance(node, nodes.Filter | nodes.Test) and node.node is None:
-            self.take(node, "name" if isinstance(node, nodes.Filter) else "test", node.name)
-        elif isinstance(node, nodes.Macro):
-            self._macro(node)
+    def _record(self, node: nodes.Node) -> None:
+        if isinstance(node, nodes.Macro):
+            args = tuple(arg.name for arg in node.args)
+            span = self.parsed.span_of(node)
+            self.parsed.macros.append(MacroInfo(node.name, span, args, len(node.defaults)))
         elif isinstance(node, nodes.Block):
-            span = self.take_span(node, "name", node.name)
-            self.parsed.blocks.append(BlockInfo(node.name, span, node.scoped))
-        elif isinstance(node, nodes.Const) and isinstance(node.value, str):
-            self.take(node, "string", node.value)
-
-    def _locate_tag(self, node: nodes.Node, tag: str) -> None:
-        if isinstance(node, nodes.If) and self._is_elif(node):
-            tag = "elif"
-        lineno = getattr(node, "lineno", None) or 1
-        token = self.cursor.take(lineno - 1, "tag", tag)
-        if token is not None and token.index in self.parsed.tokens.regions:
-            self.parsed.regions[id(node)] = self.parsed.tokens.regions[token.index]
-
-    def _is_elif(self, node: nodes.If) -> bool:
-        return id(node) in self.elifs
-
-    def _macro(self, node: nodes.Macro) -> None:
-        span = self.take_span(node, "name", node.name)
-        args = tuple(arg.name for arg in node.args)
-        self.parsed.macros.append(MacroInfo(node.name, span, args, len(node.defaults)))
+            self.parsed.blocks.append(BlockInfo(node.name, self.parsed.span_of(node), node.scoped))
+        elif type(node) in INCLUDE_KINDS:
+            self._include(node)
 
     def _include(self, node: nodes.Node) -> None:
         template = getattr(node, "template", None)
@@ -313,10 +237,8 @@ class _Locator:
             isinstance(item, nodes.Const) and isinstance(item.value, str) for item in template.items
         ):
             consts = [item for item in template.items if isinstance(item, nodes.Const)]
-        spans = [self.parsed.token_span(const) for const in consts]
-        span = next((found for found in spans if found), None) or self.parsed.span_of(node)
-        if template is not None and not consts:
-            span = self._expression_span(template) or span
+        first = consts[0] if consts else _first_name(template)
+        span = self.parsed.token_span(first) or self.parsed.span_of(node)
         self.parsed.includes.append(
             IncludeRef(
                 INCLUDE_KINDS[type(node)],
@@ -328,7 +250,8 @@ class _Locator:
             )
         )
 
-    def _expression_span(self, template: nodes.Node) -> Span | None:
-        first = template if isinstance(template, nodes.Name) else None
-        first = first or next(iter(template.find_all(nodes.Name)), None)
-        return self.parsed.token_span(first)
+
+def _first_name(template: nodes.Node | None) -> nodes.Node | None:
+    if template is None or isinstance(template, nodes.Name):
+        return template
+    return next(iter(template.find_all(nodes.Name)), template)

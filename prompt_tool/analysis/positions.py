@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
@@ -124,9 +122,7 @@ class TokenIndex:
     lex_error: TemplateSyntaxError | None = None
     regions: dict[int, BlockRegion] = field(default_factory=dict)
     unclosed: list[BlockRegion] = field(default_factory=list)
-    consumed: int = -1
     lines: LineMap = field(init=False)
-    _by_key: dict[tuple[int, str, str], list[Token]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lines = LineMap(self.source)
@@ -136,11 +132,6 @@ class TokenIndex:
         index = cls(source)
         index._lex(environment, name)
         index._pair_blocks()
-        by_key: dict[tuple[int, str, str], list[Token]] = defaultdict(list)
-        for token in index.tokens:
-            if token.role:
-                by_key[(token.line, token.role, token.value)].append(token)
-        index._by_key = dict(by_key)
         return index
 
     def _lex(self, environment: Environment, name: str | None) -> None:
@@ -222,29 +213,40 @@ class TokenIndex:
         return True
 
     def parse(self, environment: Environment, name: str | None) -> nodes.Template:
-        """Parse from the tokens already lexed; raises TemplateSyntaxError like Jinja does."""
+        """Parse from the tokens already lexed; raises TemplateSyntaxError like Jinja does.
+
+        Each token reaches the parser with its index in `raw` in place of a line number,
+        so every node's `lineno` (and a syntax error's) names the exact token it came from.
+        """
         if self.lex_error is not None:
             raise self.lex_error
         parser = Parser(environment, "", name)
-        stream: TokenStream = TokenStream(environment.lexer.wrap(self._counted(), name), name, None)
+        indexed = ((position, kind, value) for position, (_, kind, value) in enumerate(self.raw))
+        stream = TokenStream(environment.lexer.wrap(indexed, name), name, None)
         for extension in environment.iter_extensions():
             filtered = extension.filter_stream(stream)
             stream = (
                 filtered if isinstance(filtered, TokenStream) else TokenStream(filtered, name, None)
             )
         parser.stream = stream
-        self.consumed = -1
         return parser.parse()
 
-    def _counted(self) -> Iterator[tuple[int, str, str]]:
-        for position, item in enumerate(self.raw):
-            self.consumed = position
-            yield item
+    def raw_token(self, position: int | None) -> Token | None:
+        """The token the parser saw as number `position` (a node's or an error's `lineno`)."""
+        if position is None or not 0 <= position < len(self.raw_tokens):
+            return None
+        return self.tokens[self.raw_tokens[position]]
 
-    def cursor(self) -> Cursor:
-        return Cursor(self._by_key)
+    def next_token(self, token: Token, skip: int = 1) -> Token | None:
+        """The significant token `skip` places after `token`, within the same tag."""
+        index = token.index
+        for _ in range(skip):
+            index += 1
+            while index < len(self.tokens) and self.tokens[index].kind in _IGNORED:
+                index += 1
+        return self.tokens[index] if index < len(self.tokens) else None
 
-    def error_span(self, error: TemplateSyntaxError) -> Span:
+    def error_span(self, error: TemplateSyntaxError, parsed: bool = True) -> Span:
         """The token a syntax error is about: the unclosed tag, the bad char, the bad token."""
         message = error.message or ""
         at = _AT_OFFSET.search(message)
@@ -253,9 +255,11 @@ class TokenIndex:
             return Span(start, Position(start.line, start.column + 1))
         if message.startswith("Unexpected end of template") and self.unclosed:
             return self.unclosed[-1].tag.span
-        if self.lex_error is None and 0 <= self.consumed < len(self.raw_tokens):
-            return self.tokens[self.raw_tokens[self.consumed]].span
-        return self.line_span(max((error.lineno or 1) - 1, 0))
+        token = self.raw_token(error.lineno) if parsed else None
+        if token is not None:
+            return token.span
+        line = (error.lineno or 1) - 1 if not parsed else len(self.lines.starts) - 1
+        return self.line_span(max(line, 0))
 
     def line_span(self, line: int) -> Span:
         line = min(line, len(self.lines.starts) - 1)
@@ -263,20 +267,3 @@ class TokenIndex:
         text_end = self.source.find("\n", start)
         end = len(self.source) if text_end < 0 else text_end
         return Span(Position(line, 0), Position(line, end - start))
-
-
-class Cursor:
-    """Hands out tokens in source order: the k-th `x` on a line goes to the k-th node `x`."""
-
-    def __init__(self, by_key: dict[tuple[int, str, str], list[Token]]) -> None:
-        self._by_key = by_key
-        self._taken: dict[tuple[int, str, str], int] = defaultdict(int)
-
-    def take(self, line: int, role: str, value: str) -> Token | None:
-        key = (line, role, value)
-        candidates = self._by_key.get(key)
-        if not candidates:
-            return None
-        count = self._taken[key]
-        self._taken[key] = count + 1
-        return candidates[min(count, len(candidates) - 1)]
