@@ -1,9 +1,9 @@
 """Exact columns for a Jinja template: one lexer pass, tokens placed in the source.
 
 Jinja's AST nodes carry only a line number. `TokenIndex` lexes the source once, places
-every token at its (line, column), classifies name tokens by role (variable, attribute,
-filter, test, tag keyword) and pairs block tags, so that a node can be mapped back to the
-exact token it came from. The same raw tokens feed the parser, so a file is lexed once.
+every token at its (line, column) and pairs block tags. The same tokens then feed the
+parser with each token's index in place of its line number, so every node's `lineno`
+names the exact token it was built from, and a file is lexed once.
 """
 
 from __future__ import annotations
@@ -94,23 +94,6 @@ class LineMap:
         return self.position(self.length)
 
 
-def _role(previous: list[Token]) -> str:
-    last = previous[-1] if previous else None
-    if last is None:
-        return "name"
-    if last.kind in ("block_begin", "linestatement_begin"):
-        return "tag"
-    if last.kind == "operator" and last.value == ".":
-        return "attr"
-    if last.kind == "operator" and last.value == "|":
-        return "filter"
-    if last.kind == "name" and last.value == "is":
-        return "test"
-    if len(previous) > 1 and last.value == "not" and previous[-2].value == "is":
-        return "test"
-    return "name"
-
-
 @dataclass
 class TokenIndex:
     """Every token of a source with its span, plus the lexer error if lexing stopped early."""
@@ -137,7 +120,7 @@ class TokenIndex:
     def _lex(self, environment: Environment, name: str | None) -> None:
         source, lines, tokens, raw = self.source, self.lines, self.tokens, self.raw
         offset = 0
-        previous: list[Token] = []
+        after_block_begin = False
         startswith, find = source.startswith, source.find
         try:
             for lineno, kind, value in environment.lexer.tokeniter(source, name):
@@ -148,8 +131,8 @@ class TokenIndex:
                 if kind == "whitespace":
                     continue
                 role, original = "", value
-                if kind == "name":
-                    role = _role(previous)
+                if kind == "name" and after_block_begin:
+                    role = "tag"
                 elif kind == "string":
                     role, value = "string", value[1:-1]
                 token = Token(lines, len(tokens), kind, value, start, end, lineno - 1, role)
@@ -157,7 +140,7 @@ class TokenIndex:
                 if kind not in _IGNORED:
                     raw.append((lineno, kind, original))
                     self.raw_tokens.append(token.index)
-                    previous = [previous[-1], token] if previous else [token]
+                    after_block_begin = kind in ("block_begin", "linestatement_begin")
         except TemplateSyntaxError as error:
             self.lex_error = error
 
