@@ -1,1 +1,1 @@
-"""Reproducible benchmarks; `python -m benchmarks` runs them all and prints the results."""
+"""Reproducible benchmarks for the speed targets; results are appended to RESULTS.md."""

@@ -1,19 +1,17 @@
-"""Run every benchmark module's `main()`; `--append` records the results in RESULTS.md."""
+"""`python -m benchmarks [NAME...]`: run every `*_bench.py` module's `main()` (or the named ones)."""
 
 from __future__ import annotations
 
+import importlib
 import sys
-
-from benchmarks import analysis_bench
-
-BENCHES = (analysis_bench,)
+from pathlib import Path
 
 
-def main(argv: list[str]) -> int:
-    for bench in BENCHES:
-        bench.main(argv)
-    return 0
+def main(argv: list[str]) -> None:
+    names = argv or sorted(path.stem for path in Path(__file__).parent.glob("*_bench.py"))
+    for name in names:
+        importlib.import_module(f"benchmarks.{name.removesuffix('.py')}").main()
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    main(sys.argv[1:])

@@ -4,14 +4,13 @@ Targets (issue 3): a 300-line prose-heavy template with 20 tags in ≤ 5 ms medi
 3,000-line dense template in ≤ 150 ms median. Each run uses a fresh Workspace (built
 outside the timed region), so nothing is served from the content-hash cache.
 
-    python -m benchmarks.analysis_bench [--append]
+    python -m benchmarks analysis_bench     (prints and appends to RESULTS.md)
 """
 
 from __future__ import annotations
 
 import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from pathlib import Path
 from prompt_tool.analysis.workspace import Workspace
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-COMMAND = "python -m benchmarks.analysis_bench --append"
+COMMAND = "python -m benchmarks analysis_bench"
 PROSE = (
     "Explain the reasoning behind each change, and keep the explanation short and concrete.",
     "Prefer small, reviewable steps; each one should leave the code base in a working state.",
@@ -123,14 +122,12 @@ def report(results: list[tuple[str, float, float | None]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str]) -> int:
+def main() -> None:
     text = report(run())
     print(text)
-    if "--append" in argv:
-        with RESULTS.open("a", encoding="utf-8") as results:
-            results.write("\n" + text)
-    return 0
+    with RESULTS.open("a", encoding="utf-8") as results:
+        results.write("\n" + text)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    main()

@@ -1,0 +1,126 @@
+"""Engines for SQLite and PostgreSQL with the settings this tool relies on, and error wording.
+
+SQLite: foreign keys are off unless each connection turns them on, and the stdlib driver
+defers BEGIN in a way that breaks SAVEPOINT and transactional DDL; both are fixed on connect.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from prompt_tool.core.errors import DatabaseError
+
+CONNECT_TIMEOUT_SECONDS = 5
+PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def parse_url(url: str) -> URL:
+    """The parsed URL, or a one-line DatabaseError naming what is wrong with it."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as error:
+        masked = PASSWORD_IN_URL.sub(r"\1***@", url)
+        raise DatabaseError(f"malformed database URL {masked!r}: {first_line(error)}") from None
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise DatabaseError(
+            f"unsupported database URL {display_url(parsed)!r}: use sqlite:/// or postgresql://"
+        )
+    if parsed.drivername == "postgresql":
+        # SQLAlchemy 2.1 defaults to psycopg 3; the dependency this tool ships is psycopg2.
+        return parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
+def display_url(url: str | URL) -> str:
+    """The URL as it may be shown to a user: the password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return str(url)
+
+
+def first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0].strip() if lines else type(error).__name__
+
+
+def create_database_engine(url: str, *, enforce_foreign_keys: bool = True) -> Engine:
+    """An engine for `url`; migrations pass `enforce_foreign_keys=False` to rebuild SQLite tables."""
+    parsed = parse_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed, enforce_foreign_keys)
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=10,
+            pool_recycle=1800,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        )
+    except (NoSuchModuleError, ArgumentError, ImportError) as error:
+        raise DatabaseError(
+            f"cannot use database URL {display_url(parsed)!r}: {first_line(error)}"
+        ) from None
+
+
+def _sqlite_engine(url: URL, enforce_foreign_keys: bool) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        try:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseError(f"cannot create the folder for {database}: {error}") from None
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def describe_database_error(error: SQLAlchemyError, url: str | URL) -> DatabaseError:
+    """One line for a driver failure: which database, and the driver's first line."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return DatabaseError(f"lost the connection to {display_url(url)}: {first_line(cause)}")
+    if isinstance(error, DBAPIError) and _is_connect_failure(error):
+        return DatabaseError(f"cannot connect to {display_url(url)}: {first_line(cause)}")
+    return DatabaseError(f"database error on {display_url(url)}: {first_line(cause)}")
+
+
+CONNECT_FAILURE = re.compile(
+    r"connection refused|could not connect|could not translate host|connection to server"
+    r"|timeout expired|password authentication failed|unable to open database"
+    r'|(database|role) "[^"]*" does not exist',
+    re.IGNORECASE,
+)
+
+
+def _is_connect_failure(error: DBAPIError) -> bool:
+    return CONNECT_FAILURE.search(str(error.orig)) is not None
+
+
+@contextmanager
+def translated_errors(url: str | URL) -> Iterator[None]:
+    """Turn driver exceptions into a one-line DatabaseError (domain errors pass through)."""
+    try:
+        yield
+    except SQLAlchemyError as error:
+        raise describe_database_error(error, url) from error

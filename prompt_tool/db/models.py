@@ -1,0 +1,407 @@
+"""The SQLAlchemy 2.0 data model; migrations in `alembic/versions/` must match it exactly.
+
+A template's *scope* is the pair (project_id, feature_type), either of which may be NULL
+(NULL project = global, NULL feature type = any). SQL treats NULLs as distinct in unique
+keys, so uniqueness per scope is enforced by one partial unique index per scope kind
+(`scope_unique_indexes`), which both SQLite and PostgreSQL support.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ORCHESTRATION_CATEGORY = "__orchestration__"
+RUN_PHASES: tuple[str, ...] = ("orchestrator", "analysis", "implementation")
+PROMPT_PHASES: tuple[str, ...] = (*RUN_PHASES, "partial")
+SESSION_STATUSES: tuple[str, ...] = ("active", "completed", "failed", "cancelled")
+EXPERIMENT_STATUSES: tuple[str, ...] = ("draft", "running", "paused", "completed")
+
+
+def sql_in(column: str, values: tuple[str, ...]) -> str:
+    """A CHECK expression `column IN (...)`; NULL passes, as SQL CHECK semantics intend."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+SCOPE_KINDS: dict[str, str] = {
+    "global_any": "project_id IS NULL AND feature_type IS NULL",
+    "global_feature": "project_id IS NULL AND feature_type IS NOT NULL",
+    "project_any": "project_id IS NOT NULL AND feature_type IS NULL",
+    "project_feature": "project_id IS NOT NULL AND feature_type IS NOT NULL",
+}
+
+
+def scope_unique_indexes(table: str, *columns: str) -> list[Index]:
+    """One partial unique index per scope kind, keyed by the scope columns that are not NULL."""
+    indexes = []
+    for kind, condition in SCOPE_KINDS.items():
+        scope_columns = [
+            name for name in ("project_id", "feature_type") if f"{name} IS NOT NULL" in condition
+        ]
+        indexes.append(
+            Index(
+                f"uq_{table}_{kind}",
+                *scope_columns,
+                *columns,
+                unique=True,
+                sqlite_where=text(condition),
+                postgresql_where=text(condition),
+            )
+        )
+    return indexes
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware, on SQLite as on PostgreSQL.
+
+    SQLite keeps no offset, so values are converted to UTC on the way in and marked UTC on
+    the way out (`CURRENT_TIMESTAMP` defaults are UTC too).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose metadata names every constraint, so migrations can refer to them."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        datetime: UtcDateTime,
+    }
+
+
+def created_at_column() -> Mapped[datetime]:
+    return mapped_column(UtcDateTime, nullable=False, default=utc_now, server_default=func.now())
+
+
+class Project(Base):
+    """A code base the orchestrator works on, with template variables of its own."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = created_at_column()
+
+    # Deleting a project deletes its rows: the database cascades (passive_deletes), and the
+    # "delete" cascade keeps the ORM from orphaning children already loaded in the session.
+    prompts: Mapped[list[Prompt]] = relationship(
+        back_populates="project", cascade="all, delete", passive_deletes=True
+    )
+    sessions: Mapped[list[OrchestrationSession]] = relationship(
+        back_populates="project", cascade="all, delete", passive_deletes=True
+    )
+
+
+class Prompt(Base):
+    """One immutable version of one prompt or template in one scope."""
+
+    __tablename__ = "prompts"
+    __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(sql_in("phase", PROMPT_PHASES), name="phase"),
+        *scope_unique_indexes("prompts", "name", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    feature_type: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    is_template: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[str] = mapped_column(String(100), default="general")
+    phase: Mapped[str | None] = mapped_column(String(32))
+    referenced_templates: Mapped[list[str]] = mapped_column(default=list)
+    variables_used: Mapped[list[str]] = mapped_column(default=list)
+    message: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = created_at_column()
+    source_path: Mapped[str | None] = mapped_column(Text)
+
+    project: Mapped[Project | None] = relationship(back_populates="prompts")
+
+
+class PromptLabel(Base):
+    """A movable name (`production`, `staging`) pointing at one version of one template."""
+
+    __tablename__ = "prompt_labels"
+    __table_args__ = (*scope_unique_indexes("prompt_labels", "name", "label"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    feature_type: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(100))
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"), index=True)
+    updated_at: Mapped[datetime] = created_at_column()
+
+    prompt: Mapped[Prompt] = relationship()
+
+
+class PromptLabelEvent(Base):
+    """One label move, appended and never changed: the audit trail that makes rollback work.
+
+    Scope, template and label are copied rather than referenced so that the history
+    outlives the label row.
+    """
+
+    __tablename__ = "prompt_label_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    feature_type: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    from_prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"))
+    from_version: Mapped[int | None] = mapped_column(Integer)
+    to_prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"))
+    to_version: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = created_at_column()
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    from_prompt: Mapped[Prompt | None] = relationship(foreign_keys=[from_prompt_id])
+    to_prompt: Mapped[Prompt | None] = relationship(foreign_keys=[to_prompt_id])
+
+
+@event.listens_for(PromptLabelEvent, "before_update")
+def _label_events_are_append_only(_mapper: Any, _connection: Any, target: Any) -> None:
+    raise ValueError(f"label event {target.id} is part of the audit trail and cannot change")
+
+
+class OrchestrationSession(Base):
+    """One feature taken through the phases; the FKs record the exact versions it used.
+
+    The `*_template` text columns are the legacy form, kept for sessions created before
+    migration 0003.
+    """
+
+    __tablename__ = "orchestration_sessions"
+    __table_args__ = (
+        CheckConstraint(sql_in("status", SESSION_STATUSES), name="status"),
+        CheckConstraint(sql_in("phase", RUN_PHASES), name="phase"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    feature_name: Mapped[str] = mapped_column(String(255))
+    feature_description: Mapped[str | None] = mapped_column(Text)
+    feature_type: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(32), default="active")
+    phase: Mapped[str] = mapped_column(String(32), default="orchestrator")
+    orchestrator_template: Mapped[str | None] = mapped_column(Text)
+    analysis_template: Mapped[str | None] = mapped_column(Text)
+    implementation_template: Mapped[str | None] = mapped_column(Text)
+    orchestrator_prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"))
+    analysis_prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"))
+    implementation_prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"))
+    orchestrator_prompt: Mapped[str | None] = mapped_column(Text)
+    analysis_prompt: Mapped[str | None] = mapped_column(Text)
+    implementation_prompt: Mapped[str | None] = mapped_column(Text)
+    variant_assignments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime,
+        nullable=False,
+        default=utc_now,
+        onupdate=utc_now,
+        server_default=func.now(),
+    )
+
+    project: Mapped[Project] = relationship(back_populates="sessions")
+    orchestrator_version: Mapped[Prompt | None] = relationship(
+        foreign_keys=[orchestrator_prompt_id]
+    )
+    analysis_version: Mapped[Prompt | None] = relationship(foreign_keys=[analysis_prompt_id])
+    implementation_version: Mapped[Prompt | None] = relationship(
+        foreign_keys=[implementation_prompt_id]
+    )
+    executions: Mapped[list[Execution]] = relationship(
+        back_populates="session",
+        cascade="all, delete",
+        passive_deletes=True,
+        order_by="Execution.id",
+    )
+
+
+class Execution(Base):
+    """One run of a rendered prompt by the external runner, with what came back."""
+
+    __tablename__ = "executions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orchestration_sessions.id", ondelete="CASCADE"), index=True
+    )
+    prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"), index=True)
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experiment_variants.id", ondelete="SET NULL")
+    )
+    phase: Mapped[str | None] = mapped_column(String(32))
+    input: Mapped[str] = mapped_column(Text)
+    output: Mapped[str | None] = mapped_column(Text)
+    exit_status: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = created_at_column()
+
+    session: Mapped[OrchestrationSession | None] = relationship(back_populates="executions")
+    prompt: Mapped[Prompt | None] = relationship()
+    variant: Mapped[ExperimentVariant | None] = relationship()
+
+
+class Experiment(Base):
+    """An A/B test over the orchestration strategy of one scope and, optionally, one phase."""
+
+    __tablename__ = "experiments"
+    __table_args__ = (
+        CheckConstraint(sql_in("status", EXPERIMENT_STATUSES), name="status"),
+        CheckConstraint(sql_in("phase", RUN_PHASES), name="phase"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32), default="draft")
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    feature_type: Mapped[str | None] = mapped_column(String(100))
+    phase: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = created_at_column()
+
+    variants: Mapped[list[ExperimentVariant]] = relationship(
+        back_populates="experiment",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ExperimentVariant.id",
+    )
+
+
+class ExperimentVariant(Base):
+    """One arm of an experiment: a weight and a strategy (the prompt version per phase)."""
+
+    __tablename__ = "experiment_variants"
+    __table_args__ = (
+        UniqueConstraint("experiment_id", "name"),
+        CheckConstraint("weight >= 0", name="weight_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+    experiment: Mapped[Experiment] = relationship(back_populates="variants")
+    strategy: Mapped[list[ExperimentVariantPrompt]] = relationship(
+        back_populates="variant", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ExperimentVariantPrompt(Base):
+    """The prompt version a variant uses for one phase, with a real FK to keep it valid."""
+
+    __tablename__ = "experiment_variant_prompts"
+    __table_args__ = (CheckConstraint(sql_in("phase", RUN_PHASES), name="phase"),)
+
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("experiment_variants.id", ondelete="CASCADE"), primary_key=True
+    )
+    phase: Mapped[str] = mapped_column(String(32), primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"), index=True)
+
+    variant: Mapped[ExperimentVariant] = relationship(back_populates="strategy")
+    prompt: Mapped[Prompt] = relationship()
+
+
+class ExperimentAssignment(Base):
+    """A sticky choice: one unit (a session key, a user) always gets the same variant."""
+
+    __tablename__ = "experiment_assignments"
+    __table_args__ = (UniqueConstraint("experiment_id", "unit_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
+    unit_key: Mapped[str] = mapped_column(String(255))
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("experiment_variants.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = created_at_column()
+
+    variant: Mapped[ExperimentVariant] = relationship()
+
+
+class ExperimentOutcome(Base):
+    """What happened to one assigned unit: success or failure and an optional score."""
+
+    __tablename__ = "experiment_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiment_assignments.id", ondelete="CASCADE"), index=True
+    )
+    success: Mapped[bool] = mapped_column(Boolean)
+    score: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = created_at_column()
+
+    assignment: Mapped[ExperimentAssignment] = relationship()
