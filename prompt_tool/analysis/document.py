@@ -11,7 +11,7 @@ from prompt_tool.analysis.checks import AttributeAccess, Reference, RootScope, T
 from prompt_tool.analysis.diagnostics import Position, Span
 from prompt_tool.analysis.parsing import BlockInfo, IncludeRef, MacroInfo, ParsedTemplate
 from prompt_tool.analysis.scopes import Binding, Frame
-from prompt_tool.analysis.typeinfo import TypeInfo
+from prompt_tool.analysis.typeinfo import ANY, TypeInfo
 
 
 def _contains(span: Span, position: Position) -> bool:
@@ -94,6 +94,7 @@ class DocumentModel:
             current = current.parent
         visible: dict[str, Binding] = {}
         for item in reversed(chain):
+            visible.update({name: Binding(name, ANY, "toplevel") for name in item.late})
             visible.update({name: b for name, b in item.bindings.items() if b.span is None})
             for binding in item.history:
                 if binding.visible_from <= position or binding.origin in (

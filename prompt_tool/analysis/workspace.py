@@ -173,11 +173,16 @@ class Workspace:
         return self._documents.get(name) or self._fetch(name)
 
     def document(self, name: str) -> DocumentModel | None:
-        """The language server's model of template `name`: references, scopes, includes."""
+        """The language server's model of template `name`: references, scopes, includes.
+
+        Typed by the template's own contract, else by the scope of its first includer (a
+        partial then knows that `f` is a FileInfo), else untyped.
+        """
         parsed = self._documents.get(name)
         if parsed is None:
             return None
-        root = self._own_root(parsed) or self._open_root()
+        root = self._own_root(parsed) or next(iter(self._includer_roots(name, set())), None)
+        root = root or self._open_root()
         analysis = self._analyse(parsed, root) if parsed.ast is not None else None
         return DocumentModel(parsed, root, analysis)
 
@@ -208,8 +213,10 @@ class Workspace:
             return [*found, Diagnostic("PT001", Severity.ERROR, message, parsed.name, span)]
         own = self._own_root(parsed)
         found += self._analyse(parsed, own or self._open_root()).diagnostics
+        reported = {(item.code, item.span) for item in found}
         for root in self._includer_roots(parsed.name, set()):
-            found += self._analyse(parsed, root, context_only=True).diagnostics
+            extra = self._analyse(parsed, root, context_only=True).diagnostics
+            found += [item for item in extra if (item.code, item.span) not in reported]
         found += self._include_diagnostics(parsed)
         found += self._cycle_diagnostics(parsed)
         return found

@@ -205,3 +205,14 @@ def test_unincluded_partial_has_no_undefined_errors() -> None:
     workspace = Workspace(AnalysisConfig())
     workspace.set_document("partials/p.j2", "{{ whatever }}")
     assert workspace.diagnostics("partials/p.j2") == []
+
+
+def test_own_contract_finding_not_repeated_per_includer() -> None:
+    workspace = Workspace(AnalysisConfig(phase="analysis"))
+    workspace.set_document("a.j2", "{{ feature.nmae }}{{ only_in_b }}")
+    workspace.set_document("b.j2", "{% set only_in_b = 1 %}{% include 'a.j2' %}")
+    messages = [d.message for d in workspace.diagnostics("a.j2")]
+    assert messages == [
+        "`FeatureInfo` has no attribute `nmae`; did you mean `name`?",
+        "undefined variable `only_in_b` (not in the analysis contract)",
+    ]

@@ -108,7 +108,9 @@ def test_document_model_for_language_server() -> None:
     assert inside_loop["loop"].name == "LoopContext"
     assert inside_loop["title"].name == "str"
     assert "f" not in model.scope_at(Position(2, 0))
-    assert "item" in model.scope_at(Position(2, 33))
+    in_macro = model.scope_at(Position(2, 33))
+    assert "item" in in_macro and "width" in in_macro and "caller" in in_macro
+    assert "lib" in in_macro and "title" in in_macro and "row" in in_macro
     before_set = model.scope_at(Position(0, 0))
     assert "title" not in before_set and "feature" in before_set
     hovered = model.reference_at(Position(1, 26))
@@ -152,3 +154,17 @@ def test_pinned_include_checked_by_sources_that_know_versions() -> None:
     (diagnostic,) = workspace.diagnostics("t.j2")
     assert diagnostic.code == "PT015"
     assert (diagnostic.span.start.column, diagnostic.span.end.column) == (42, 56)
+
+
+def test_partial_model_is_typed_by_its_includer() -> None:
+    workspace = Workspace()
+    workspace.set_document("partials/file.j2", "{{ f.path }}")
+    workspace.set_document(
+        "analysis.j2", "{% for f in files %}{% include 'partials/file.j2' %}{% endfor %}"
+    )
+    model = workspace.document("partials/file.j2")
+    assert model is not None
+    assert model.root.includer == "analysis.j2"
+    assert model.scope_at(Position(0, 3))["f"].name == "FileInfo"
+    (access,) = model.attributes
+    assert (access.owner.name, access.type.name) == ("FileInfo", "str")
