@@ -104,10 +104,15 @@ def element_type(container: TypeInfo) -> TypeInfo:
 def has_attribute(owner: TypeInfo, attribute: str) -> bool | None:
     """Whether `owner.attribute` exists; None when the type cannot tell (Any, dict)."""
     if owner.kind == Kind.OBJECT:
-        return attribute in owner.fields
+        is_dict_method = owner.is_mapping and _is_public(dict, attribute)
+        return attribute in owner.fields or is_dict_method
     python_type = _PYTHON_TYPES.get(owner.kind)
     if python_type is None:
         return None
+    return _is_public(python_type, attribute)
+
+
+def _is_public(python_type: type, attribute: str) -> bool:
     return not attribute.startswith("_") and hasattr(python_type, attribute)
 
 

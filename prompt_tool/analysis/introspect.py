@@ -109,6 +109,7 @@ class _Introspector:
         if not is_record:
             return TypeInfo(Kind.ANY, cls.__name__)
         info = TypeInfo(Kind.OBJECT, cls.__name__, doc=_first_line(cls.__doc__))
+        info.is_mapping = _is_typeddict(cls)
         self._seen[cls] = info
         info.fields.update(self._fields(cls))
         return info

@@ -368,7 +368,9 @@ class Workspace:
 
     def _root_at(self, includer: ParsedTemplate, outer: RootScope, ref: IncludeRef) -> RootScope:
         analysis = self._analyse(includer, outer)
-        if ref.kind == "include":
+        if ref.kind == "include" and not getattr(ref.node, "with_context", True):
+            visible = {}
+        elif ref.kind == "include":
             visible = analysis.include_scopes.get(id(ref.node), {})
         else:
             visible = analysis.frames[0].visible() if analysis.frames else {}

@@ -153,6 +153,7 @@ def builtin_contracts() -> dict[str, Contract]:
 def project_variables_type(variables: Mapping[str, Any]) -> TypeInfo:
     """`vars` as a closed object whose fields are the project's variables, typed by value."""
     info = TypeInfo(Kind.OBJECT, "ProjectVariables", doc="Per-project template variables.")
+    info.is_mapping = True
     for name, value in variables.items():
         doc = f"Project variable {name!r}."
         info.fields[name] = FieldInfo(name, type_from_python(type(value)), doc)

@@ -70,7 +70,10 @@ def test_project_variables_extend_the_contract(analyse: Any) -> None:
         contract_for_phase("orchestrator"), {"repo_url": "https://x", "retries": 3}
     )
     config = AnalysisConfig(phase="orchestrator", contracts={"orchestrator": extended})
-    source = "{{ vars.repo_url }} {{ vars.retries + 1 }} {{ vars.repo_ulr }}"
+    source = (
+        "{{ vars.repo_url }} {{ vars.retries + 1 }} {{ vars.repo_ulr }}"
+        "{% for key, value in vars.items() %}{{ key }}{% endfor %}"
+    )
     result = analyse(source, config=config)
     assert [(d.code, d.fix.replacement if d.fix else None) for d in result] == [
         ("PT004", "repo_url")

@@ -216,3 +216,15 @@ def test_own_contract_finding_not_repeated_per_includer() -> None:
         "`FeatureInfo` has no attribute `nmae`; did you mean `name`?",
         "undefined variable `only_in_b` (not in the analysis contract)",
     ]
+
+
+def test_include_without_context_sees_no_includer_locals() -> None:
+    workspace = Workspace(AnalysisConfig())
+    workspace.set_document("partials/p.j2", "{{ label }}")
+    workspace.set_document(
+        "analysis.j2",
+        "{% set label = 'x' %}{% include 'partials/p.j2' %}{% include 'partials/p.j2' without context %}",
+    )
+    (diagnostic,) = workspace.diagnostics("partials/p.j2")
+    assert diagnostic.code == "PT002"
+    assert [r.span.start.column for r in diagnostic.related] == [61]

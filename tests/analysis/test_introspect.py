@@ -63,3 +63,5 @@ def test_typeddict_and_contract() -> None:
     assert set(contract.variables) == {"title", "labels"}
     element = contract.variables["labels"].type.element
     assert element is not None and element.kind == Kind.STR
+    issue = type_from_python(Issue)
+    assert issue.is_mapping and not type_from_python(Node).is_mapping
