@@ -6,7 +6,8 @@
     {# prompt-tool: disable-next-line=PT002 #}   findings on the following line
     {# prompt-tool: disable-file=PT011 #}        findings anywhere in the file
 
-A bare `disable` (no codes) suppresses every code. Header comments may appear anywhere,
+Codes may also be given by rule name (`disable=possibly-undefined`); a bare `disable`
+(no codes) suppresses every code. Header comments may appear anywhere,
 but belong at the top; several merge.
 """
 
@@ -16,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prompt_tool.analysis.diagnostics import Span
+from prompt_tool.analysis.diagnostics import RULES, Span
 from prompt_tool.analysis.positions import LineMap, Token
 
 MARKER = "prompt-tool:"
@@ -25,6 +26,7 @@ SUPPRESS_KEYS = frozenset({"disable", "disable-next-line", "disable-file"})
 ALL_CODES = "*"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _CODE = re.compile(r"PT\d{3}\Z")
+_BY_NAME = {rule.name: code for code, rule in RULES.items()}
 
 
 @dataclass(frozen=True)
@@ -158,12 +160,12 @@ class _CommentReader:
 
     def _suppression(self, text: str, start: int, token: Token) -> None:
         key, _, value = text.partition("=")
-        codes = {code.strip() for code in value.split(",") if code.strip()} or {ALL_CODES}
-        for code in codes - {ALL_CODES}:
-            if not _CODE.match(code):
-                self.error(
-                    f"{code!r} is not a rule code (PT001…)", start + text.find(code), len(code)
-                )
+        names = {code.strip() for code in value.split(",") if code.strip()} or {ALL_CODES}
+        codes = {_BY_NAME.get(name, name) for name in names}
+        for name in sorted(names - {ALL_CODES}):
+            if not _CODE.match(_BY_NAME.get(name, name)):
+                message = f"{name!r} is not a rule code (PT001…) or rule name"
+                self.error(message, start + text.find(name), len(name))
         key = key.strip()
         if key == "disable-file":
             self.suppressions.file |= codes

@@ -118,6 +118,9 @@ def test_path_convention(name: str, phase: str | None) -> None:
             "{{ a }} {# prompt-tool: disable=PT003 #}\n{{ b }}", ["a", "b"], id="other-code"
         ),
         pytest.param("{# prompt-tool: disable-file=PT002 #}\n{{ a }}\n{{ b }}", [], id="file"),
+        pytest.param(
+            "{{ a }} {# prompt-tool: disable=undefined-variable #}\n{{ b }}", ["b"], id="rule-name"
+        ),
     ],
 )
 def test_suppression(source: str, remaining: list[str]) -> None:
