@@ -24,8 +24,13 @@ from typing import Any, Protocol
 
 from prompt_tool.analysis.checks import RootScope, TemplateAnalysis, Vocabulary, check_template
 from prompt_tool.analysis.contracts import PARTIAL, select_contract
-from prompt_tool.analysis.diagnostics import RULES, Diagnostic, Fix, RelatedLocation, Severity, Span
+from prompt_tool.analysis.diagnostics import Diagnostic, RelatedLocation, Severity, Span
 from prompt_tool.analysis.document import DocumentModel
+from prompt_tool.analysis.include_checks import (
+    TemplateLookup,
+    cycle_diagnostics,
+    include_diagnostics,
+)
 from prompt_tool.analysis.includes import Edge, IncludeGraph
 from prompt_tool.analysis.parsing import IncludeRef, ParsedTemplate, parse_template, split_pin
 from prompt_tool.analysis.readable import decode_template
@@ -217,8 +222,8 @@ class Workspace:
         for root in self._includer_roots(parsed.name, set()):
             extra = self._analyse(parsed, root, context_only=True).diagnostics
             found += [item for item in extra if (item.code, item.span) not in reported]
-        found += self._include_diagnostics(parsed)
-        found += self._cycle_diagnostics(parsed)
+        found += include_diagnostics(parsed, self._lookup())
+        found += cycle_diagnostics(parsed, self.graph().cycle_of(parsed.name))
         return found
 
     def _finish(self, parsed: ParsedTemplate, found: list[Diagnostic]) -> list[Diagnostic]:
@@ -396,74 +401,11 @@ class Workspace:
             )
         return found
 
-    def _include_diagnostics(self, parsed: ParsedTemplate) -> list[Diagnostic]:
-        found: list[Diagnostic] = []
-        for ref in parsed.includes:
-            if not ref.names:
-                found.append(self._dynamic(parsed, ref))
-            elif not ref.ignore_missing and not any(self._exists(name) for name in ref.names):
-                found.append(self._missing(parsed, ref))
-            elif ref.pin is not None:
-                found.extend(self._pin_diagnostics(parsed, ref))
-        return found
-
-    def _dynamic(self, parsed: ParsedTemplate, ref: IncludeRef) -> Diagnostic:
-        message = f"the {ref.kind} target is computed at render time; it cannot be checked"
-        return Diagnostic("PT008", Severity.HINT, message, parsed.name, ref.span)
-
-    def _missing(self, parsed: ParsedTemplate, ref: IncludeRef) -> Diagnostic:
-        shown = " or ".join(f"`{name}`" for name in ref.names)
-        message = f"{ref.kind} target {shown} not found"
-        fix = None
-        if len(ref.names) == 1:
-            from prompt_tool.analysis.checks import suggestion
-
-            base = ref.targets[0]
-            best = suggestion(base, self._known_names())
-            if best:
-                quote = parsed.source[_offset(parsed, ref.span)] if ref.span else "'"
-                quote = quote if quote in "'\"" else "'"
-                message += f"; did you mean `{best}`?"
-                fix = Fix(f"Replace with `{best}`", ref.span, f"{quote}{best}{quote}")
-        return Diagnostic("PT007", Severity.ERROR, message, parsed.name, ref.span, fix=fix)
-
-    def _pin_diagnostics(self, parsed: ParsedTemplate, ref: IncludeRef) -> list[Diagnostic]:
-        checker = getattr(self.external, "has_pin", None)
-        name, pin = ref.targets[0], ref.pin
-        if checker is None or pin is None:
-            return []
-        try:
-            exists = bool(checker(name, pin))
-        except Exception:
-            return []
-        if exists:
-            return []
-        message = f"`{name}` has no version or label `{pin}`"
-        return [Diagnostic("PT015", Severity.ERROR, message, parsed.name, ref.span)]
-
-    def _cycle_diagnostics(self, parsed: ParsedTemplate) -> list[Diagnostic]:
-        cycle = self.graph().cycle_of(parsed.name)
-        if cycle is None:
-            return []
-        code = "PT010" if cycle.is_conditional else "PT009"
-        kind = "conditional include cycle" if cycle.is_conditional else "include cycle"
-        message = f"{kind}: {cycle.chain()}"
-        if cycle.is_conditional:
-            message += " (ends only if a guard along it becomes false)"
-        first, rest = cycle.edges[0], cycle.edges[1:]
-        related = tuple(
-            RelatedLocation(edge.source, edge.ref.span, f"{edge.source} → {edge.target}")
-            for edge in rest
+    def _lookup(self) -> TemplateLookup:
+        has_pin = getattr(self.external, "has_pin", None)
+        return TemplateLookup(
+            self._exists, self._known_names, has_pin if callable(has_pin) else None
         )
-        return [
-            Diagnostic(code, RULES[code].severity, message, parsed.name, first.ref.span, related)
-        ]
-
-
-def _offset(parsed: ParsedTemplate, span: Span) -> int:
-    starts = parsed.tokens.lines.starts
-    line = min(span.start.line, len(starts) - 1)
-    return min(starts[line] + span.start.column, max(len(parsed.source) - 1, 0))
 
 
 def _fingerprint(root: RootScope) -> tuple[Any, ...]:
