@@ -446,31 +446,35 @@ class _Checker:
             self.visit_all(node.body)
 
     def visit_Macro(self, node: nodes.Macro) -> None:
-        self.visit_all(node.defaults)
         self.frame.define(Binding(node.name, ANY, "macro", self.parsed.token_span(node)))
         frame = self._new_frame("macro", self.frame, node)
         frame.late = frozenset(self.parsed.toplevel_names)
-        self._macro_body(frame, node.args, node.body, implicit=("varargs", "kwargs", "caller"))
+        implicit = ("varargs", "kwargs", "caller")
+        self._macro_body(frame, node.args, node.defaults, node.body, implicit)
 
     def _macro_body(
         self,
         frame: Frame,
         args: list[nodes.Name],
+        defaults: list[nodes.Expr],
         body: list[nodes.Node],
         implicit: tuple[str, ...],
     ) -> None:
+        """Arguments bind in order; a default sees the arguments before it (as Jinja does)."""
+        first_default = len(args) - len(defaults)
         with self.in_frame(frame):
             for name in implicit:
                 frame.define(Binding(name, ANY, "argument"))
-            for arg in args:
+            for position, arg in enumerate(args):
+                if position >= first_default:
+                    self.visit(defaults[position - first_default])
                 self.define_target(arg, ANY, "argument")
             self.visit_all(body)
 
     def visit_CallBlock(self, node: nodes.CallBlock) -> None:
         self.visit(node.call)
-        self.visit_all(node.defaults)
         frame = self._new_frame("call", self.frame, node)
-        self._macro_body(frame, node.args, node.body, implicit=())
+        self._macro_body(frame, node.args, node.defaults, node.body, implicit=())
 
     def visit_Block(self, node: nodes.Block) -> None:
         parent = self.frame if node.scoped else self.root

@@ -34,6 +34,9 @@ CLEAN = [
     pytest.param("{% block body %}{{ super() }}{{ self.body() }}{% endblock %}", id="self-super"),
     pytest.param("{% macro m() %}{{ later }}{% endmacro %}{% set later = 1 %}", id="macro-late"),
     pytest.param(
+        "{% macro m(a, b=a, c=feature.name) %}{{ b }}{{ c }}{% endmacro %}", id="macro-defaults"
+    ),
+    pytest.param(
         "{% set ns = namespace(found=false) %}{% for f in feature.acceptance_criteria %}"
         "{% set ns.found = true %}{% endfor %}{{ ns.found }}",
         id="namespace-in-loop",
@@ -71,6 +74,34 @@ FINDINGS = [
         "{% macro m(arg) %}{% endmacro %}{{ arg }}", "PT002", "arg", 1, id="macro-arg-outside"
     ),
     pytest.param("{{ loop.index }}", "PT002", "loop", 0, id="loop-outside-for"),
+    pytest.param(
+        "{% macro m(first=second, second=1) %}{% endmacro %}",
+        "PT002",
+        "second",
+        0,
+        id="default-before-its-argument",
+    ),
+    pytest.param(
+        "{% with alpha = 1, beta = alpha %}{% endwith %}",
+        "PT002",
+        "alpha",
+        1,
+        id="with-values-see-outer-scope",
+    ),
+    pytest.param(
+        "{% for x in range(1) %}{% for inner in range(2) %}{% endfor %}{{ inner }}{% endfor %}",
+        "PT002",
+        "inner",
+        1,
+        id="inner-loop-var-after-inner-loop",
+    ),
+    pytest.param(
+        "{% for x in range(2) %}{% if x %}{% set last = x %}{% endif %}{% endfor %}{{ last }}",
+        "PT011",
+        "last",
+        1,
+        id="loop-assignment-in-branch-lost",
+    ),
     pytest.param(
         "{% for x in range(2) %}{% block b %}{{ x }}{% endblock %}{% endfor %}",
         "PT002",
