@@ -25,6 +25,7 @@ from prompt_tool.analysis.inference import (
     has_attribute,
 )
 from prompt_tool.analysis.parsing import ParsedTemplate, child_nodes
+from prompt_tool.analysis.positions import Token
 from prompt_tool.analysis.scopes import Binding, Frame, merge_branches
 from prompt_tool.analysis.typeinfo import ANY, FieldInfo, Kind, TypeInfo
 
@@ -58,20 +59,33 @@ class Reference:
     """A read of a variable, with the type it has there."""
 
     name: str
-    span: Span
+    where: Token | Span = field(repr=False)
     type: TypeInfo
     is_defined: bool
+
+    @property
+    def span(self) -> Span:
+        return as_span(self.where)
 
 
 @dataclass(frozen=True)
 class AttributeAccess:
     """`owner.attribute` at `span` (the attribute's token)."""
 
-    span: Span
+    where: Token | Span = field(repr=False)
     owner: TypeInfo
     attribute: str
     type: TypeInfo
     exists: bool | None
+
+    @property
+    def span(self) -> Span:
+        return as_span(self.where)
+
+
+def as_span(where: Token | Span) -> Span:
+    """Spans are computed only when asked for: most tokens are never reported on."""
+    return where if isinstance(where, Span) else where.span
 
 
 @dataclass
@@ -242,20 +256,25 @@ class _Checker:
             for item in target.items:
                 self.define_target(item, ANY, origin)
         elif isinstance(target, nodes.NSRef):
-            self.read_name(target.name, self.parsed.span_of(target), target)
+            self.read_name(target.name, self._located(target), target)
+
+    def _located(self, node: nodes.Node) -> Token | Span:
+        return self.parsed.token_of(node) or self.parsed.span_of(node)
 
     def visit_Name(self, node: nodes.Name) -> None:
         if node.ctx == "load":
-            self.read_name(node.name, self.parsed.span_of(node), node)
+            self.read_name(node.name, self._located(node), node)
 
-    def read_name(self, name: str, span: Span, node: nodes.Node) -> None:
+    def read_name(self, name: str, where: Token | Span, node: nodes.Node) -> None:
         found = self.frame.lookup(name)
         binding = found.binding
-        guarded = self.is_guarded(node)
         kind = binding.type if binding else ANY
-        self.analysis.references.append(Reference(name, span, kind, binding is not None))
-        if guarded:
+        self.analysis.references.append(Reference(name, where, kind, binding is not None))
+        if self.is_guarded(node):
             return
+        if found.lost_at is None and binding is not None and binding.is_certain:
+            return
+        span = as_span(where)
         if found.lost_at is not None:
             self._report_lost(name, span, found.lost_at)
         elif binding is None:
@@ -310,7 +329,7 @@ class _Checker:
 
     def visit_Getattr(self, node: nodes.Getattr) -> None:
         self.visit(node.node)
-        self.check_attribute(node, node.attr, self.parsed.token_span(node))
+        self.check_attribute(node, node.attr, self.parsed.token_of(node))
 
     def visit_Getitem(self, node: nodes.Getitem) -> None:
         self.visit(node.node)
@@ -327,17 +346,18 @@ class _Checker:
         return self.parsed.tokens.lines.starts[span.start.line] + span.start.column
 
     def check_attribute(
-        self, node: nodes.Node, attribute: str, span: Span | None, quote: str = ""
+        self, node: nodes.Node, attribute: str, where: Token | Span | None, quote: str = ""
     ) -> None:
-        if span is None:
+        if where is None:
             return
         owner = self.type_of(getattr(node, "node", None))
         exists = has_attribute(owner, attribute)
         self.analysis.attributes.append(
-            AttributeAccess(span, owner, attribute, attribute_type(owner, attribute), exists)
+            AttributeAccess(where, owner, attribute, attribute_type(owner, attribute), exists)
         )
         if exists is not False or self.is_guarded(node):
             return
+        span = as_span(where)
         best = suggestion(attribute, attribute_names(owner))
         message = f"`{owner.name}` has no attribute `{attribute}`{self._via()}"
         fix = None
