@@ -158,9 +158,10 @@ def parse_template(environment: Environment, name: str, source: str) -> ParsedTe
         parsed.syntax_span = index.error_span(error, parsed=index.lex_error is None)
         return parsed
     except RecursionError:
-        parsed.syntax_error = TemplateSyntaxError("the template nests too deeply to parse", 1)
-        parsed.syntax_span = index.line_span(0)
-        return parsed
+        return _unparsable(parsed, "the template nests too deeply to parse")
+    except Exception as error:
+        # Jinja's parser (or an extension's) failing on odd input is a finding, not a crash.
+        return _unparsable(parsed, f"cannot parse: {type(error).__name__}: {error}")
     _Collector(parsed).run(parsed.ast)
     return parsed
 
@@ -175,6 +176,13 @@ def child_nodes(node: nodes.Node) -> list[nodes.Node]:
         elif type(value) is list:
             children.extend(item for item in value if isinstance(item, nodes.Node))
     return children
+
+
+def _unparsable(parsed: ParsedTemplate, message: str) -> ParsedTemplate:
+    parsed.ast = None
+    parsed.syntax_error = TemplateSyntaxError(message, 1)
+    parsed.syntax_span = parsed.tokens.line_span(0)
+    return parsed
 
 
 class _Collector:

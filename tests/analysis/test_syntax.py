@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from jinja2 import nodes
+from jinja2.ext import Extension
+from jinja2.parser import Parser
+
+from prompt_tool.analysis.workspace import AnalysisConfig, Workspace
 
 
 @pytest.mark.parametrize(
@@ -33,3 +38,20 @@ def test_valid_template_has_no_syntax_error(analyse: Any) -> None:
 def test_crlf_sources_keep_columns(analyse: Any) -> None:
     result = analyse("ok\r\n  {{ a b }}\r\n")
     assert [(d.code, d.span.start.line, d.span.start.column) for d in result] == [("PT001", 1, 7)]
+
+
+class Broken(Extension):
+    """A project extension with a bug in its parse method."""
+
+    tags = {"broken"}  # noqa: RUF012
+
+    def parse(self, parser: Parser) -> nodes.Node:
+        raise ValueError("extension bug")
+
+
+def test_extension_crash_in_parser_is_a_finding() -> None:
+    workspace = Workspace(AnalysisConfig(extensions=(f"{__name__}.Broken",)))
+    workspace.set_document("t.j2", "ok\n{% broken %}")
+    (diagnostic,) = workspace.diagnostics("t.j2")
+    assert diagnostic.code == "PT001"
+    assert "ValueError: extension bug" in diagnostic.message
