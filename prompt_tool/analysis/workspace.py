@@ -214,6 +214,8 @@ class Workspace:
         if parsed.ast is None:
             error = parsed.syntax_error
             message = error.message if error and error.message else "syntax error"
+            if message.startswith("Encountered unknown tag"):
+                message += " If a Jinja extension provides it, configure that extension."
             span = parsed.syntax_span or Span.at(0, 0)
             return [*found, Diagnostic("PT001", Severity.ERROR, message, parsed.name, span)]
         own = self._own_root(parsed)

@@ -199,3 +199,18 @@ def test_positions_with_stripped_block_whitespace(analyse: Any, expect: Any, fou
 def test_multiline_positions(analyse: Any, expect: Any, found: Any) -> None:
     source = "Intro line\n\n  {{ feature.name }}\n   {%- if unknown_flag -%}\n x{% endif %}"
     assert [found(d) for d in analyse(source)] == [expect(source, "PT002", "unknown_flag")]
+
+
+def test_positions_after_raw_comments_unicode_and_trimming(
+    analyse: Any, expect: Any, found: Any
+) -> None:
+    source = (
+        "{%- raw -%} {{ not_checked }} {%- endraw -%}  {{ after_raw }}\n"
+        "{#- comment {{ x }} -#}  ✨ 日本語 {{ unicode_col }}\n"
+        "{%- if feature -%}   {{- trimmed -}}   {%- endif %}"
+    )
+    assert [found(d) for d in analyse(source)] == [
+        expect(source, "PT002", "after_raw"),
+        expect(source, "PT002", "unicode_col"),
+        expect(source, "PT002", "trimmed"),
+    ]

@@ -55,3 +55,16 @@ def test_extension_crash_in_parser_is_a_finding() -> None:
     (diagnostic,) = workspace.diagnostics("t.j2")
     assert diagnostic.code == "PT001"
     assert "ValueError: extension bug" in diagnostic.message
+
+
+def test_unknown_tag_hints_at_extensions(analyse: Any) -> None:
+    (diagnostic,) = analyse("{% trans %}hi{% endtrans %}")
+    assert diagnostic.message == (
+        "Encountered unknown tag 'trans'. If a Jinja extension provides it, configure that extension."
+    )
+    assert (
+        analyse(
+            "{% trans %}hi{% endtrans %}", config=AnalysisConfig(extensions=("jinja2.ext.i18n",))
+        )
+        == []
+    )
