@@ -199,7 +199,8 @@ class Workspace:
     def diagnostics(self, name: str) -> list[Diagnostic]:
         """Every finding for template `name`, sorted by position; never raises."""
         if name in self._unreadable:
-            return [self._unreadable[name]]
+            unreadable = self._unreadable[name]
+            return [] if unreadable.code in self.config.disabled_codes else [unreadable]
         parsed = self._documents.get(name)
         if parsed is None:
             return []

@@ -168,3 +168,9 @@ def test_partial_model_is_typed_by_its_includer() -> None:
     assert model.scope_at(Position(0, 3))["f"].name == "FileInfo"
     (access,) = model.attributes
     assert (access.owner.name, access.type.name) == ("FileInfo", "str")
+
+
+def test_unreadable_respects_disabled_codes() -> None:
+    workspace = Workspace(AnalysisConfig(disabled_codes=frozenset({"PT014"})))
+    workspace.set_document_bytes("t.j2", b"\xff")
+    assert workspace.diagnostics("t.j2") == []
