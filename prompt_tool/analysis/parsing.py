@@ -128,9 +128,9 @@ class ParsedTemplate:
         """The last `name` token inside the tag that starts `node` (an import's alias)."""
         tag = self.tokens.raw_token(getattr(node, "lineno", None))
         found: Token | None = None
-        current = tag
+        current = self.tokens.next_token(tag) if tag is not None else None
         while current is not None and current.kind not in ("block_end", "linestatement_end"):
-            if current.kind == "name" and current.value == name and current is not tag:
+            if current.kind == "name" and current.value == name:
                 found = current
             current = self.tokens.next_token(current)
         return found.span if found is not None else None
@@ -149,7 +149,7 @@ def parse_template(environment: Environment, name: str, source: str) -> ParsedTe
     """Lex, parse and locate `source`; syntax errors are recorded, never raised."""
     text = normalise_newlines(source)
     index = TokenIndex.build(environment, text, name)
-    header, suppressions = read_directives(index.tokens, index.lines)
+    header, suppressions = read_directives(index.comments, index.lines)
     parsed = ParsedTemplate(name, text, content_digest(source), index, header, suppressions)
     try:
         parsed.ast = index.parse(environment, name)
