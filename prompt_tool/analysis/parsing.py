@@ -166,6 +166,23 @@ def parse_template(environment: Environment, name: str, source: str) -> ParsedTe
     return parsed
 
 
+def statement_children(node: nodes.Node) -> list[nodes.Node]:
+    """The statements nested in `node` (bodies, branches); expressions hold no statements,
+    so walks that look for includes, macros and blocks need not enter them."""
+    children: list[nodes.Node] = []
+    for name in node.fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            children.extend(item for item in value if isinstance(item, nodes.Stmt))
+    return children
+
+
+def _stored_names(target: nodes.Node) -> list[str]:
+    if isinstance(target, nodes.Name):
+        return [target.name]
+    return [name.name for name in target.find_all(nodes.Name) if name.ctx == "store"]
+
+
 def child_nodes(node: nodes.Node) -> list[nodes.Node]:
     """A node's children in field order; a leaner `Node.iter_child_nodes`."""
     children: list[nodes.Node] = []
@@ -202,9 +219,7 @@ class _Collector:
     def _collect_toplevel(self, node: nodes.Node) -> None:
         names = self.parsed.toplevel_names
         if isinstance(node, nodes.Assign | nodes.AssignBlock):
-            names.update(
-                target.name for target in node.find_all(nodes.Name) if target.ctx == "store"
-            )
+            names.update(_stored_names(node.target))
         elif isinstance(node, nodes.Macro):
             names.add(node.name)
         elif isinstance(node, nodes.Import):
@@ -212,7 +227,7 @@ class _Collector:
         elif isinstance(node, nodes.FromImport):
             names.update(item[1] if isinstance(item, tuple) else item for item in node.names)
         elif isinstance(node, nodes.If):
-            for child in child_nodes(node):
+            for child in statement_children(node):
                 self._collect_toplevel(child)
 
     def visit(self, node: nodes.Node) -> None:
@@ -221,7 +236,7 @@ class _Collector:
             self._record(node)
             conditional = isinstance(node, _CONDITIONAL)
             self.conditional_depth += conditional
-            for child in child_nodes(node):
+            for child in statement_children(node):
                 self.visit(child)
             self.conditional_depth -= conditional
         self.depth -= 1
