@@ -1,0 +1,263 @@
+"""Exact columns for a Jinja template: one lexer pass, tokens placed in the source.
+
+Jinja's AST nodes carry only a line number. `TokenIndex` lexes the source once, places
+every token at its (line, column) and pairs block tags. The same tokens then feed the
+parser with each token's index in place of its line number, so every node's `lineno`
+names the exact token it was built from, and a file is lexed once.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from jinja2 import Environment, TemplateSyntaxError, nodes
+from jinja2.lexer import TokenStream
+from jinja2.parser import Parser
+
+from prompt_tool.analysis.diagnostics import Position, Span
+
+BLOCK_OPENERS = frozenset(
+    {"for", "if", "macro", "call", "block", "with", "filter", "set", "autoescape", "trans"}
+)
+_AT_OFFSET = re.compile(r" at (\d+)$")
+_IGNORED = frozenset({"comment_begin", "comment", "comment_end", "linecomment"})
+
+
+class Token:
+    """One lexer token placed in the source: kind and value as Jinja's lexer reports them.
+
+    A plain slotted class with a lazily computed span: a large template has many tokens
+    and only the few a check reports on ever need line and column.
+    """
+
+    __slots__ = ("_lines", "end", "index", "kind", "line", "offset", "role", "value")
+
+    def __init__(
+        self,
+        lines: LineMap,
+        index: int,
+        kind: str,
+        value: str,
+        offset: int,
+        end: int,
+        line: int,
+        role: str,
+    ) -> None:
+        self._lines = lines
+        self.index = index
+        self.kind = kind
+        self.value = value
+        self.offset = offset
+        self.end = end
+        self.line = line
+        self.role = role
+
+    @property
+    def span(self) -> Span:
+        return Span(self._lines.position(self.offset), self._lines.position(self.end))
+
+
+@dataclass
+class BlockRegion:
+    """A block tag and its end tag: `{% for … %}` … `{% endfor %}` (end missing if unclosed)."""
+
+    keyword: str
+    tag: Token
+    opened: Span
+    body_start: Position
+    closed: Span | None = None
+
+    @property
+    def end(self) -> Position:
+        return self.closed.end if self.closed else self.body_start
+
+
+def normalise_newlines(source: str) -> str:
+    """Jinja sees `\\n` only; doing the same here keeps lines and columns aligned with it."""
+    return source.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class LineMap:
+    """Offsets ↔ positions for one text."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        self.length = len(text)
+
+    def position(self, offset: int) -> Position:
+        line = bisect_right(self.starts, offset) - 1
+        return Position(line, offset - self.starts[line])
+
+    def end(self) -> Position:
+        return self.position(self.length)
+
+
+_BEGIN = frozenset({"block_begin", "linestatement_begin"})
+_END = frozenset({"block_end", "linestatement_end"})
+Item = tuple[str, str, int, int, int]
+"""A significant token as stored: kind, raw value, start offset, end offset, 0-based line."""
+
+
+@dataclass
+class TokenIndex:
+    """Every significant token of a source (comments apart), plus the lexer error if lexing
+    stopped early. Tokens are kept as tuples; `Token` objects are made only when asked for,
+    since a large template has many tokens and checks report on few."""
+
+    source: str
+    items: list[Item] = field(default_factory=list)
+    comments: list[Token] = field(default_factory=list)
+    tags: list[int] = field(default_factory=list)
+    lex_error: TemplateSyntaxError | None = None
+    regions: dict[int, BlockRegion] = field(default_factory=dict)
+    unclosed: list[BlockRegion] = field(default_factory=list)
+    lines: LineMap = field(init=False)
+    _made: dict[int, Token] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.lines = LineMap(self.source)
+
+    @classmethod
+    def build(cls, environment: Environment, source: str, name: str | None) -> TokenIndex:
+        index = cls(source)
+        index._lex(environment, name)
+        index._pair_blocks()
+        return index
+
+    def _lex(self, environment: Environment, name: str | None) -> None:
+        source, items, tags = self.source, self.items, self.tags
+        offset, previous = 0, ""
+        startswith, find, append = source.startswith, source.find, items.append
+        try:
+            for lineno, kind, value in environment.lexer.tokeniter(source, name):
+                start = offset if startswith(value, offset) else find(value, offset)
+                start = offset if start < 0 else start
+                end = start + len(value)
+                if end > offset:
+                    offset = end
+                if kind == "whitespace":
+                    continue
+                if kind in _IGNORED:
+                    self.comments.append(
+                        Token(self.lines, -1, kind, value, start, end, lineno - 1, "")
+                    )
+                    continue
+                if kind == "name" and previous in _BEGIN:
+                    tags.append(len(items))
+                append((kind, value, start, end, lineno - 1))
+                previous = kind
+        except TemplateSyntaxError as error:
+            self.lex_error = error
+
+    def token(self, index: int) -> Token:
+        """The token at `index` (made once, on first use)."""
+        made = self._made.get(index)
+        if made is None:
+            kind, value, start, end, line = self.items[index]
+            role = "tag" if self._is_tag(index) else ""
+            if kind == "string":
+                role, value = "string", value[1:-1]
+            made = Token(self.lines, index, kind, value, start, end, line, role)
+            self._made[index] = made
+        return made
+
+    def _is_tag(self, index: int) -> bool:
+        return index > 0 and self.items[index][0] == "name" and self.items[index - 1][0] in _BEGIN
+
+    def _pair_blocks(self) -> None:
+        stack: list[BlockRegion] = []
+        items = self.items
+        for position in self.tags:
+            begin = items[position - 1][2]
+            close = self._block_end(position)
+            end = items[close][3] if close is not None else items[position][3]
+            opened = Span(self.lines.position(begin), self.lines.position(end))
+            keyword = items[position][1]
+            if keyword.startswith("end") and keyword[3:] in BLOCK_OPENERS:
+                self._close(stack, keyword[3:], opened)
+            elif keyword in BLOCK_OPENERS and not self._is_inline_set(keyword, position):
+                region = BlockRegion(keyword, self.token(position), opened, opened.end)
+                self.regions[position] = region
+                stack.append(region)
+        self.unclosed = stack
+
+    @staticmethod
+    def _close(stack: list[BlockRegion], keyword: str, closed: Span) -> None:
+        for depth in range(len(stack) - 1, -1, -1):
+            if stack[depth].keyword == keyword:
+                stack[depth].closed = closed
+                del stack[depth:]
+                return
+
+    def _block_end(self, position: int) -> int | None:
+        items = self.items
+        for index in range(position, len(items)):
+            if items[index][0] in _END:
+                return index
+        return None
+
+    def _is_inline_set(self, keyword: str, position: int) -> bool:
+        if keyword != "set":
+            return False
+        items = self.items
+        for index in range(position + 1, len(items)):
+            kind, value = items[index][0], items[index][1]
+            if kind in _END:
+                return False
+            if kind == "operator" and value == "=":
+                return True
+        return True
+
+    def parse(self, environment: Environment, name: str | None) -> nodes.Template:
+        """Parse from the tokens already lexed; raises TemplateSyntaxError like Jinja does.
+
+        Each token reaches the parser with its index in `items` in place of a line number,
+        so every node's `lineno` (and a syntax error's) names the exact token it came from.
+        """
+        if self.lex_error is not None:
+            raise self.lex_error
+        parser = Parser(environment, "", name)
+        indexed = ((position, item[0], item[1]) for position, item in enumerate(self.items))
+        stream = TokenStream(environment.lexer.wrap(indexed, name), name, None)
+        for extension in environment.iter_extensions():
+            filtered = extension.filter_stream(stream)
+            stream = (
+                filtered if isinstance(filtered, TokenStream) else TokenStream(filtered, name, None)
+            )
+        parser.stream = stream
+        return parser.parse()
+
+    def raw_token(self, position: int | None) -> Token | None:
+        """The token the parser saw as number `position` (a node's or an error's `lineno`)."""
+        if position is None or not 0 <= position < len(self.items):
+            return None
+        return self.token(position)
+
+    def next_token(self, token: Token, skip: int = 1) -> Token | None:
+        """The token `skip` places after `token`."""
+        index = token.index + skip
+        return self.token(index) if 0 <= index < len(self.items) else None
+
+    def error_span(self, error: TemplateSyntaxError, parsed: bool = True) -> Span:
+        """The token a syntax error is about: the unclosed tag, the bad char, the bad token."""
+        message = error.message or ""
+        at = _AT_OFFSET.search(message)
+        if at and int(at.group(1)) <= len(self.source):
+            start = self.lines.position(int(at.group(1)))
+            return Span(start, Position(start.line, start.column + 1))
+        if message.startswith("Unexpected end of template") and self.unclosed:
+            return self.unclosed[-1].tag.span
+        token = self.raw_token(error.lineno) if parsed else None
+        if token is not None:
+            return token.span
+        line = (error.lineno or 1) - 1 if not parsed else len(self.lines.starts) - 1
+        return self.line_span(max(line, 0))
+
+    def line_span(self, line: int) -> Span:
+        line = min(line, len(self.lines.starts) - 1)
+        start = self.lines.starts[line]
+        text_end = self.source.find("\n", start)
+        end = len(self.source) if text_end < 0 else text_end
+        return Span(Position(line, 0), Position(line, end - start))
