@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from prompt_tool.analysis.diagnostics import Diagnostic
+from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource, Workspace
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class AnalysisRunner:
         self._pending: dict[str, Change] = {}
         self._task: asyncio.Task[None] | None = None
         self._latest: dict[str, list[Diagnostic]] = {}
+        self._models: dict[str, DocumentModel] = {}
         self.listeners: list[Callable[[Outcome], None]] = []
 
     def reset(self, config: AnalysisConfig, external: TemplateSource, load: list[str]) -> None:
@@ -65,6 +67,19 @@ class AnalysisRunner:
         """Wait until every submitted change has been analysed."""
         while self._task is not None and not self._task.done():
             await asyncio.shield(self._task)
+
+    async def document(self, name: str) -> DocumentModel | None:
+        """The analyser's model of `name`; while the text does not parse (half-typed), the
+        last model that did, so that scopes and types stay available for completion."""
+        loop = asyncio.get_running_loop()
+        model = await loop.run_in_executor(self._executor, self._document, name)
+        if model is not None and model.analysis is not None:
+            self._models[name] = model
+            return model
+        return self._models.get(name, model)
+
+    def _document(self, name: str) -> DocumentModel | None:
+        return self._workspace.document(name)
 
     def latest(self, name: str) -> list[Diagnostic] | None:
         """The last published diagnostics of `name` (None before its first analysis)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import ChainMap
+from collections.abc import Mapping
 
 from lsprotocol import types
 
@@ -11,6 +12,7 @@ from lsp_server.convert import analysis_position, lsp_completion_item
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.completion_context import completion_context
 from prompt_tool.analysis.completions import CompletionInputs, candidates
+from prompt_tool.analysis.scopes import Binding
 
 TRIGGER_CHARACTERS = [".", "|", " ", '"', "'", "/"]
 
@@ -21,18 +23,21 @@ def register(server: PromptToolServer) -> None:
         types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS),
     )
     @server.guarded("completion", fallback=types.CompletionList(is_incomplete=False, items=[]))
-    def completion(params: types.CompletionParams) -> types.CompletionList:
+    async def completion(params: types.CompletionParams) -> types.CompletionList:
         uri = params.text_document.uri
         source = server.workspace.get_text_document(uri).source
         text = server.client_text(uri)
-        context = completion_context(source, analysis_position(params.position, text))
-        found = candidates(context, source, _inputs(server, uri))
+        position = analysis_position(params.position, text)
+        context = completion_context(source, position)
+        model = await server.runner.document(server.template_name(uri))
+        scope = model.bindings_at(position) if model is not None else {}
+        found = candidates(context, source, _inputs(server, uri, scope))
         markdown = renders_markdown_in_completion(server.client_capabilities)
         items = [lsp_completion_item(c, context.span, text, markdown) for c in found]
         return types.CompletionList(is_incomplete=False, items=items)
 
 
-def _inputs(server: PromptToolServer, uri: str) -> CompletionInputs:
+def _inputs(server: PromptToolServer, uri: str, scope: Mapping[str, Binding]) -> CompletionInputs:
     config = server.analysis_config
     own = server.template_name(uri)
     opened = {name: "open template" for name in server.open_template_names() if name != own}
@@ -45,4 +50,5 @@ def _inputs(server: PromptToolServer, uri: str) -> CompletionInputs:
         extra_tests=config.extra_tests,
         extra_globals=config.extra_globals,
         current_name=own,
+        scope=scope,
     )

@@ -63,8 +63,14 @@ def register(server: PromptToolServer) -> None:
         if any(path.name == "pyproject.toml" for path in paths):
             refresh_settings(server, force=True)  # contracts live there too, not in Settings
             return
-        if any(path.suffix == ".py" for path in paths) and _declares_contracts(server):
-            refresh_settings(server, force=True)
+        created = any(
+            change.type == types.FileChangeType.Created
+            and server.files.is_template(Path(to_fs_path(change.uri) or ""))
+            for change in params.changes
+        )
+        python = any(path.suffix == ".py" for path in paths)
+        if (python or created) and _declares_contracts(server):
+            refresh_settings(server, force=True)  # contracts are matched to files by glob
             return
         server.catalog.refresh()
         for path in paths:

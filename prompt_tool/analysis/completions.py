@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from jinja2 import Environment
 
 from prompt_tool.analysis.completion_context import CompletionContext, ContextKind
 from prompt_tool.analysis.navigation import NameKind, block_names, defined_names
+from prompt_tool.analysis.scopes import Binding
 from prompt_tool.analysis.template_links import template_references
+from prompt_tool.analysis.typeinfo import TypeInfo
 
 TAGS = (
     "autoescape", "block", "call", "else", "elif", "endautoescape", "endblock", "endcall",
@@ -77,6 +79,9 @@ class CompletionInputs:
     extra_globals: Iterable[str] = ()
     current_name: str | None = None
     """The template being edited, never offered as its own include."""
+    scope: Mapping[str, Binding] = field(default_factory=dict)
+    """Names visible at the cursor with their types (contract, globals, template), from the
+    analyser's document model; empty when there is none."""
 
 
 def candidates(
@@ -121,6 +126,10 @@ def _expression(
         for name in defined_names(source)
         if name.kind != NameKind.BLOCK
     ]
+    found.extend(
+        Candidate(name, CandidateKind.VARIABLE, binding.type.name, binding.doc or binding.type.doc)
+        for name, binding in inputs.scope.items()
+    )
     globals_ = [*inputs.environment.globals, *inputs.extra_globals]
     found.extend(Candidate(name, CandidateKind.VARIABLE, "global") for name in globals_)
     found.append(Candidate("loop", CandidateKind.VARIABLE, "loop state inside a for loop"))
@@ -141,12 +150,31 @@ def _name_detail(name: str, kind: NameKind, parameters: tuple[str, ...]) -> str:
 def _attributes(
     context: CompletionContext, source: str, inputs: CompletionInputs
 ) -> list[Candidate]:
-    if context.owner != ("loop",):
+    if context.owner == ("loop",):
+        return [
+            Candidate(name, CandidateKind.PROPERTY, "loop attribute", doc)
+            for name, doc in LOOP_ATTRIBUTES.items()
+        ]
+    owner = _type_of(context.owner, inputs.scope)
+    if owner is None:
         return []
     return [
-        Candidate(name, CandidateKind.PROPERTY, "loop attribute", doc)
-        for name, doc in LOOP_ATTRIBUTES.items()
+        Candidate(name, CandidateKind.PROPERTY, info.type.name, info.doc or info.type.doc)
+        for name, info in owner.fields.items()
     ]
+
+
+def _type_of(path: tuple[str, ...], scope: Mapping[str, Binding]) -> TypeInfo | None:
+    """The type of `a.b.c` from the type of `a` in scope and the fields along the way."""
+    if not path or path[0] not in scope:
+        return None
+    current = scope[path[0]].type
+    for name in path[1:]:
+        info = current.fields.get(name)
+        if info is None:
+            return None
+        current = info.type
+    return current
 
 
 def _blocks(context: CompletionContext, source: str, inputs: CompletionInputs) -> list[Candidate]:
