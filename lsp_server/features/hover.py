@@ -9,18 +9,21 @@ from lsp_server.capabilities import renders_markdown_in_hover
 from lsp_server.convert import analysis_position, lsp_hover
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Position
-from prompt_tool.analysis.hovers import HoverText, hover_at, include_hover
+from prompt_tool.analysis.hovers import HoverText, hover_at, include_hover, typed_hover
 from prompt_tool.analysis.template_links import reference_at, template_references
 
 
 def register(server: PromptToolServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @server.guarded("hover")
-    def hover(params: types.HoverParams) -> types.Hover | None:
+    async def hover(params: types.HoverParams) -> types.Hover | None:
         uri = params.text_document.uri
         source = server.workspace.get_text_document(uri).source
         text = server.client_text(uri)
-        found = _hover(server, source, analysis_position(params.position, text))
+        position = analysis_position(params.position, text)
+        model = await server.runner.document(server.template_name(uri))
+        typed = typed_hover(model, position) if model is not None else None
+        found = typed or _hover(server, source, position)
         return (
             lsp_hover(
                 found.markdown,

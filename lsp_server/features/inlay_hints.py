@@ -1,5 +1,6 @@
-"""Inlay hints: after an include name that only the database holds, the published version
-it resolves to for the configured project (`→ v3 (production) · project`)."""
+"""Inlay hints: the contract type of a loop variable (`f: FileInfo`), and after an include
+name that only the database holds, the published version it resolves to
+(`→ v3 (production) · project`)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,28 @@ from lsp_server.convert import analysis_span, lsp_position
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Position, Span
 from prompt_tool.analysis.template_links import template_references
+from prompt_tool.analysis.typeinfo import Kind
 
 
 def register(server: PromptToolServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
     @server.guarded("inlay hints", fallback=[])
-    def inlay_hints(params: types.InlayHintParams) -> list[types.InlayHint]:
+    async def inlay_hints(params: types.InlayHintParams) -> list[types.InlayHint]:
         uri = params.text_document.uri
         text = server.client_text(uri)
         wanted = analysis_span(params.range, text)
-        hints: list[types.InlayHint] = []
+        model = await server.runner.document(server.template_name(uri))
+        hints = [
+            types.InlayHint(
+                position=lsp_position(binding.span.end, text),
+                label=f": {binding.type.name}",
+                kind=types.InlayHintKind.Type,
+            )
+            for binding in (model.loop_variables if model is not None else [])
+            if binding.span is not None
+            and _inside(binding.span, wanted)
+            and binding.type.kind != Kind.ANY
+        ]
         for reference in template_references(server.workspace.get_text_document(uri).source):
             if not _inside(reference.span, wanted) or server.files.path_for(reference.name):
                 continue

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
+from prompt_tool.analysis.checks import AttributeAccess, Reference
 from prompt_tool.analysis.diagnostics import Position, Span
+from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.navigation import NameKind, definition_of, name_at
 from prompt_tool.analysis.template_links import TemplateReference
 from prompt_tool.analysis.tokens import TokenKind, classify, lex
@@ -35,6 +37,21 @@ def include_hover(
     where = f" — `{location}`" if location else ""
     markdown = f"**{reference.name}**{where}\n\n```jinja\n{preview}\n```{more}"
     return HoverText(markdown, reference.span)
+
+
+def typed_hover(model: DocumentModel, position: Position) -> HoverText | None:
+    """The type (and description) of the variable or attribute under the cursor."""
+    found = model.reference_at(position)
+    if isinstance(found, AttributeAccess):
+        field = found.owner.fields.get(found.attribute)
+        doc = field.doc if field is not None else ""
+        title = f"**{found.owner.name}.{found.attribute}**: `{found.type.name}`"
+        return HoverText(f"{title}\n\n{doc}".strip(), found.span)
+    if isinstance(found, Reference):
+        binding = model.bindings_at(position).get(found.name)
+        doc = binding.doc if binding is not None else ""
+        return HoverText(f"**{found.name}**: `{found.type.name}`\n\n{doc}".strip(), found.span)
+    return None
 
 
 def hover_at(source: str, position: Position, environment: Environment) -> HoverText | None:

@@ -72,3 +72,52 @@ async def test_attributes_are_offered_while_the_text_is_half_typed(lsp, tmp_path
     attributes = await complete(lsp, uri, 0, 8)
 
     assert sorted(attributes) == ["email", "name"]
+
+
+LOOP = "{{ user.name }}\n{% for f in team %}{{ f.email }}{% endfor %}\n"
+
+
+def team_project(folder: Path) -> Path:
+    template = project(folder)
+    models = folder / "myapp" / "models.py"
+    models.write_text(models.read_text() + '    team: list[User]\n    """Everyone involved."""\n')
+    template.write_text(LOOP)
+    return template
+
+
+async def test_hover_shows_the_type_and_description_of_variables_and_attributes(
+    lsp, tmp_path: Path
+) -> None:
+    template = team_project(tmp_path)
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(template, LOOP)
+    assert await lsp.published_version(uri, 1) == []
+
+    async def hover(line: int, character: int) -> types.Hover:
+        return await lsp.client.text_document_hover_async(
+            types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, character))
+        )
+
+    variable, attribute, looped = await hover(0, 4), await hover(0, 9), await hover(1, 26)
+
+    assert variable.contents.value == "**user**: `User`\n\nWho asked."
+    assert variable.range == types.Range(types.Position(0, 3), types.Position(0, 7))
+    assert attribute.contents.value == "**User.name**: `str`\n\nThe user's display name."
+    assert looped.contents.value == "**User.email**: `str`\n\nWhere replies go."
+
+
+async def test_loop_variables_get_their_contract_type_as_an_inlay_hint(lsp, tmp_path: Path) -> None:
+    template = team_project(tmp_path)
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(template, LOOP)
+
+    hints = await lsp.client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            types.TextDocumentIdentifier(uri),
+            types.Range(types.Position(0, 0), types.Position(2, 0)),
+        )
+    )
+
+    assert [(h.position, h.label, h.kind) for h in hints] == [
+        (types.Position(1, 8), ": User", types.InlayHintKind.Type)
+    ]
