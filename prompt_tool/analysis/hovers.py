@@ -13,6 +13,7 @@ from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.navigation import NameKind, definition_of, name_at
 from prompt_tool.analysis.template_links import TemplateReference
 from prompt_tool.analysis.tokens import TokenKind, classify, lex
+from prompt_tool.analysis.typeinfo import Kind
 
 PREVIEW_LINES = 10
 
@@ -40,8 +41,11 @@ def include_hover(
 
 
 def typed_hover(model: DocumentModel, position: Position) -> HoverText | None:
-    """The type (and description) of the variable or attribute under the cursor."""
+    """The type (and description) of the variable or attribute under the cursor; None when
+    the analyser knows no type for it (the lexical hover then says what it can)."""
     found = model.reference_at(position)
+    if found is None or found.type.kind == Kind.ANY:
+        return None
     if isinstance(found, AttributeAccess):
         field = found.owner.fields.get(found.attribute)
         doc = field.doc if field is not None else ""
