@@ -7,6 +7,7 @@ execution, so the session is never lost.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -92,7 +93,5 @@ def run_prompt(
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass

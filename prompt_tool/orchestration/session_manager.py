@@ -28,8 +28,8 @@ class SessionFilter:
 
 
 def _with_versions(
-    query: Select[tuple[OrchestrationSession]],
-) -> Select[tuple[OrchestrationSession]]:
+    query: Select[OrchestrationSession],
+) -> Select[OrchestrationSession]:
     return query.options(
         joinedload(OrchestrationSession.project),
         joinedload(OrchestrationSession.orchestrator_version),
