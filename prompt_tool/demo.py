@@ -1,4 +1,8 @@
-"""`make run`: a real session with the tool on the embedded SQLite default, step by step."""
+"""`make run`: a real session with the tool on the embedded SQLite default, step by step.
+
+PROMPT_TOOL_DATABASE_URL is removed from the steps' environment so that the demo always
+shows the embedded default, created and migrated in a fresh working directory.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,27 @@ import sys
 import tempfile
 from pathlib import Path
 
+from prompt_tool.core.config import DATABASE_URL_ENV
+
 STEPS: list[list[str]] = [
     ["--version"],
+    ["db", "upgrade"],
+    ["db", "current"],
+    ["projects", "create", "webshop", "--description", "The storefront and its checkout"],
+    ["projects", "set-var", "webshop", "language", "Python"],
+    ["projects", "set-var", "webshop", "reviewers", '["ana", "bo"]'],
+    ["projects", "list"],
+    ["projects", "show", "webshop"],
 ]
 
 
 def run_step(args: list[str], cwd: Path) -> None:
     """Run one command as a user would, echoing it first; stop the demo if it fails."""
     print(f"\n$ prompt-tool {shlex.join(args)}", flush=True)
-    completed = subprocess.run([sys.executable, "-m", "prompt_tool", *args], cwd=cwd, check=False)
+    environ = {key: value for key, value in os.environ.items() if key != DATABASE_URL_ENV}
+    completed = subprocess.run(
+        [sys.executable, "-m", "prompt_tool", *args], cwd=cwd, env=environ, check=False
+    )
     if completed.returncode != 0:
         sys.exit(
             f"demo step failed with exit code {completed.returncode}: prompt-tool {shlex.join(args)}"

@@ -6,4 +6,9 @@ import typer
 
 
 def groups() -> list[tuple[typer.Typer, str, str]]:
-    return []
+    from prompt_tool.commands import db_cmds, project_cmds
+
+    return [
+        (db_cmds.app, "db", "Apply and inspect database migrations."),
+        (project_cmds.app, "projects", "Projects and their template variables."),
+    ]

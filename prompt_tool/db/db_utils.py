@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from prompt_tool.core.errors import SchemaOutdatedError
+from prompt_tool.core.errors import DatabaseError, SchemaOutdatedError
 from prompt_tool.db import migrations
 from prompt_tool.db.engine import create_database_engine, display_url, translated_errors
 
@@ -61,8 +61,16 @@ class DatabaseManager:
                     f"database at {self.display_url} is at revision {current or 'none'}, "
                     f"code needs {needed}: run `prompt-tool db upgrade`"
                 )
-            migrations.upgrade(self.url)
+            self._auto_upgrade(needed)
         self._schema_checked = True
+
+    def _auto_upgrade(self, needed: str) -> None:
+        """Migrate the embedded database; a concurrent process doing the same may win the race."""
+        try:
+            migrations.upgrade(self.url)
+        except DatabaseError:
+            if migrations.current(self.url) != needed:
+                raise
 
     @contextmanager
     def session(self) -> Iterator[Session]:

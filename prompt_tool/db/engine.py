@@ -6,6 +6,7 @@ defers BEGIN in a way that breaks SAVEPOINT and transactional DDL; both are fixe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from prompt_tool.core.errors import DatabaseError
 
 CONNECT_TIMEOUT_SECONDS = 5
+PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
@@ -25,7 +27,8 @@ def parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as error:
-        raise DatabaseError(f"malformed database URL {url!r}: {first_line(error)}") from None
+        masked = PASSWORD_IN_URL.sub(r"\1***@", url)
+        raise DatabaseError(f"malformed database URL {masked!r}: {first_line(error)}") from None
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
         raise DatabaseError(
             f"unsupported database URL {display_url(parsed)!r}: use sqlite:/// or postgresql://"
@@ -102,20 +105,16 @@ def describe_database_error(error: SQLAlchemyError, url: str | URL) -> DatabaseE
     return DatabaseError(f"database error on {display_url(url)}: {first_line(cause)}")
 
 
+CONNECT_FAILURE = re.compile(
+    r"connection refused|could not connect|could not translate host|connection to server"
+    r"|timeout expired|password authentication failed|unable to open database"
+    r'|(database|role) "[^"]*" does not exist',
+    re.IGNORECASE,
+)
+
+
 def _is_connect_failure(error: DBAPIError) -> bool:
-    text = str(error.orig).lower()
-    return any(
-        marker in text
-        for marker in (
-            "connection refused",
-            "could not connect",
-            "could not translate host",
-            "connection to server",
-            "unable to open database",
-            "does not exist",
-            "timeout expired",
-        )
-    )
+    return CONNECT_FAILURE.search(str(error.orig)) is not None
 
 
 @contextmanager

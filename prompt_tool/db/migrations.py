@@ -13,11 +13,16 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from alembic import command
 from prompt_tool.core.errors import DatabaseError
-from prompt_tool.db.engine import create_database_engine, first_line, translated_errors
+from prompt_tool.db.engine import (
+    create_database_engine,
+    display_url,
+    first_line,
+    translated_errors,
+)
 
 CONNECTION_ATTRIBUTE = "connection"
 
@@ -79,7 +84,9 @@ def _run(url: str, action: str, revision: str) -> None:
     config = alembic_config(url)
     engine = create_database_engine(url, enforce_foreign_keys=False)
     try:
-        with translated_errors(url), engine.begin() as connection:
+        with translated_errors(url):
+            connection = engine.connect()
+        with connection, connection.begin():
             config.attributes[CONNECTION_ATTRIBUTE] = connection
             if action == "upgrade":
                 command.upgrade(config, revision)
@@ -87,8 +94,10 @@ def _run(url: str, action: str, revision: str) -> None:
                 command.downgrade(config, revision)
     except DatabaseError:
         raise
-    except Exception as error:  # Alembic's CommandError and friends: an unknown revision etc.
-        raise DatabaseError(f"cannot {action} to {revision!r}: {first_line(error)}") from error
+    except Exception as error:  # a failing migration, Alembic's CommandError (unknown revision)
+        cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+        message = f"cannot {action} {display_url(url)} to {revision!r}: {first_line(cause)}"
+        raise DatabaseError(message) from error
     finally:
         engine.dispose()
 

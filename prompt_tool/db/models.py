@@ -24,10 +24,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     func,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -82,17 +85,40 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware, on SQLite as on PostgreSQL.
+
+    SQLite keeps no offset, so values are converted to UTC on the way in and marked UTC on
+    the way out (`CURRENT_TIMESTAMP` defaults are UTC too).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     """Declarative base whose metadata names every constraint, so migrations can refer to them."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        datetime: UtcDateTime,
+    }
 
 
 def created_at_column() -> Mapped[datetime]:
-    return mapped_column(
-        DateTime(timezone=True), nullable=False, default=utc_now, server_default=func.now()
-    )
+    return mapped_column(UtcDateTime, nullable=False, default=utc_now, server_default=func.now())
 
 
 class Project(Base):
@@ -106,9 +132,13 @@ class Project(Base):
     variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = created_at_column()
 
-    prompts: Mapped[list[Prompt]] = relationship(back_populates="project", passive_deletes=True)
+    # Deleting a project deletes its rows: the database cascades (passive_deletes), and the
+    # "delete" cascade keeps the ORM from orphaning children already loaded in the session.
+    prompts: Mapped[list[Prompt]] = relationship(
+        back_populates="project", cascade="all, delete", passive_deletes=True
+    )
     sessions: Mapped[list[OrchestrationSession]] = relationship(
-        back_populates="project", passive_deletes=True
+        back_populates="project", cascade="all, delete", passive_deletes=True
     )
 
 
@@ -191,6 +221,11 @@ class PromptLabelEvent(Base):
     to_prompt: Mapped[Prompt | None] = relationship(foreign_keys=[to_prompt_id])
 
 
+@event.listens_for(PromptLabelEvent, "before_update")
+def _label_events_are_append_only(_mapper: Any, _connection: Any, target: Any) -> None:
+    raise ValueError(f"label event {target.id} is part of the audit trail and cannot change")
+
+
 class OrchestrationSession(Base):
     """One feature taken through the phases; the FKs record the exact versions it used.
 
@@ -225,7 +260,7 @@ class OrchestrationSession(Base):
     variant_assignments: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
+        UtcDateTime,
         nullable=False,
         default=utc_now,
         onupdate=utc_now,
@@ -241,7 +276,10 @@ class OrchestrationSession(Base):
         foreign_keys=[implementation_prompt_id]
     )
     executions: Mapped[list[Execution]] = relationship(
-        back_populates="session", passive_deletes=True, order_by="Execution.id"
+        back_populates="session",
+        cascade="all, delete",
+        passive_deletes=True,
+        order_by="Execution.id",
     )
 
 

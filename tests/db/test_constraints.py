@@ -18,6 +18,7 @@ from prompt_tool.db.models import (
     Project,
     Prompt,
     PromptLabel,
+    PromptLabelEvent,
 )
 
 
@@ -153,3 +154,21 @@ def test_the_same_version_may_exist_once_per_scope(db_manager: DatabaseManager) 
         )
     with db_manager.session() as session:
         assert session.query(Prompt).count() == 7
+
+
+def test_label_events_cannot_be_changed_through_the_orm(db_manager: DatabaseManager) -> None:
+    with db_manager.session() as session:
+        version = prompt()
+        session.add(version)
+        session.flush()
+        move = PromptLabelEvent(
+            name=version.name, label="production", to_prompt=version, to_version=1, reason="ship"
+        )
+        session.add(move)
+    with pytest.raises(ValueError, match="audit trail"), db_manager.session() as session:
+        stored = session.get(PromptLabelEvent, move.id)
+        assert stored is not None
+        stored.reason = "rewritten history"
+    with db_manager.session() as session:
+        stored = session.get(PromptLabelEvent, move.id)
+        assert stored is not None and stored.reason == "ship"

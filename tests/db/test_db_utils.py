@@ -123,12 +123,22 @@ def test_the_embedded_default_is_created_and_migrated_on_first_use(tmp_path: Pat
         pytest.param("not a url", "malformed database URL 'not a url'", id="malformed"),
         pytest.param("mysql://u@h/db", "unsupported database URL", id="unsupported"),
         pytest.param(
+            "postgresql://u:secret@h:port/db",
+            "malformed database URL 'postgresql://u:***@h:port/db'",
+            id="malformed-password-hidden",
+        ),
+        pytest.param(
             "postgresql://postgres@127.0.0.1:1/x",
             "cannot connect to postgresql://postgres@127.0.0.1:1/x: ",
             id="unreachable",
         ),
         pytest.param(
             "postgresql://postgres:secret@127.0.0.1:1/x", "postgres:***@", id="password-hidden"
+        ),
+        pytest.param(
+            "postgresql://postgres@127.0.0.1:5432/prompt_tool_no_such_db",
+            "cannot connect to postgresql://postgres@127.0.0.1:5432/prompt_tool_no_such_db: ",
+            id="missing-database",
         ),
     ],
 )

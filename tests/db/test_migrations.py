@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from prompt_tool.core.errors import DatabaseError
 from prompt_tool.db import migrations
 from prompt_tool.db.engine import create_database_engine
 from prompt_tool.db.models import ORCHESTRATION_CATEGORY, Base
@@ -193,3 +194,25 @@ def test_0003_downgrade_brings_the_text_back(empty_database_url: str) -> None:
 
     migrations.upgrade(url, "head")
     assert query(url, "SELECT count(*) FROM prompts")[0][0] == 4
+
+
+def test_a_failed_upgrade_leaves_nothing_half_written(empty_database_url: str) -> None:
+    execute(empty_database_url, "CREATE TABLE orchestration_sessions (id INTEGER PRIMARY KEY)")
+
+    with pytest.raises(DatabaseError, match=r"^cannot upgrade .* to 'head': .*already exists"):
+        migrations.upgrade(empty_database_url)
+
+    assert migrations.current(empty_database_url) is None
+    assert table_names(empty_database_url) == {"orchestration_sessions"}
+
+
+def test_is_up_to_date_follows_the_revision(empty_database_url: str) -> None:
+    engine = create_database_engine(empty_database_url)
+    try:
+        assert migrations.is_up_to_date(engine) is False
+        migrations.upgrade(empty_database_url, "0002")
+        assert migrations.is_up_to_date(engine) is False
+        migrations.upgrade(empty_database_url)
+        assert migrations.is_up_to_date(engine) is True
+    finally:
+        engine.dispose()
