@@ -26,6 +26,74 @@ STEPS: list[list[str]] = [
     ["projects", "show", "webshop"],
 ]
 
+OVERRIDE_DIR = "webshop-templates"
+ANALYSIS_OVERRIDE = (
+    "{#- prompt-tool: phase=analysis -#}\n"
+    "Analyse the bug {{ feature.name }} in {{ project.name }}.\n"
+    "{{ feature.description }}\n"
+    '{% include "partials/webshop_rules.j2" %}\n'
+)
+OVERRIDE_FILES: dict[str, str] = {
+    "analysis.j2": ANALYSIS_OVERRIDE,
+    "partials/webshop_rules.j2": "Never touch the payment provider's sandbox keys.\n",
+}
+NEXT_DIR = "webshop-templates-next"
+NEXT_FILES: dict[str, str] = {
+    "analysis.j2": ANALYSIS_OVERRIDE.replace(
+        "{{ feature.description }}", "{{ feature.description }}\nSession {{ session.id }}."
+    ),
+}
+ANALYSIS_NAME = "orchestration_analysis_default"
+SCOPE = ["--project", "webshop", "--feature-type", "bugfix"]
+STORE_STEPS: list[list[str]] = [
+    ["templates", "defaults", "install"],
+    [
+        "templates",
+        "publish",
+        OVERRIDE_DIR,
+        "--project",
+        "webshop",
+        "--feature-type",
+        "bugfix",
+        "--label",
+        "production",
+        "-m",
+        "Bug analysis for the shop",
+        "--author",
+        "demo",
+    ],
+    [
+        "templates",
+        "publish",
+        OVERRIDE_DIR,
+        "--project",
+        "webshop",
+        "--feature-type",
+        "bugfix",
+        "--label",
+        "production",
+        "-m",
+        "Publishing again changes nothing",
+    ],
+    ["templates", "list"],
+    ["templates", "resolve", "--project", "webshop", "--feature-type", "bugfix"],
+    ["templates", "publish", NEXT_DIR, *SCOPE, "-m", "Mention the session", "--author", "demo"],
+    ["templates", "diff", ANALYSIS_NAME, "production", "2", *SCOPE],
+    ["templates", "label", ANALYSIS_NAME, "production", "2", *SCOPE, "--reason", "reviewed"],
+    ["templates", "rollback", ANALYSIS_NAME, *SCOPE, "--reason", "demo rollback"],
+    ["templates", "history", ANALYSIS_NAME, *SCOPE],
+    ["templates", "labels", ANALYSIS_NAME, *SCOPE],
+]
+
+
+def write_override(workdir: Path) -> None:
+    """The project's own templates, as an author would keep them next to the code."""
+    for folder, files in ((OVERRIDE_DIR, OVERRIDE_FILES), (NEXT_DIR, NEXT_FILES)):
+        for name, content in files.items():
+            path = workdir / folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+
 
 def run_step(args: list[str], cwd: Path) -> None:
     """Run one command as a user would, echoing it first; stop the demo if it fails."""
@@ -47,6 +115,9 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"Demo working directory: {workdir} (the embedded database lives in .prompt-tool/)")
     for step in STEPS:
+        run_step(step, workdir)
+    write_override(workdir)
+    for step in STORE_STEPS:
         run_step(step, workdir)
 
 

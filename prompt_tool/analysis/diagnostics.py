@@ -128,4 +128,10 @@ RULES: dict[str, Rule] = _rules(
         Severity.ERROR,
         "An include pins a version or label that does not exist.",
     ),
+    Rule(
+        "PT016",
+        "invalid-contract",
+        Severity.ERROR,
+        "A contract type declared in the configuration cannot be resolved.",
+    ),
 )

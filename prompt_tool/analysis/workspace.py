@@ -8,14 +8,14 @@ and returns diagnostics per template.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from jinja2 import Environment, TemplateSyntaxError
 
 from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
-from prompt_tool.analysis.typeinfo import Contract
+from prompt_tool.analysis.typeinfo import Contract, TypeInfo
 
 
 class TemplateSource(Protocol):
@@ -28,6 +28,13 @@ class TemplateSource(Protocol):
         """Every template name this source can serve (for completion and partial checks)."""
 
 
+class TypeResolver(Protocol):
+    """Turns a type expression from a header or config (`list[str]`, `pkg.mod:Name`) into a type."""
+
+    def resolve(self, expression: str) -> TypeInfo:
+        """The type `expression` names; raise or return Any when it cannot be resolved."""
+
+
 @dataclass(frozen=True)
 class AnalysisConfig:
     """Settings that change what the analyser reports."""
@@ -38,6 +45,9 @@ class AnalysisConfig:
     extra_tests: frozenset[str] = frozenset()
     extensions: tuple[str, ...] = ()
     contracts: dict[str, Contract] = field(default_factory=dict)
+    contracts_by_glob: Mapping[str, Contract] = field(default_factory=dict)
+    phase: str | None = None
+    type_resolver: TypeResolver | None = None
 
 
 class Workspace:

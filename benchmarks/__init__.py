@@ -1,0 +1,1 @@
+"""Reproducible benchmarks for the speed targets; results are appended to RESULTS.md."""

@@ -1,0 +1,105 @@
+"""Templates on disk: deterministic discovery, names relative to loader roots, safe decoding.
+
+Names follow Jinja's `FileSystemLoader`: a template's name is its path relative to the
+first root that holds it, whatever folder the including template sits in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
+from prompt_tool.core.errors import UsageError
+
+# Folders no one keeps templates to lint in; walking them would lint installed packages.
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages"})
+
+
+def discover_templates(paths: Sequence[Path], extensions: Sequence[str]) -> list[Path]:
+    """Every template under `paths`: files as given, folders searched by file ending.
+
+    The result is sorted and free of duplicates, so that output is the same on every run.
+    """
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_file():
+            found.add(path.resolve())
+        elif path.is_dir():
+            found.update(_walk(path.resolve(), tuple(extensions)))
+        else:
+            raise UsageError(f"PATH {path}: no such file or directory")
+    return sorted(found)
+
+
+def _walk(folder: Path, extensions: tuple[str, ...]) -> Iterable[Path]:
+    for current, folders, files in os.walk(folder):
+        folders[:] = sorted(
+            name for name in folders if not name.startswith(".") and name not in SKIPPED_FOLDERS
+        )
+        for name in files:
+            if name.endswith(extensions):
+                yield Path(current, name)
+
+
+def template_name(path: Path, roots: Sequence[Path]) -> str:
+    """The loader name of `path`: relative to the first root that holds it, `/`-separated."""
+    for root in roots:
+        if path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+    return path.name
+
+
+def decode_template(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
+    """The text of a template file, or a PT014 diagnostic at the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n")
+        line_start = before.rfind(b"\n") + 1
+        column = len(before[line_start:].decode("utf-8", "replace"))
+        message = (
+            f"not UTF-8 text: byte 0x{data[error.start]:02x} at line {line + 1} cannot be decoded"
+        )
+        return None, Diagnostic("PT014", Severity.ERROR, message, path, Span.at(line, column))
+
+
+class FileSystemSource:
+    """A `TemplateSource` over loader roots: what includes may name besides the linted files."""
+
+    def __init__(self, roots: Sequence[Path], extensions: Sequence[str]) -> None:
+        self.roots = tuple(root.resolve() for root in roots)
+        self.extensions = tuple(extensions)
+        self._sources: dict[str, str | None] = {}
+        self._names: list[str] | None = None
+
+    def get_source(self, name: str) -> str | None:
+        """The text of template `name` from the first root holding it; None when none does."""
+        if name not in self._sources:
+            self._sources[name] = self._read(name)
+        return self._sources[name]
+
+    def _read(self, name: str) -> str | None:
+        parts = name.split("/")
+        if not name or name.startswith("/") or ".." in parts or "\\" in name:
+            return None
+        for root in self.roots:
+            candidate = root.joinpath(*parts)
+            if candidate.is_file():
+                try:
+                    return candidate.read_bytes().decode("utf-8-sig", "replace")
+                except OSError:
+                    return None
+        return None
+
+    def list_names(self) -> Iterable[str]:
+        """Every template name under the roots (a name in two roots is served by the first)."""
+        if self._names is None:
+            names: dict[str, None] = {}
+            for root in self.roots:
+                for path in sorted(_walk(root, self.extensions)) if root.is_dir() else ():
+                    names.setdefault(path.relative_to(root).as_posix(), None)
+            self._names = list(names)
+        return self._names

@@ -1,0 +1,213 @@
+"""The linter's settings, parsed once from `[tool.prompt-tool]` into frozen, defaulted objects.
+
+`[tool.prompt-tool.lint]` says where templates live and which findings matter;
+`[tool.prompt-tool.contracts]` says what a project's own code passes to its templates, so
+that teams whose templates are not rendered by prompt-tool can lint them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prompt_tool.analysis.diagnostics import RULES
+from prompt_tool.core.errors import ConfigError
+
+DEFAULT_EXTENSIONS = (".j2", ".jinja", ".jinja2", ".prompt")
+LINT_KEYS = frozenset({"roots", "extensions", "disable", "strict"})
+CONTRACT_KEYS = frozenset(
+    {"globals", "filters", "tests", "extensions", "source_roots", "modules", "import"}
+)
+_CODES_BY_NAME = {rule.name: code for code, rule in RULES.items()}
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    """`[tool.prompt-tool.lint]`: where templates live and which findings count."""
+
+    roots: tuple[Path, ...] = ()
+    """Loader roots: a template's name is its path relative to the first root holding it.
+    Empty means the folders given on the command line."""
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    """File endings that make a file in a linted folder a template."""
+    disabled_codes: frozenset[str] = frozenset()
+    """Codes never reported (`disable = ["PT003"]`, rule names allowed too)."""
+    strict: bool = False
+    """Warnings fail the run as errors do."""
+
+
+@dataclass(frozen=True)
+class ContractDeclaration:
+    """One `"glob" = "package.module:Type"` line: the context of the templates it matches."""
+
+    glob: str
+    type_expression: str
+
+
+@dataclass(frozen=True)
+class ContractSettings:
+    """`[tool.prompt-tool.contracts]`: what the project's own environment provides."""
+
+    declarations: tuple[ContractDeclaration, ...] = ()
+    """Glob → type, in the order written; the first matching glob wins."""
+    globals: tuple[tuple[str, str], ...] = ()
+    """Names the environment registers as globals, with a type expression (`Any` if untyped)."""
+    filters: frozenset[str] = frozenset()
+    """Extra filter names the environment registers."""
+    tests: frozenset[str] = frozenset()
+    """Extra test names the environment registers."""
+    extensions: tuple[str, ...] = ()
+    """Jinja extensions (`jinja2.ext.loopcontrols`) the environment loads."""
+    source_roots: tuple[Path, ...] = ()
+    """Folders searched for the modules that types name."""
+    modules: tuple[str, ...] = ()
+    """Modules searched, in order, for bare type names (`Issue` rather than `pkg.mod:Issue`)."""
+    allow_import: bool = False
+    """Import the project's modules when reading their source is not enough."""
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """Everything the linter reads from one pyproject.toml (or the defaults without one)."""
+
+    project_dir: Path
+    pyproject: Path | None = None
+    lint: LintSettings = field(default_factory=LintSettings)
+    contracts: ContractSettings = field(default_factory=ContractSettings)
+
+
+def load_settings(start: Path) -> ProjectSettings:
+    """The settings of the nearest pyproject.toml at or above `start`."""
+    from prompt_tool.core.config import load_tool_config
+
+    section, pyproject = load_tool_config(start)
+    project_dir = pyproject.parent if pyproject is not None else start.resolve()
+    return parse_settings(section, pyproject, project_dir)
+
+
+def parse_settings(
+    section: Mapping[str, Any], pyproject: Path | None, project_dir: Path
+) -> ProjectSettings:
+    """Validate the `[tool.prompt-tool]` table; every error names the key and the file."""
+    where = _Where(pyproject)
+    lint_table = _table(section, "lint", where)
+    contracts_table = _table(section, "contracts", where)
+    return ProjectSettings(
+        project_dir=project_dir,
+        pyproject=pyproject,
+        lint=_parse_lint(lint_table, where.child("lint"), project_dir),
+        contracts=_parse_contracts(contracts_table, where.child("contracts"), project_dir),
+    )
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Names the place of a bad value: `pyproject.toml: [tool.prompt-tool.lint] roots`."""
+
+    pyproject: Path | None
+    table: str = "tool.prompt-tool"
+
+    def child(self, name: str) -> _Where:
+        return _Where(self.pyproject, f"{self.table}.{name}")
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        prefix = f"{self.pyproject}: " if self.pyproject else ""
+        return ConfigError(f"{prefix}[{self.table}] {key}: {problem}")
+
+
+def _table(section: Mapping[str, Any], key: str, where: _Where) -> Mapping[str, Any]:
+    value = section.get(key, {})
+    if not isinstance(value, Mapping):
+        raise where.error(key, "must be a table")
+    return value
+
+
+def _parse_lint(table: Mapping[str, Any], where: _Where, project_dir: Path) -> LintSettings:
+    for key in table:
+        if key not in LINT_KEYS:
+            raise where.error(key, f"unknown key (expected one of {', '.join(sorted(LINT_KEYS))})")
+    extensions = _strings(table, "extensions", where)
+    return LintSettings(
+        roots=tuple(project_dir / root for root in _strings(table, "roots", where) or ()),
+        extensions=_extensions(extensions, where) if extensions is not None else DEFAULT_EXTENSIONS,
+        disabled_codes=frozenset(
+            _code(item, where) for item in _strings(table, "disable", where) or ()
+        ),
+        strict=_bool(table, "strict", where),
+    )
+
+
+def _parse_contracts(
+    table: Mapping[str, Any], where: _Where, project_dir: Path
+) -> ContractSettings:
+    declarations = []
+    for key, value in table.items():
+        if key in CONTRACT_KEYS:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise where.error(
+                f'"{key}"', 'must be a type string such as "package.module:ClassName"'
+            )
+        declarations.append(ContractDeclaration(key, value.strip()))
+    roots = _strings(table, "source_roots", where)
+    source_roots = (
+        tuple(project_dir / root for root in roots)
+        if roots is not None
+        else (project_dir, project_dir / "src")
+    )
+    return ContractSettings(
+        declarations=tuple(declarations),
+        globals=_globals(table.get("globals"), where),
+        filters=frozenset(_strings(table, "filters", where) or ()),
+        tests=frozenset(_strings(table, "tests", where) or ()),
+        extensions=tuple(_strings(table, "extensions", where) or ()),
+        source_roots=source_roots,
+        modules=tuple(_strings(table, "modules", where) or ()),
+        allow_import=_bool(table, "import", where),
+    )
+
+
+def _strings(table: Mapping[str, Any], key: str, where: _Where) -> list[str] | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise where.error(key, "must be a list of non-empty strings")
+    return value
+
+
+def _bool(table: Mapping[str, Any], key: str, where: _Where) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise where.error(key, f"must be true or false, not {value!r}")
+    return value
+
+
+def _extensions(values: list[str], where: _Where) -> tuple[str, ...]:
+    for value in values:
+        if not value.startswith(".") or len(value) < 2 or "/" in value:
+            raise where.error("extensions", f'{value!r} is not a file ending such as ".j2"')
+    return tuple(values)
+
+
+def _code(value: str, where: _Where) -> str:
+    code = value.upper()
+    if code in RULES:
+        return code
+    if value in _CODES_BY_NAME:
+        return _CODES_BY_NAME[value]
+    raise where.error("disable", f"unknown code {value!r} (codes run from PT001 to {max(RULES)})")
+
+
+def _globals(value: object, where: _Where) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list) and all(isinstance(item, str) and item for item in value):
+        return tuple((name, "Any") for name in value)
+    if isinstance(value, Mapping) and all(
+        isinstance(item, str) and item for item in value.values()
+    ):
+        return tuple((str(name), str(item)) for name, item in value.items())
+    raise where.error("globals", "must be a list of names, or a table of name = type expression")

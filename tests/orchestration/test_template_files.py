@@ -1,0 +1,132 @@
+"""How files map to stored names and phases, and back (export), table-driven."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prompt_tool.core.errors import ValidationError
+from prompt_tool.orchestration.template_files import (
+    TemplateFile,
+    collect_files,
+    file_name_for,
+    read_header,
+    spec_for,
+    strip_export_line,
+    template_facts,
+)
+
+
+@pytest.mark.parametrize(
+    ("include_name", "source", "name", "phase"),
+    [
+        pytest.param(
+            "analysis.j2", "x", "orchestration_analysis_default", "analysis", id="phase-file"
+        ),
+        pytest.param(
+            "deep.analysis.j2", "x", "orchestration_analysis_deep", "analysis", id="segment"
+        ),
+        pytest.param(
+            "analysis/deep.j2", "x", "orchestration_analysis_deep", "analysis", id="folder"
+        ),
+        pytest.param("partials/context.j2", "x", "partials/context.j2", "partial", id="partial"),
+        pytest.param(
+            "mine.j2",
+            "{#- prompt-tool: phase=implementation -#}\nx",
+            "orchestration_implementation_mine",
+            "implementation",
+            id="header",
+        ),
+        pytest.param(
+            "analysis.j2",
+            "{#- prompt-tool: phase=orchestrator, feature_type=bugfix -#}",
+            "orchestration_orchestrator_analysis",
+            "orchestrator",
+            id="header-beats-path",
+        ),
+    ],
+)
+def test_file_to_stored_name_and_back(
+    include_name: str, source: str, name: str, phase: str
+) -> None:
+    spec = spec_for(TemplateFile(Path(include_name), include_name, source), None)
+    assert (spec.name, spec.phase) == (name, phase)
+    back = file_name_for(spec.name, spec.phase)
+    again = spec_for(TemplateFile(Path(back), back, source), None)
+    assert (again.name, again.phase) == (name, phase)
+
+
+@pytest.mark.parametrize(
+    ("include_name", "source", "feature_type", "message"),
+    [
+        pytest.param("notes.j2", "x", None, "no phase", id="no-phase"),
+        pytest.param(
+            "a.j2", "{#- prompt-tool: phase=review -#}", None, "unknown phase", id="bad-phase"
+        ),
+        pytest.param(
+            "analysis.j2",
+            "{#- prompt-tool: feature_type=bugfix -#}",
+            "feature",
+            "feature_type=bugfix",
+            id="feature-type-clash",
+        ),
+    ],
+)
+def test_unmappable_files_are_refused(
+    include_name: str, source: str, feature_type: str | None, message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        spec_for(TemplateFile(Path(include_name), include_name, source), feature_type)
+
+
+def test_header_feature_type_sets_the_scope() -> None:
+    source = "{#- prompt-tool: phase=analysis, feature_type=bugfix -#}\n"
+    assert read_header(source).feature_type == "bugfix"
+    spec = spec_for(TemplateFile(Path("a.j2"), "a.j2", source), None)
+    assert spec.feature_type == "bugfix"
+
+
+def test_export_line_is_stripped_only_at_the_top() -> None:
+    body = "{{ x }}\n"
+    assert strip_export_line("{#- exported by prompt-tool: n v1 -#}\n" + body) == body
+    assert strip_export_line(body + "{#- exported by prompt-tool: n -#}\n") == body + (
+        "{#- exported by prompt-tool: n -#}\n"
+    )
+
+
+def test_include_names_from_folders_and_single_files(tmp_path: Path) -> None:
+    (tmp_path / "root" / "partials").mkdir(parents=True)
+    (tmp_path / "root" / "analysis.j2").write_text("a")
+    (tmp_path / "root" / "partials" / "c.j2").write_text("c")
+    (tmp_path / "loose" / "partials").mkdir(parents=True)
+    (tmp_path / "loose" / "partials" / "d.j2").write_text("d")
+    files = collect_files([tmp_path / "root", tmp_path / "loose" / "partials" / "d.j2"])
+    assert [file.include_name for file in files] == [
+        "analysis.j2",
+        "partials/c.j2",
+        "partials/d.j2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "variables", "references"),
+    [
+        pytest.param(
+            '{{ feature.name | bullet_list }}{% include "partials/a.j2@3" %}',
+            ["feature"],
+            ["partials/a.j2@3"],
+            id="product-filter-and-pin",
+        ),
+        pytest.param(
+            "{% set x = 1 %}{{ x }}{% for f in files %}{{ f }}{% endfor %}",
+            ["files"],
+            [],
+            id="assigned-and-loop-names-are-not-inputs",
+        ),
+        pytest.param("{{ x | project_only_filter }}", [], [], id="unknown-filter-records-nothing"),
+        pytest.param("{% if %}", [], [], id="syntax-error"),
+    ],
+)
+def test_template_facts(source: str, variables: list[str], references: list[str]) -> None:
+    assert template_facts(source) == (variables, references)
