@@ -31,6 +31,9 @@ class TypeInfo:
     doc: str = ""
     element: TypeInfo | None = None
     fields: dict[str, FieldInfo] = field(default_factory=dict)
+    is_mapping: bool = False
+    """An OBJECT that is a dict at render time (a TypedDict, project variables): its keys
+    are its fields, and dict methods such as `items()` work on it too."""
 
     def __repr__(self) -> str:
         return f"TypeInfo({self.name})"

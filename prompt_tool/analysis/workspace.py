@@ -4,22 +4,50 @@ The linter, `templates publish` and the language server all go through `Workspac
 they can never disagree. It holds template sources by name, asks an external
 `TemplateSource` (files under the roots, published templates) for names it does not hold,
 and returns diagnostics per template.
+
+Which contract a template is checked against, first match wins and later ones extend it:
+1. `AnalysisConfig.phase` (forced, e.g. `lint --phase`), else the header's `phase=`, else
+   the path convention (`contracts.phase_from_path`), gives a phase contract;
+   `contracts_by_glob` (first matching glob) replaces it when it matches;
+2. header `vars` extend that contract (or form one of their own).
+A template with no contract is checked without undefined-name errors (any name may come from
+the renderer), except through its includers: a partial is checked against the scope at
+every include of it, and a name missing there is reported at the partial, naming the
+includer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-from jinja2 import Environment, TemplateSyntaxError
+from prompt_tool.analysis.checks import RootScope, TemplateAnalysis, Vocabulary, check_template
+from prompt_tool.analysis.contracts import PARTIAL, select_contract
+from prompt_tool.analysis.diagnostics import Diagnostic, RelatedLocation, Severity, Span
+from prompt_tool.analysis.document import DocumentModel
+from prompt_tool.analysis.include_checks import (
+    TemplateLookup,
+    cycle_diagnostics,
+    include_diagnostics,
+)
+from prompt_tool.analysis.includes import Edge, IncludeGraph
+from prompt_tool.analysis.parsing import IncludeRef, ParsedTemplate, parse_template, split_pin
+from prompt_tool.analysis.readable import decode_template
+from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
+from prompt_tool.core.errors import ConfigError
+from prompt_tool.core.templating import TemplateEngine
 
-from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
-from prompt_tool.analysis.typeinfo import Contract, TypeInfo
+MAX_INCLUDER_CONTEXTS = 16
+_CACHE_LIMIT = 4096
 
 
 class TemplateSource(Protocol):
-    """Templates the workspace does not hold itself: workspace files, the database."""
+    """Templates the workspace does not hold itself: workspace files, the database.
+
+    A source that knows versions may also offer `has_pin(name, pin) -> bool`; then an
+    include pinned with `@3` or `@production` that the source denies is reported (PT015).
+    """
 
     def get_source(self, name: str) -> str | None:
         """The source of template `name`, or None when it does not exist."""
@@ -37,7 +65,13 @@ class TypeResolver(Protocol):
 
 @dataclass(frozen=True)
 class AnalysisConfig:
-    """Settings that change what the analyser reports."""
+    """Settings that change what the analyser reports.
+
+    `contracts` maps a phase name to its contract and overrides the built-in one (for
+    example a contract extended with a project's variables); `contracts_by_glob` maps a
+    template-name glob to the contract of templates rendered by other code; `phase` forces
+    every template into one phase.
+    """
 
     disabled_codes: frozenset[str] = frozenset()
     extra_globals: frozenset[str] = frozenset()
@@ -48,6 +82,25 @@ class AnalysisConfig:
     contracts_by_glob: Mapping[str, Contract] = field(default_factory=dict)
     phase: str | None = None
     type_resolver: TypeResolver | None = None
+    use_builtin_contracts: bool = True
+
+
+def _builtin_contracts(config: AnalysisConfig) -> dict[str, Contract]:
+    contracts: dict[str, Contract] = {}
+    if config.use_builtin_contracts:
+        from prompt_tool.orchestration.contract import builtin_contracts
+
+        contracts.update(builtin_contracts())
+    contracts.update(config.contracts)
+    return contracts
+
+
+def _engine(config: AnalysisConfig) -> TemplateEngine:
+    try:
+        return TemplateEngine(extensions=config.extensions)
+    except Exception as error:
+        names = ", ".join(config.extensions)
+        raise ConfigError(f"cannot load Jinja extensions ({names}): {error}") from None
 
 
 class Workspace:
@@ -58,38 +111,305 @@ class Workspace:
     ):
         self.config = config or AnalysisConfig()
         self.external = external
-        self._documents: dict[str, str] = {}
-        self._environment = Environment(extensions=list(self.config.extensions))
+        self.engine = _engine(self.config)
+        self.environment = self.engine.environment
+        self.vocabulary = Vocabulary(
+            self.engine.filter_names() | self.config.extra_filters,
+            self.engine.test_names() | self.config.extra_tests,
+        )
+        self.globals = self.engine.global_names() | self.config.extra_globals
+        self.phase_contracts = _builtin_contracts(self.config)
+        known = sorted(set(self.phase_contracts) | {PARTIAL})
+        if self.config.phase is not None and self.config.phase not in known:
+            raise ConfigError(
+                f"unknown phase {self.config.phase!r}; known phases: {', '.join(known)}"
+            )
+        self._documents: dict[str, ParsedTemplate] = {}
+        self._unreadable: dict[str, Diagnostic] = {}
+        self._external: dict[str, ParsedTemplate | None] = {}
+        self._graph: IncludeGraph | None = None
+        self._analyses: dict[tuple[object, ...], TemplateAnalysis] = {}
+        self._external_names: list[str] | None = None
 
     def set_document(self, name: str, source: str) -> set[str]:
         """Add or replace a template; returns the names whose diagnostics may have changed."""
-        self._documents[name] = source
-        return {name}
+        before = self._affected(name)
+        self._unreadable.pop(name, None)
+        current = self._documents.get(name)
+        if current is None or current.source != source or current.name != name:
+            self._documents[name] = self._parse(name, source)
+            self._graph = None
+        return before | self._affected(name)
+
+    def set_document_bytes(self, name: str, data: bytes) -> set[str]:
+        """Add a template read as bytes; undecodable or binary data becomes a PT014 finding."""
+        text, problem = decode_template(data)
+        if problem is None and text is not None:
+            return self.set_document(name, text)
+        affected = self.remove_document(name)
+        self._unreadable[name] = Diagnostic(
+            "PT014",
+            Severity.ERROR,
+            problem.message if problem else "unreadable",
+            name,
+            problem.span if problem else Span.at(0, 0),
+        )
+        return affected
 
     def remove_document(self, name: str) -> set[str]:
         """Forget a template; returns the names whose diagnostics may have changed."""
-        self._documents.pop(name, None)
-        return {name}
+        affected = self._affected(name)
+        self._unreadable.pop(name, None)
+        if self._documents.pop(name, None) is not None:
+            self._graph = None
+        return affected | self._affected(name)
+
+    def invalidate_external(self) -> None:
+        """Forget what the external source answered (files changed on disk, a new publish)."""
+        self._external.clear()
+        self._external_names = None
+        self._graph = None
 
     def names(self) -> list[str]:
-        return sorted(self._documents)
+        return sorted(set(self._documents) | set(self._unreadable))
+
+    def parsed(self, name: str) -> ParsedTemplate | None:
+        """The parsed template held under `name`, or fetched from the external source."""
+        return self._documents.get(name) or self._fetch(name)
+
+    def document(self, name: str) -> DocumentModel | None:
+        """The language server's model of template `name`: references, scopes, includes.
+
+        Typed by the template's own contract, else by the scope of its first includer (a
+        partial then knows that `f` is a FileInfo), else untyped.
+        """
+        parsed = self._documents.get(name)
+        if parsed is None:
+            return None
+        root = self._own_root(parsed) or next(iter(self._includer_roots(name, set())), None)
+        root = root or self._open_root()
+        analysis = self._analyse(parsed, root) if parsed.ast is not None else None
+        return DocumentModel(parsed, root, analysis)
+
+    def contract_for(self, name: str) -> Contract | None:
+        """The contract template `name` is checked against on its own, if any."""
+        parsed = self.parsed(name)
+        return self._own_contract(parsed) if parsed else None
 
     def diagnostics(self, name: str) -> list[Diagnostic]:
-        """Every finding for template `name`, sorted by position."""
-        source = self._documents.get(name)
-        if source is None:
+        """Every finding for template `name`, sorted by position; never raises."""
+        if name in self._unreadable:
+            return [self._unreadable[name]]
+        parsed = self._documents.get(name)
+        if parsed is None:
             return []
         try:
-            self._environment.parse(source, name)
-        except TemplateSyntaxError as error:
-            line = max((error.lineno or 1) - 1, 0)
-            return [
-                Diagnostic(
-                    "PT001",
-                    Severity.ERROR,
-                    error.message or "syntax error",
-                    name,
-                    Span.at(line, 0, len(source.splitlines()[line]) if source else 0),
-                )
-            ]
-        return []
+            found = self._collect(parsed)
+        except RecursionError:
+            found = [self._too_deep(parsed)]
+        return self._finish(parsed, found)
+
+    def _collect(self, parsed: ParsedTemplate) -> list[Diagnostic]:
+        found = self._header_diagnostics(parsed)
+        if parsed.ast is None:
+            error = parsed.syntax_error
+            message = error.message if error and error.message else "syntax error"
+            if message.startswith("Encountered unknown tag"):
+                message += " If a Jinja extension provides it, configure that extension."
+            span = parsed.syntax_span or Span.at(0, 0)
+            return [*found, Diagnostic("PT001", Severity.ERROR, message, parsed.name, span)]
+        own = self._own_root(parsed)
+        found += self._analyse(parsed, own or self._open_root()).diagnostics
+        reported = {(item.code, item.span) for item in found}
+        for root in self._includer_roots(parsed.name, set()):
+            extra = self._analyse(parsed, root, context_only=True).diagnostics
+            found += [item for item in extra if (item.code, item.span) not in reported]
+        found += include_diagnostics(parsed, self._lookup())
+        found += cycle_diagnostics(parsed, self.graph().cycle_of(parsed.name))
+        return found
+
+    def _finish(self, parsed: ParsedTemplate, found: list[Diagnostic]) -> list[Diagnostic]:
+        result: dict[tuple[object, ...], Diagnostic] = {}
+        for item in found:
+            if item.code in self.config.disabled_codes:
+                continue
+            if parsed.suppressions.is_suppressed(item.code, item.span.start.line):
+                continue
+            result.setdefault((item.code, item.span, item.message), item)
+        return sorted(result.values(), key=lambda item: (item.span, item.code, item.message))
+
+    def _too_deep(self, parsed: ParsedTemplate) -> Diagnostic:
+        message = "the template nests too deeply to analyse"
+        return Diagnostic("PT001", Severity.ERROR, message, parsed.name, Span.at(0, 0))
+
+    def _parse(self, name: str, source: str) -> ParsedTemplate:
+        return parse_template(self.environment, name, source)
+
+    def _fetch(self, name: str) -> ParsedTemplate | None:
+        if name in self._external:
+            return self._external[name]
+        source: str | None = None
+        if self.external is not None:
+            try:
+                source = self.external.get_source(name)
+            except Exception:
+                source = None
+        parsed = self._parse(name, source) if isinstance(source, str) else None
+        self._external[name] = parsed
+        return parsed
+
+    def _exists(self, name: str) -> bool:
+        if name in self._documents or name in self._unreadable:
+            return True
+        if self._fetch(name) is not None:
+            return True
+        base, pin = split_pin(name)
+        return pin is not None and (base in self._documents or self._fetch(base) is not None)
+
+    def template_names(self) -> list[str]:
+        """Every template name known here: held documents and the external source's names."""
+        return self._known_names()
+
+    def _known_names(self) -> list[str]:
+        if self._external_names is None:
+            names: list[str] = []
+            if self.external is not None:
+                try:
+                    names = [str(item) for item in self.external.list_names()]
+                except Exception:
+                    names = []
+            self._external_names = names
+        return sorted(set(self._documents) | set(self._external_names))
+
+    def graph(self) -> IncludeGraph:
+        """The include graph over held templates and the external templates they reach."""
+        if self._graph is None:
+            self._graph = IncludeGraph(self._edges())
+        return self._graph
+
+    def _edges(self) -> list[Edge]:
+        edges: list[Edge] = []
+        pending = list(self._documents)
+        visited: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in visited:
+                continue
+            visited.add(name)
+            parsed = self.parsed(name)
+            if parsed is None:
+                continue
+            for ref in parsed.includes:
+                for target in dict.fromkeys(ref.targets):
+                    edges.append(Edge(name, target, ref))
+                    pending.append(target)
+        return edges
+
+    def _affected(self, name: str) -> set[str]:
+        graph = self.graph()
+        related = (
+            {name} | graph.reachable(name, forward=True) | graph.reachable(name, forward=False)
+        )
+        return {item for item in related if item in self._documents or item == name}
+
+    def _own_contract(self, parsed: ParsedTemplate) -> Contract | None:
+        return select_contract(parsed, self.config, self.phase_contracts, self._resolve)
+
+    def _resolve(self, expression: str) -> TypeInfo | None:
+        resolver = self.config.type_resolver
+        if resolver is None:
+            return None
+        try:
+            return resolver.resolve(expression)
+        except Exception:
+            return None
+
+    def _own_root(self, parsed: ParsedTemplate) -> RootScope | None:
+        contract = self._own_contract(parsed)
+        if contract is None:
+            return None
+        return RootScope(contract.variables, self.globals, contract_name=contract.name)
+
+    def _open_root(self) -> RootScope:
+        return RootScope({}, self.globals, is_open=True)
+
+    def _analyse(
+        self, parsed: ParsedTemplate, root: RootScope, context_only: bool = False
+    ) -> TemplateAnalysis:
+        key = (parsed.name, parsed.digest, _fingerprint(root), context_only)
+        cached = self._analyses.get(key)
+        if cached is None:
+            if len(self._analyses) > _CACHE_LIMIT:
+                self._analyses.clear()
+            cached = check_template(parsed, root, self.vocabulary, context_only=context_only)
+            self._analyses[key] = cached
+        return cached
+
+    def _includer_roots(self, name: str, seen: set[str]) -> list[RootScope]:
+        """The scopes `name` is rendered in by each template that includes or extends it.
+
+        Each template is expanded once per query (`seen` is shared), so include graphs
+        with many paths stay linear; at most MAX_INCLUDER_CONTEXTS scopes are returned.
+        """
+        if name in seen:
+            return []
+        seen.add(name)
+        roots: list[RootScope] = []
+        for edge in self.graph().includers(name):
+            includer = self._documents.get(edge.source)
+            if (
+                includer is None
+                or includer.ast is None
+                or edge.ref.kind not in ("include", "extends")
+            ):
+                continue
+            for outer in self._roots_of(includer, seen):
+                roots.append(self._root_at(includer, outer, edge.ref))
+                if len(roots) >= MAX_INCLUDER_CONTEXTS:
+                    return roots
+        return roots
+
+    def _roots_of(self, parsed: ParsedTemplate, seen: set[str]) -> list[RootScope]:
+        own = self._own_root(parsed)
+        return [own] if own is not None else self._includer_roots(parsed.name, seen)
+
+    def _root_at(self, includer: ParsedTemplate, outer: RootScope, ref: IncludeRef) -> RootScope:
+        analysis = self._analyse(includer, outer)
+        if ref.kind == "include" and not getattr(ref.node, "with_context", True):
+            visible = {}
+        elif ref.kind == "include":
+            visible = analysis.include_scopes.get(id(ref.node), {})
+        else:
+            visible = analysis.frames[0].visible() if analysis.frames else {}
+        variables = {
+            name: FieldInfo(name, binding.type, binding.doc)
+            for name, binding in visible.items()
+            if binding.origin != "global"
+        }
+        site = RelatedLocation(includer.name, ref.span, f"included here by {includer.name}")
+        return RootScope(variables, self.globals, False, outer.contract_name, includer.name, site)
+
+    def _header_diagnostics(self, parsed: ParsedTemplate) -> list[Diagnostic]:
+        header = parsed.header
+        found = [
+            Diagnostic("PT013", Severity.ERROR, error.message, parsed.name, error.span)
+            for error in header.errors
+        ]
+        known = set(self.phase_contracts) | {PARTIAL}
+        if header.phase is not None and header.phase not in known and header.phase_span:
+            message = f"unknown phase `{header.phase}`; known phases: {', '.join(sorted(known))}"
+            found.append(
+                Diagnostic("PT012", Severity.ERROR, message, parsed.name, header.phase_span)
+            )
+        return found
+
+    def _lookup(self) -> TemplateLookup:
+        has_pin = getattr(self.external, "has_pin", None)
+        return TemplateLookup(
+            self._exists, self._known_names, has_pin if callable(has_pin) else None
+        )
+
+
+def _fingerprint(root: RootScope) -> tuple[Any, ...]:
+    names = tuple(sorted((name, id(info.type)) for name, info in root.variables.items()))
+    return (names, root.is_open, root.contract_name, root.includer, root.include_site)

@@ -1,0 +1,524 @@
+"""The checks that walk one template's AST: names, attributes, filters, tests, loop scoping.
+
+`check_template` runs the visitor against one root scope (a contract, or "open" when no
+contract applies). It reports syntax-independent findings and also records what the
+language server needs: every reference, attribute access and frame, and the scope at each
+include (partials are then checked against it).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from jinja2 import nodes
+
+from prompt_tool.analysis.diagnostics import RULES, Diagnostic, Fix, RelatedLocation, Span
+from prompt_tool.analysis.inference import (
+    LOOP,
+    TypeOf,
+    attribute_names,
+    attribute_type,
+    element_type,
+    has_attribute,
+)
+from prompt_tool.analysis.parsing import ParsedTemplate, child_nodes
+from prompt_tool.analysis.positions import Token
+from prompt_tool.analysis.scopes import Binding, Frame, merge_branches
+from prompt_tool.analysis.typeinfo import ANY, FieldInfo, Kind, TypeInfo
+
+CONTEXT_CODES = frozenset({"PT002", "PT003", "PT004"})
+_DEFAULT_FILTERS = frozenset({"default", "d"})
+_MAX_DEPTH = 300
+
+
+@dataclass(frozen=True)
+class RootScope:
+    """What a render supplies: contract variables and globals; `is_open` admits any name."""
+
+    variables: Mapping[str, FieldInfo]
+    globals: frozenset[str]
+    is_open: bool = False
+    contract_name: str = ""
+    includer: str | None = None
+    include_site: RelatedLocation | None = None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Filter and test names the rendering environment registers (plus configured extras)."""
+
+    filters: frozenset[str]
+    tests: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A read of a variable, with the type it has there."""
+
+    name: str
+    where: Token | Span = field(repr=False)
+    type: TypeInfo
+    is_defined: bool
+
+    @property
+    def span(self) -> Span:
+        return as_span(self.where)
+
+
+@dataclass(frozen=True)
+class AttributeAccess:
+    """`owner.attribute` at `span` (the attribute's token)."""
+
+    where: Token | Span = field(repr=False)
+    owner: TypeInfo
+    attribute: str
+    type: TypeInfo
+    exists: bool | None
+
+    @property
+    def span(self) -> Span:
+        return as_span(self.where)
+
+
+def as_span(where: Token | Span) -> Span:
+    """Spans are computed only when asked for: most tokens are never reported on."""
+    return where if isinstance(where, Span) else where.span
+
+
+@dataclass
+class TemplateAnalysis:
+    """The outcome of one visitor run."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    attributes: list[AttributeAccess] = field(default_factory=list)
+    frames: list[Frame] = field(default_factory=list)
+    include_scopes: dict[int, dict[str, Binding]] = field(default_factory=dict)
+
+
+def suggestion(name: str, candidates: Iterable[str]) -> str | None:
+    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.7)
+    return found[0] if found else None
+
+
+def guard_key(node: nodes.Node) -> str | None:
+    """`feature.name` for a Name/Getattr/constant-Getitem chain, None for anything else."""
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        base = guard_key(node.node)
+        return f"{base}.{node.attr}" if base else None
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        base = guard_key(node.node)
+        return f"{base}.{node.arg.value}" if base else None
+    return None
+
+
+def defined_guards(test: nodes.Node | None) -> tuple[set[str], set[str]]:
+    """Keys known defined when `test` is true, and when it is false."""
+    if isinstance(test, nodes.Test) and test.name in ("defined", "undefined"):
+        key = guard_key(test.node)
+        keys = {key} if key else set()
+        return (keys, set()) if test.name == "defined" else (set(), keys)
+    if isinstance(test, nodes.Not):
+        when_true, when_false = defined_guards(test.node)
+        return when_false, when_true
+    if isinstance(test, nodes.And):
+        return defined_guards(test.left)[0] | defined_guards(test.right)[0], set()
+    if isinstance(test, nodes.Or):
+        return set(), defined_guards(test.left)[1] | defined_guards(test.right)[1]
+    return set(), set()
+
+
+def check_template(
+    parsed: ParsedTemplate, root: RootScope, vocabulary: Vocabulary, *, context_only: bool = False
+) -> TemplateAnalysis:
+    """Run the checks over `parsed` (which must have an AST) against `root`."""
+    checker = _Checker(parsed, root, vocabulary, context_only)
+    try:
+        checker.run()
+    except RecursionError:
+        checker.analysis.diagnostics.clear()
+    return checker.analysis
+
+
+class _Checker:
+    """The visitor. One method per node type that binds or reads names; the rest recurse."""
+
+    def __init__(
+        self, parsed: ParsedTemplate, root: RootScope, vocabulary: Vocabulary, context_only: bool
+    ) -> None:
+        self.parsed = parsed
+        self.root_scope = root
+        self.vocabulary = vocabulary
+        self.context_only = context_only
+        self.analysis = TemplateAnalysis()
+        self.root = self._new_frame("template", None, None)
+        self.frame = self.root
+        self.guards: list[str] = []
+        self.depth = 0
+        self.type_of = TypeOf(self._type_of_name)
+        self._seed_root()
+
+    def _seed_root(self) -> None:
+        for name in sorted(self.root_scope.globals):
+            self.root.bindings[name] = Binding(name, ANY, "global")
+        for name, info in self.root_scope.variables.items():
+            self.root.bindings[name] = Binding(name, info.type, "contract", None, True, info.doc)
+        self.root.bindings["self"] = Binding("self", ANY, "global", doc="This template's blocks.")
+
+    def _new_frame(self, kind: str, parent: Frame | None, node: nodes.Node | None) -> Frame:
+        region = self._region(node)
+        frame = Frame(kind, parent, region)
+        self.analysis.frames.append(frame)
+        return frame
+
+    def _region(self, node: nodes.Node | None) -> Span | None:
+        if node is None:
+            return Span(self.parsed.tokens.lines.position(0), self.parsed.tokens.lines.end())
+        region = self.parsed.region(node)
+        if region is None:
+            return None
+        end = region.closed.start if region.closed else self.parsed.tokens.lines.end()
+        return Span(region.body_start, end)
+
+    def _type_of_name(self, name: str) -> TypeInfo | None:
+        binding = self.frame.lookup(name).binding
+        return binding.type if binding else None
+
+    def run(self) -> None:
+        assert self.parsed.ast is not None
+        self.visit_all(self.parsed.ast.body)
+
+    @contextmanager
+    def in_frame(self, frame: Frame) -> Iterator[Frame]:
+        saved, self.frame = self.frame, frame
+        try:
+            yield frame
+        finally:
+            self.frame = saved
+
+    @contextmanager
+    def guarded(self, keys: Iterable[str]) -> Iterator[None]:
+        added = [key for key in keys if key]
+        self.guards.extend(added)
+        try:
+            yield
+        finally:
+            del self.guards[len(self.guards) - len(added) :]
+
+    def is_guarded(self, node: nodes.Node) -> bool:
+        key = guard_key(node)
+        if key is None:
+            return False
+        return any(key == guard or key.startswith(guard + ".") for guard in self.guards)
+
+    def report(
+        self,
+        code: str,
+        span: Span,
+        message: str,
+        fix: Fix | None = None,
+        related: tuple[RelatedLocation, ...] = (),
+    ) -> None:
+        if self.context_only and code not in CONTEXT_CODES:
+            return
+        self.analysis.diagnostics.append(
+            Diagnostic(code, RULES[code].severity, message, self.parsed.name, span, related, fix)
+        )
+
+    def visit(self, node: nodes.Node | None) -> None:
+        if node is None:
+            return
+        self.depth += 1
+        try:
+            if self.depth < _MAX_DEPTH:
+                method = getattr(self, f"visit_{type(node).__name__}", None)
+                if method is None:
+                    self.visit_all(child_nodes(node))
+                else:
+                    method(node)
+        finally:
+            self.depth -= 1
+
+    def visit_all(self, items: Iterable[nodes.Node]) -> None:
+        for item in items:
+            self.visit(item)
+
+    def define_target(self, target: nodes.Node, kind: TypeInfo, origin: str) -> None:
+        if isinstance(target, nodes.Name):
+            span = self.parsed.token_span(target)
+            self.frame.define(Binding(target.name, kind, origin, span))
+        elif isinstance(target, nodes.Tuple | nodes.List):
+            for item in target.items:
+                self.define_target(item, ANY, origin)
+        elif isinstance(target, nodes.NSRef):
+            self.read_name(target.name, self._located(target), target)
+
+    def _located(self, node: nodes.Node) -> Token | Span:
+        return self.parsed.token_of(node) or self.parsed.span_of(node)
+
+    def visit_Name(self, node: nodes.Name) -> None:
+        if node.ctx == "load":
+            self.read_name(node.name, self._located(node), node)
+
+    def read_name(self, name: str, where: Token | Span, node: nodes.Node) -> None:
+        found = self.frame.lookup(name)
+        binding = found.binding
+        kind = binding.type if binding else ANY
+        self.analysis.references.append(Reference(name, where, kind, binding is not None))
+        if self.is_guarded(node):
+            return
+        if found.lost_at is None and binding is not None and binding.is_certain:
+            return
+        span = as_span(where)
+        if found.lost_at is not None:
+            self._report_lost(name, span, found.lost_at)
+        elif binding is None:
+            self._report_undefined(name, span)
+        elif not binding.is_certain:
+            self._report_possibly_undefined(binding, span)
+
+    def _report_lost(self, name: str, span: Span, lost_at: Span) -> None:
+        line = lost_at.start.line + 1
+        message = (
+            f"`{name}` is set inside a `for` loop (line {line}) and read after it, but Jinja "
+            "discards assignments made in a loop body; use a namespace: "
+            f"`{{% set ns = namespace({name}=...) %}}` and `{{% set ns.{name} = ... %}}`"
+        )
+        related = (RelatedLocation(self.parsed.name, lost_at, "assigned inside the loop here"),)
+        self.report("PT011", span, message, related=related)
+
+    def _report_undefined(self, name: str, span: Span) -> None:
+        if self.root_scope.is_open:
+            self.root.define(Binding(name, ANY, "context"))
+            return
+        best = suggestion(name, self.frame.visible())
+        message = f"undefined variable `{name}`{self._where()}"
+        fix = None
+        if best:
+            message += f"; did you mean `{best}`?"
+            fix = Fix(f"Replace with `{best}`", span, best)
+        self.report("PT002", span, message, fix, self._related())
+
+    def _where(self) -> str:
+        contract = self.root_scope.contract_name
+        origin = f" ({contract} contract)" if contract else ""
+        if self.root_scope.includer:
+            return f" when included from `{self.root_scope.includer}`{origin}"
+        return f" (not in the {contract} contract)" if contract else ""
+
+    def _via(self) -> str:
+        includer = self.root_scope.includer
+        return f" when included from `{includer}`" if includer else ""
+
+    def _related(self) -> tuple[RelatedLocation, ...]:
+        site = self.root_scope.include_site
+        return (site,) if site else ()
+
+    def _report_possibly_undefined(self, binding: Binding, span: Span) -> None:
+        where = f" (line {binding.span.start.line + 1})" if binding.span else ""
+        message = f"`{binding.name}` may be undefined here: it is set only on some paths{where}"
+        related: tuple[RelatedLocation, ...] = ()
+        if binding.span:
+            related = (RelatedLocation(self.parsed.name, binding.span, "conditionally set here"),)
+        self.report("PT003", span, message, related=related)
+
+    def visit_Getattr(self, node: nodes.Getattr) -> None:
+        self.visit(node.node)
+        self.check_attribute(node, node.attr, self.parsed.token_of(node))
+
+    def visit_Getitem(self, node: nodes.Getitem) -> None:
+        self.visit(node.node)
+        self.visit(node.arg)
+        key = node.arg
+        if isinstance(key, nodes.Const) and isinstance(key.value, str):
+            owner = self.type_of(node.node)
+            if owner.kind == Kind.OBJECT:
+                span = self.parsed.token_span(key) or self.parsed.span_of(node)
+                quote = self.parsed.source[self._offset(span)]
+                self.check_attribute(node, key.value, span, quote)
+
+    def _offset(self, span: Span) -> int:
+        return self.parsed.tokens.lines.starts[span.start.line] + span.start.column
+
+    def check_attribute(
+        self, node: nodes.Node, attribute: str, where: Token | Span | None, quote: str = ""
+    ) -> None:
+        if where is None:
+            return
+        owner = self.type_of(getattr(node, "node", None))
+        exists = has_attribute(owner, attribute)
+        self.analysis.attributes.append(
+            AttributeAccess(where, owner, attribute, attribute_type(owner, attribute), exists)
+        )
+        if exists is not False or self.is_guarded(node):
+            return
+        span = as_span(where)
+        best = suggestion(attribute, attribute_names(owner))
+        message = f"`{owner.name}` has no attribute `{attribute}`{self._via()}"
+        fix = None
+        if best:
+            message += f"; did you mean `{best}`?"
+            fix = Fix(f"Replace with `{best}`", span, f"{quote}{best}{quote}")
+        self.report("PT004", span, message, fix, self._related())
+
+    def visit_Filter(self, node: nodes.Filter) -> None:
+        keys = [guard_key(node.node)] if node.name in _DEFAULT_FILTERS and node.node else []
+        with self.guarded(key for key in keys if key):
+            self.visit(node.node)
+        self.check_name("PT005", "filter", node, self.vocabulary.filters)
+        self.visit_all([*node.args, *node.kwargs, node.dyn_args, node.dyn_kwargs])  # type: ignore[list-item]
+
+    def visit_Test(self, node: nodes.Test) -> None:
+        keys = [guard_key(node.node)] if node.name in ("defined", "undefined") else []
+        with self.guarded(key for key in keys if key):
+            self.visit(node.node)
+        self.check_name("PT006", "test", node, self.vocabulary.tests)
+        self.visit_all([*node.args, *node.kwargs, node.dyn_args, node.dyn_kwargs])  # type: ignore[list-item]
+
+    def check_name(
+        self, code: str, what: str, node: nodes.Filter | nodes.Test, known: frozenset[str]
+    ) -> None:
+        if node.name in known:
+            return
+        span = self.parsed.span_of(node)
+        best = suggestion(node.name, known)
+        message = f"unknown {what} `{node.name}`"
+        fix = None
+        if best:
+            message += f"; did you mean `{best}`?"
+            fix = Fix(f"Replace with `{best}`", span, best)
+        self.report(code, span, message, fix)
+
+    def visit_And(self, node: nodes.And) -> None:
+        self.visit(node.left)
+        with self.guarded(defined_guards(node.left)[0]):
+            self.visit(node.right)
+
+    def visit_Or(self, node: nodes.Or) -> None:
+        self.visit(node.left)
+        with self.guarded(defined_guards(node.left)[1]):
+            self.visit(node.right)
+
+    def visit_CondExpr(self, node: nodes.CondExpr) -> None:
+        self.visit(node.test)
+        when_true, when_false = defined_guards(node.test)
+        with self.guarded(when_true):
+            self.visit(node.expr1)
+        with self.guarded(when_false):
+            self.visit(node.expr2)
+
+    def visit_If(self, node: nodes.If) -> None:
+        branches: list[Frame] = []
+        negative: set[str] = set()
+        for current in [node, *node.elif_]:
+            with self.guarded(negative):
+                self.visit(current.test)
+            when_true, when_false = defined_guards(current.test)
+            branches.append(self._branch(current.body, negative | when_true))
+            negative |= when_false
+        if node.else_:
+            branches.append(self._branch(node.else_, negative))
+        merge_branches(self.frame, branches, is_exhaustive=bool(node.else_))
+
+    def _branch(self, body: list[nodes.Node], guards: set[str]) -> Frame:
+        frame = Frame("branch", self.frame)
+        with self.in_frame(frame), self.guarded(guards):
+            self.visit_all(body)
+        return frame
+
+    def visit_For(self, node: nodes.For) -> None:
+        self.visit(node.iter)
+        item_type = element_type(self.type_of(node.iter))
+        body = self._new_frame("loop", self.frame, node)
+        with self.in_frame(body):
+            self.define_target(node.target, item_type, "loop")
+            self.visit(node.test)
+            self.frame.define(Binding("loop", LOOP, "loop", doc=LOOP.doc))
+            self.visit_all(node.body)
+        otherwise = Frame("loop-else", self.frame)
+        with self.in_frame(otherwise):
+            self.visit_all(node.else_)
+        for name, binding in body.bindings.items():
+            if binding.origin == "set" and binding.span is not None:
+                self.frame.lost[name] = binding.span
+
+    def visit_Assign(self, node: nodes.Assign) -> None:
+        self.visit(node.node)
+        self.define_target(node.target, self.type_of(node.node), "set")
+
+    def visit_AssignBlock(self, node: nodes.AssignBlock) -> None:
+        self.visit_all(node.body)
+        self.visit(node.filter)
+        self.define_target(node.target, TypeInfo(Kind.STR, "str"), "set")
+
+    def visit_With(self, node: nodes.With) -> None:
+        values = [self.type_of(value) for value in node.values]
+        self.visit_all(node.values)
+        frame = self._new_frame("with", self.frame, node)
+        with self.in_frame(frame):
+            for target, kind in zip(node.targets, values, strict=False):
+                self.define_target(target, kind, "with")
+            self.visit_all(node.body)
+
+    def visit_Macro(self, node: nodes.Macro) -> None:
+        self.frame.define(Binding(node.name, ANY, "macro", self.parsed.token_span(node)))
+        frame = self._new_frame("macro", self.frame, node)
+        frame.late = frozenset(self.parsed.toplevel_names)
+        implicit = ("varargs", "kwargs", "caller")
+        self._macro_body(frame, node.args, node.defaults, node.body, implicit)
+
+    def _macro_body(
+        self,
+        frame: Frame,
+        args: list[nodes.Name],
+        defaults: list[nodes.Expr],
+        body: list[nodes.Node],
+        implicit: tuple[str, ...],
+    ) -> None:
+        """Arguments bind in order; a default sees the arguments before it (as Jinja does)."""
+        first_default = len(args) - len(defaults)
+        with self.in_frame(frame):
+            for name in implicit:
+                frame.define(Binding(name, ANY, "argument"))
+            for position, arg in enumerate(args):
+                if position >= first_default:
+                    self.visit(defaults[position - first_default])
+                self.define_target(arg, ANY, "argument")
+            self.visit_all(body)
+
+    def visit_CallBlock(self, node: nodes.CallBlock) -> None:
+        self.visit(node.call)
+        frame = self._new_frame("call", self.frame, node)
+        self._macro_body(frame, node.args, node.defaults, node.body, implicit=())
+
+    def visit_Block(self, node: nodes.Block) -> None:
+        parent = self.frame if node.scoped else self.root
+        frame = self._new_frame("block", parent, node)
+        frame.late = frozenset(self.parsed.toplevel_names)
+        with self.in_frame(frame):
+            frame.define(Binding("super", ANY, "global", doc="The parent template's block."))
+            self.visit_all(node.body)
+
+    def visit_Include(self, node: nodes.Include) -> None:
+        self.visit(node.template)
+        self.analysis.include_scopes[id(node)] = self.frame.visible()
+
+    def visit_Import(self, node: nodes.Import) -> None:
+        self.visit(node.template)
+        span = self.parsed.tag_name_span(node, node.target)
+        self.frame.define(Binding(node.target, ANY, "import", span))
+
+    def visit_FromImport(self, node: nodes.FromImport) -> None:
+        self.visit(node.template)
+        for item in node.names:
+            alias = item[1] if isinstance(item, tuple) else item
+            self.frame.define(Binding(alias, ANY, "import"))
+
+    def visit_FilterBlock(self, node: nodes.FilterBlock) -> None:
+        self.visit(node.filter)
+        self.visit_all(node.body)

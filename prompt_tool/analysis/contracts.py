@@ -1,0 +1,79 @@
+"""Which contract a template is checked against: forced phase, globs, header, path convention.
+
+Path convention (when no header names a phase): a first directory named after a phase
+(`analysis/…`), or a file-name segment naming one (`analysis.j2`, `bugfix.analysis.j2`);
+templates under `partials/` (or `*.partial.j2`) are partials, checked through their includers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from fnmatch import fnmatchcase
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from prompt_tool.analysis.parsing import ParsedTemplate
+from prompt_tool.analysis.typeinfo import ANY, Contract, FieldInfo, TypeInfo
+
+if TYPE_CHECKING:
+    from prompt_tool.analysis.workspace import AnalysisConfig
+
+PARTIAL = "partial"
+_PARTIAL_DIRS = frozenset({"partials", "partial", "_partials"})
+
+
+def phase_from_path(name: str, phases: Mapping[str, object]) -> str | None:
+    """The phase a template name implies by convention, or None."""
+    path = PurePosixPath(name)
+    directories = path.parts[:-1]
+    if directories and directories[0] in phases:
+        return directories[0]
+    if any(part in _PARTIAL_DIRS for part in directories):
+        return PARTIAL
+    segments = path.name.split(".")[:-1] if "." in path.name else [path.name]
+    for segment in reversed(segments):
+        if segment in phases or segment == PARTIAL:
+            return segment
+    return None
+
+
+def template_phase(
+    parsed: ParsedTemplate, forced: str | None, phases: Mapping[str, object]
+) -> str | None:
+    return forced or parsed.header.phase or phase_from_path(parsed.name, phases)
+
+
+def _glob_contract(name: str, globs: Mapping[str, Contract]) -> Contract | None:
+    for pattern, contract in globs.items():
+        if fnmatchcase(name, pattern):
+            return contract
+    return None
+
+
+def header_variables(
+    parsed: ParsedTemplate, resolve: Callable[[str], TypeInfo | None]
+) -> dict[str, FieldInfo]:
+    """The header's `vars`, typed by the resolver; unresolvable types are Any."""
+    result: dict[str, FieldInfo] = {}
+    for name, expression in parsed.header.variables.items():
+        resolved = resolve(expression) if expression != "Any" else None
+        kind = resolved if resolved is not None else TypeInfo(ANY.kind, expression)
+        result[name] = FieldInfo(name, kind, f"Declared in the header as `{expression}`.")
+    return result
+
+
+def select_contract(
+    parsed: ParsedTemplate,
+    config: AnalysisConfig,
+    phases: Mapping[str, Contract],
+    resolve: Callable[[str], TypeInfo | None],
+) -> Contract | None:
+    """The contract `parsed` is checked against on its own; None for partials and strays."""
+    base = _glob_contract(parsed.name, config.contracts_by_glob)
+    if base is None:
+        phase = template_phase(parsed, config.phase, phases)
+        base = phases.get(phase) if phase else None
+    extra = header_variables(parsed, resolve)
+    if not extra:
+        return base
+    return base.extended(extra) if base is not None else Contract("header", extra)

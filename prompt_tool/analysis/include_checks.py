@@ -1,0 +1,92 @@
+"""Findings about a template's include statements: missing (PT007), dynamic (PT008),
+bad pins (PT015) and cycles (PT009/PT010). Pure: lookups are passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from prompt_tool.analysis.checks import suggestion
+from prompt_tool.analysis.diagnostics import RULES, Diagnostic, Fix, RelatedLocation, Severity
+from prompt_tool.analysis.includes import Cycle
+from prompt_tool.analysis.parsing import IncludeRef, ParsedTemplate
+
+PinCheck = Callable[[str, str], bool]
+
+
+@dataclass(frozen=True)
+class TemplateLookup:
+    """What the include checks may ask: does a name exist, which names exist, is a pin valid."""
+
+    exists: Callable[[str], bool]
+    known_names: Callable[[], Sequence[str]]
+    has_pin: PinCheck | None = None
+
+
+def include_diagnostics(parsed: ParsedTemplate, lookup: TemplateLookup) -> list[Diagnostic]:
+    """PT007, PT008 and PT015 for every include/extends/import statement of `parsed`."""
+    found: list[Diagnostic] = []
+    for ref in parsed.includes:
+        if not ref.names:
+            found.append(_dynamic(parsed, ref))
+        elif not ref.ignore_missing and not any(lookup.exists(name) for name in ref.names):
+            found.append(_missing(parsed, ref, lookup))
+        elif ref.pin is not None and lookup.has_pin is not None:
+            found.extend(_bad_pin(parsed, ref, lookup.has_pin))
+    return found
+
+
+def _dynamic(parsed: ParsedTemplate, ref: IncludeRef) -> Diagnostic:
+    message = f"the {ref.kind} target is computed at render time; it cannot be checked"
+    return Diagnostic("PT008", Severity.HINT, message, parsed.name, ref.span)
+
+
+def _missing(parsed: ParsedTemplate, ref: IncludeRef, lookup: TemplateLookup) -> Diagnostic:
+    shown = " or ".join(f"`{name}`" for name in ref.names)
+    message = f"{ref.kind} target {shown} not found"
+    best = suggestion(ref.targets[0], lookup.known_names()) if len(ref.names) == 1 else None
+    fix = None
+    if best:
+        quote = _quote_at(parsed, ref)
+        message += f"; did you mean `{best}`?"
+        fix = Fix(f"Replace with `{best}`", ref.span, f"{quote}{best}{quote}")
+    return Diagnostic("PT007", Severity.ERROR, message, parsed.name, ref.span, fix=fix)
+
+
+def _quote_at(parsed: ParsedTemplate, ref: IncludeRef) -> str:
+    starts = parsed.tokens.lines.starts
+    line = min(ref.span.start.line, len(starts) - 1)
+    offset = starts[line] + ref.span.start.column
+    char = parsed.source[offset] if offset < len(parsed.source) else "'"
+    return char if char in "'\"" else "'"
+
+
+def _bad_pin(parsed: ParsedTemplate, ref: IncludeRef, has_pin: PinCheck) -> list[Diagnostic]:
+    name, pin = ref.targets[0], ref.pin
+    if pin is None:
+        return []
+    try:
+        if has_pin(name, pin):
+            return []
+    except Exception:
+        return []
+    message = f"`{name}` has no version or label `{pin}`"
+    return [Diagnostic("PT015", Severity.ERROR, message, parsed.name, ref.span)]
+
+
+def cycle_diagnostics(parsed: ParsedTemplate, cycle: Cycle | None) -> list[Diagnostic]:
+    """PT009 (or PT010 when guarded) for a template on an include cycle, chain included."""
+    if cycle is None:
+        return []
+    code = "PT010" if cycle.is_conditional else "PT009"
+    kind = "conditional include cycle" if cycle.is_conditional else "include cycle"
+    message = f"{kind}: {cycle.chain()}"
+    if cycle.is_conditional:
+        message += " (ends only if a guard along it becomes false)"
+    first, rest = cycle.edges[0], cycle.edges[1:]
+    related = tuple(
+        RelatedLocation(edge.source, edge.ref.span, f"{edge.source} → {edge.target}")
+        for edge in rest
+    )
+    severity = RULES[code].severity
+    return [Diagnostic(code, severity, message, parsed.name, first.ref.span, related)]

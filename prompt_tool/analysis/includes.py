@@ -1,0 +1,163 @@
+"""The include graph across templates, and the cycles in it.
+
+Edges run from a template to what it includes, extends or imports. A cycle is reported on
+every member with the whole chain; it is unconditional (an error: rendering can never end)
+when a chain of unguarded edges closes it, and conditional (a warning: a recursive tree
+render ends when its guard fails) when every chain passes an `if`, a loop or a macro.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from prompt_tool.analysis.parsing import IncludeRef
+
+
+@dataclass(frozen=True)
+class Edge:
+    """`source` names `target` at `ref`."""
+
+    source: str
+    target: str
+    ref: IncludeRef
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.ref.is_conditional
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A closed chain of edges starting at one member."""
+
+    edges: tuple[Edge, ...]
+    is_conditional: bool
+
+    def chain(self) -> str:
+        names = [edge.source for edge in self.edges] + [self.edges[0].source]
+        return " → ".join(names)
+
+
+class IncludeGraph:
+    """Forward and reverse edges, built from each template's static include targets."""
+
+    def __init__(self, edges: Iterable[Edge]) -> None:
+        self.forward: dict[str, list[Edge]] = {}
+        self.reverse: dict[str, list[Edge]] = {}
+        for edge in edges:
+            self.forward.setdefault(edge.source, []).append(edge)
+            self.reverse.setdefault(edge.target, []).append(edge)
+        self._cycles: dict[str, Cycle] | None = None
+
+    def includers(self, name: str) -> list[Edge]:
+        return self.reverse.get(name, [])
+
+    def reachable(self, name: str, forward: bool = True) -> set[str]:
+        """Templates reachable from `name` along (or against) the edges."""
+        edges = self.forward if forward else self.reverse
+        seen: set[str] = set()
+        queue = deque([name])
+        while queue:
+            current = queue.popleft()
+            for edge in edges.get(current, []):
+                nxt = edge.target if forward else edge.source
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        return seen
+
+    def cycle_of(self, name: str) -> Cycle | None:
+        if self._cycles is None:
+            self._cycles = self._find_cycles()
+        return self._cycles.get(name)
+
+    def _find_cycles(self) -> dict[str, Cycle]:
+        result: dict[str, Cycle] = {}
+        for component in strongly_connected(self.forward):
+            members = set(component)
+            if len(members) == 1:
+                only = component[0]
+                if not any(edge.target == only for edge in self.forward.get(only, [])):
+                    continue
+            for member in component:
+                cycle = self._shortest_cycle(member, members, unconditional_only=True)
+                cycle = cycle or self._shortest_cycle(member, members, unconditional_only=False)
+                if cycle is not None:
+                    result[member] = cycle
+        return result
+
+    def _shortest_cycle(
+        self, start: str, members: set[str], unconditional_only: bool
+    ) -> Cycle | None:
+        came_by: dict[str, Edge] = {}
+        queue = deque([start])
+        while queue:
+            current = queue.popleft()
+            for edge in self.forward.get(current, []):
+                if edge.target not in members or (unconditional_only and edge.is_conditional):
+                    continue
+                if edge.target == start:
+                    return self._close(start, current, edge, came_by, unconditional_only)
+                if edge.target not in came_by:
+                    came_by[edge.target] = edge
+                    queue.append(edge.target)
+        return None
+
+    @staticmethod
+    def _close(
+        start: str, last: str, edge: Edge, came_by: Mapping[str, Edge], strict: bool
+    ) -> Cycle:
+        path = [edge]
+        current = last
+        while current != start:
+            step = came_by[current]
+            path.append(step)
+            current = step.source
+        path.reverse()
+        conditional = not strict and any(item.is_conditional for item in path)
+        return Cycle(tuple(path), conditional)
+
+
+def strongly_connected(graph: Mapping[str, list[Edge]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative so that long include chains cannot exhaust the stack."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    counter = 0
+    for root in list(graph):
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, position = work.pop()
+            if position == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            edges = graph.get(node, [])
+            if position < len(edges):
+                work.append((node, position + 1))
+                target = edges[position].target
+                if target not in index:
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return components
