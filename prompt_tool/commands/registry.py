@@ -6,11 +6,22 @@ import typer
 
 
 def groups() -> list[tuple[typer.Typer, str, str]]:
-    from prompt_tool.commands import db_cmds, project_cmds, template_store_cmds, templates_cmds
+    from prompt_tool.commands import (
+        db_cmds,
+        orchestrate_cmds,
+        project_cmds,
+        template_store_cmds,
+        templates_cmds,
+    )
 
     template_store_cmds.register(templates_cmds.app)
     return [
         (db_cmds.app, "db", "Apply and inspect database migrations."),
         (project_cmds.app, "projects", "Projects and their template variables."),
         (templates_cmds.app, "templates", "Lint, publish, version and resolve prompt templates."),
+        (
+            orchestrate_cmds.app,
+            "orchestrate",
+            "Run features through plan, analysis, implementation.",
+        ),
     ]

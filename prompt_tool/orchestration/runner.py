@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from prompt_tool.core.errors import UsageError
+from prompt_tool.core.config import load_tool_config
+from prompt_tool.core.errors import ConfigError, UsageError
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
 TIMED_OUT_STATUS = 124  # what coreutils' timeout(1) returns, so scripts can recognise it
@@ -95,3 +96,40 @@ def run_prompt(
 def _kill_group(process: subprocess.Popen[str]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    """The command a phase's prompt is piped to, and how long it may take."""
+
+    command: str
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+
+
+def runner_settings(
+    command: str | None, timeout: float | None, start: Path
+) -> RunnerSettings | None:
+    """`--runner`/`--runner-timeout`, else `runner`/`runner_timeout` of the nearest pyproject.toml.
+
+    None when no command is configured anywhere.
+    """
+    section, path = load_tool_config(start)
+    where = f"{path}: [tool.prompt-tool]"
+    if command is None:
+        configured = section.get("runner")
+        if configured is not None and not isinstance(configured, str):
+            raise ConfigError(f"{where} runner must be a string (a command line)")
+        command = configured
+    if command is None:
+        return None
+    parse_command(command)
+    if timeout is None:
+        configured_timeout = section.get("runner_timeout", DEFAULT_TIMEOUT_SECONDS)
+        if isinstance(configured_timeout, bool) or not isinstance(configured_timeout, int | float):
+            raise ConfigError(f"{where} runner_timeout must be a number of seconds")
+        timeout = float(configured_timeout)
+        if timeout <= 0:
+            raise ConfigError(f"{where} runner_timeout must be positive")
+    elif timeout <= 0:
+        raise UsageError("--runner-timeout must be positive")
+    return RunnerSettings(command, timeout)
