@@ -41,6 +41,7 @@ from prompt_tool.orchestration.project_manager import (
 )
 from prompt_tool.orchestration.runner import RunResult
 from prompt_tool.orchestration.session_manager import SessionManager
+from prompt_tool.orchestration.template_files import TemplateSpec
 from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
 from prompt_tool.orchestration.template_resolver import (
     DEFAULT_LABEL,
@@ -100,9 +101,10 @@ class AdvanceResult:
 class Orchestrator:
     """Owns no transaction: the caller's `DatabaseManager.session()` commits or rolls back."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, defaults: Sequence[TemplateSpec] | None = None) -> None:
         self.session = session
         self.sessions = SessionManager(session)
+        self.defaults = defaults
 
     def create_planning_session(
         self,
@@ -150,13 +152,14 @@ class Orchestrator:
         Only the unsaved defaults are published: publishing every default would stack a new
         global version over a customised global template of the same name.
         """
-        resolver = TemplateResolver(self.session)
+        resolver = TemplateResolver(self.session, self.defaults)
         resolution = resolver.resolve(project, feature_type, label)
         unsaved = {p.name for p in resolution.templates().values() if p.id is None}
         if not unsaved:
             return resolution
-        specs = [spec for spec in read_default_templates() if spec.name in unsaved]
-        OrchestrationTemplateManager(self.session).publish_specs(
+        defaults = read_default_templates() if self.defaults is None else self.defaults
+        specs = [spec for spec in defaults if spec.name in unsaved]
+        OrchestrationTemplateManager(self.session, self.defaults).publish_specs(
             specs, None, None, message="built-in defaults", author="prompt-tool"
         )
         return resolver.resolve(project, feature_type, label)

@@ -14,6 +14,7 @@ from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.db.models import OrchestrationSession, Project
 from prompt_tool.orchestration.contract import contract_for_phase
 from prompt_tool.orchestration.orchestrator import Orchestrator, parse_variables
+from prompt_tool.orchestration.template_files import TemplateSpec
 from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
 
 PARTIAL = "partials/project_context.j2"
@@ -156,6 +157,19 @@ def test_domain_errors(
 ) -> None:
     with pytest.raises(error, match=message), db_manager.session() as session:
         call(Orchestrator(session))
+
+
+def test_a_phase_without_template_nor_default_is_a_clear_error(
+    db_manager: DatabaseManager, project: str, default_specs: list[TemplateSpec]
+) -> None:
+    without_analysis = [spec for spec in default_specs if spec.phase != "analysis"]
+    with (
+        pytest.raises(NotFoundError, match="no analysis template for project webshop"),
+        db_manager.session() as session,
+    ):
+        Orchestrator(session, without_analysis).create_planning_session(project, "Login")
+    with db_manager.session() as session:
+        assert Orchestrator(session).sessions.list() == []
 
 
 def test_advancing_without_an_output_needs_a_run(db_manager: DatabaseManager, project: str) -> None:
