@@ -25,6 +25,6 @@ def test_the_demo_ends_with_an_advanced_orchestration_session(tmp_path: Path) ->
     shown = completed.stdout.rsplit("$ prompt-tool orchestrate show 1", 1)[1]
     assert "Checkout crashes on an empty basket" in shown
     assert "active, phase analysis" in shown
-    assert "Reproduce the crash with an empty basket" in shown
+    assert "Analyse the bug Checkout crashes on an empty basket in webshop." in shown
     assert "orchestrator: exit 0 (supplied)" in shown
     assert "Never touch the payment provider's sandbox keys." in shown
