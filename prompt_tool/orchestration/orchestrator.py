@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jinja2 import Environment
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,7 +34,7 @@ from prompt_tool.orchestration.contract import (
     SessionInfo,
     to_render_mapping,
 )
-from prompt_tool.orchestration.db_loader import engine_for
+from prompt_tool.orchestration.db_loader import engine_for as loader_engine
 from prompt_tool.orchestration.defaults import read_default_templates
 from prompt_tool.orchestration.project_manager import (
     ProjectManager,
@@ -49,6 +51,40 @@ from prompt_tool.orchestration.template_resolver import (
     TemplateResolver,
 )
 
+
+class CompiledTemplateCache(BytecodeCache):
+    """Compiled templates shared by every engine the orchestrator builds, in memory.
+
+    Versions are immutable and every engine has the same settings, so a template compiled
+    once serves each later session; the key covers the name (includes are joined to it) and
+    the exact source, so a changed source can never reuse stale code.
+    """
+
+    def __init__(self, capacity: int = 512) -> None:
+        self.capacity = capacity
+        self.compiled: dict[str, bytes] = {}
+
+    def get_bucket(
+        self, environment: Environment, name: str, filename: str | None, source: str
+    ) -> Bucket:
+        checksum = self.get_source_checksum(source)
+        bucket = Bucket(environment, f"{self.get_cache_key(name, filename)}-{checksum}", checksum)
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        found = self.compiled.get(bucket.key)
+        if found is not None:
+            bucket.bytecode_from_string(found)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if len(self.compiled) >= self.capacity:
+            self.compiled.clear()
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = CompiledTemplateCache()
+
 NEXT_PHASE: dict[str, str | None] = {
     "orchestrator": "analysis",
     "analysis": "implementation",
@@ -56,6 +92,13 @@ NEXT_PHASE: dict[str, str | None] = {
 }
 DEFAULT_FEATURE_TYPE = "feature"
 SUMMARY_LENGTH = 200
+
+
+def engine_for(resolution: Resolution) -> TemplateEngine:
+    """The sandboxed engine serving `resolution`'s versions, with the shared compiled cache."""
+    engine = loader_engine(resolution)
+    engine.environment.bytecode_cache = COMPILED
+    return engine
 
 
 def parse_variables(pairs: Sequence[str]) -> dict[str, Any]:
