@@ -225,3 +225,19 @@ def test_advancing_a_completed_session_is_refused(
     assert refused.exit_code == 1
     assert refused.stderr == f"error: session {session_id} is completed: it cannot advance\n"
     assert len(show(run_cli, session_id)["executions"]) == 3
+
+
+def test_the_installed_script_plans_and_advances(
+    run_cli: RunCli, run_installed: RunCli, shop: str, database_url: str, tmp_path: Path
+) -> None:
+    planned = run_installed("orchestrate", "plan", "shop", "Login", "--json", url=database_url)
+    assert planned.exit_code == 0, planned.stderr
+    session_id = json.loads(planned.stdout)["id"]
+    output = tmp_path / "plan.md"
+    output.write_text("INSTALLED PLAN", encoding="utf-8")
+    advanced = run_installed(
+        "orchestrate", "advance", str(session_id), "--output-file", str(output), url=database_url
+    )
+    assert advanced.exit_code == 0, advanced.stderr
+    assert "INSTALLED PLAN" in advanced.stdout
+    assert show(run_cli, session_id)["phase"] == "analysis"
