@@ -146,6 +146,12 @@ class _Importer:
             raise self.fail(f"{where}.{key} is missing or has the wrong type")
         return data[key]
 
+    def optional_mapping(self, data: dict[str, Any], key: str) -> dict[str, Any] | None:
+        value = data.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise self.fail(f"session.{key} must be an object")
+        return value
+
     def project(self, name: str, description: str | None, variables: Any) -> Project:
         found = self.session.scalars(select(Project).where(Project.name == name)).first()
         if found is not None:
@@ -215,8 +221,9 @@ class _Importer:
         )
         phase_versions = self.field(data, "versions", dict, "session")
         prompts = self.field(data, "prompts", dict, "session")
-        legacy = data.get("legacy_templates") or {}
-        recorded = data.get("template_versions")
+        legacy = self.optional_mapping(data, "legacy_templates") or {}
+        recorded = self.optional_mapping(data, "template_versions")
+        inputs = self.optional_mapping(data, "render_inputs")
         row = OrchestrationSession(
             project=project,
             feature_name=self.field(data, "feature", str, "session"),
@@ -227,9 +234,9 @@ class _Importer:
             template_versions=(
                 None
                 if recorded is None
-                else {key: new_id(old) for key, old in dict(recorded).items()}
+                else {key: new_id(old) for key, old in recorded.items()}
             ),
-            render_inputs=data.get("render_inputs"),
+            render_inputs=inputs,
             variant_assignments={},
         )
         for run_phase in RUN_PHASES:

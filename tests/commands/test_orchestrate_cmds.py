@@ -241,3 +241,32 @@ def test_the_installed_script_plans_and_advances(
     assert advanced.exit_code == 0, advanced.stderr
     assert "INSTALLED PLAN" in advanced.stdout
     assert show(run_cli, session_id)["phase"] == "analysis"
+
+
+def test_a_legacy_session_shows_and_advances(
+    run_cli: RunCli, shop: str, db_manager: Any, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    with db_manager.session() as session:
+        session.execute(
+            text(
+                "INSERT INTO orchestration_sessions (project_id, feature_name, status, phase,"
+                " orchestrator_template, analysis_template, implementation_template,"
+                " variant_assignments) SELECT id, 'old', 'active', 'orchestrator',"
+                " 'OLD PLAN {{ feature.name }}', 'OLD ANALYSE {{ plan.content }}',"
+                " 'OLD DO', '{}' FROM projects WHERE name = 'shop'"
+            )
+        )
+        legacy_id = session.execute(text("SELECT max(id) FROM orchestration_sessions")).scalar()
+    shown = run_cli("orchestrate", "show", str(legacy_id))
+    assert shown.exit_code == 0, shown.stderr
+    assert "orchestrator: legacy text" in shown.stdout
+    output = tmp_path / "plan.md"
+    output.write_text("LEGACY OUTPUT", encoding="utf-8")
+    advanced = run_cli("orchestrate", "advance", str(legacy_id), "--output-file", str(output))
+    assert advanced.exit_code == 0, advanced.stderr
+    assert "OLD ANALYSE LEGACY OUTPUT" in advanced.stdout
+    data = show(run_cli, legacy_id)
+    assert data["prompts"]["orchestrator"] == "OLD PLAN old"
+    assert data["phase"] == "analysis"

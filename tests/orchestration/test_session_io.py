@@ -145,6 +145,13 @@ def test_a_changed_version_is_stored_as_a_new_version_of_its_scope(
             r"\$.session is missing",
             id="no-session",
         ),
+        pytest.param(
+            '{"format": "prompt-tool-session", "format_version": 1, "prompt_versions": [],'
+            ' "session": {"status": "active", "phase": "analysis", "project": "p",'
+            ' "versions": {}, "prompts": {}, "feature": "f", "template_versions": [1]}}',
+            "session.template_versions must be an object",
+            id="bad-versions",
+        ),
     ],
 )
 def test_bad_files_name_the_file(
