@@ -165,7 +165,9 @@ def show(
     from prompt_tool.orchestration.session_manager import SessionManager
 
     with database(ctx).session() as session:
-        data = describe_session(SessionManager(session).get(session_id))
+        manager = SessionManager(session)
+        row = manager.get(session_id)
+        data = describe_session(row, manager.versions_used(row))
     if as_json:
         print_json(data)
         return
@@ -176,6 +178,10 @@ def show(
     for phase, version in data["versions"].items():
         used = "legacy text" if version is None else f"{version['name']} v{version['version']}"
         typer.echo(f"  {phase}: {used}")
+    for key, template in data["templates"].items():
+        scope = template["scope"]
+        where = "/".join(part for part in (scope["project"], scope["feature_type"]) if part)
+        typer.echo(f"  renders {key} as v{template['version']} ({where or 'global'})")
     for phase, prompt in data["prompts"].items():
         if prompt is not None:
             typer.echo(f"\n--- {phase} prompt ---\n{prompt}")

@@ -10,6 +10,7 @@ that scope (its number is the target's next one: version numbers are per databas
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,14 +33,18 @@ FORMAT = "prompt-tool-session"
 FORMAT_VERSION = 1
 
 
+def scope_dict(prompt: Prompt) -> dict[str, Any]:
+    return {
+        "project": prompt.project.name if prompt.project else None,
+        "feature_type": prompt.feature_type,
+    }
+
+
 def version_dict(prompt: Prompt) -> dict[str, Any]:
     return {
         "id": prompt.id,
         "name": prompt.name,
-        "scope": {
-            "project": prompt.project.name if prompt.project else None,
-            "feature_type": prompt.feature_type,
-        },
+        "scope": scope_dict(prompt),
         "version": prompt.version,
         "phase": prompt.phase,
         "content": prompt.content,
@@ -59,8 +64,14 @@ def execution_dict(execution: Execution) -> dict[str, Any]:
     }
 
 
-def describe_session(row: OrchestrationSession) -> dict[str, Any]:
-    """Everything `show` reports: phase, status, versions used, prompts, executions."""
+def describe_session(
+    row: OrchestrationSession, used: Mapping[str, Prompt] | None = None
+) -> dict[str, Any]:
+    """Everything `show` reports: phase, status, versions used, prompts, executions.
+
+    `used` (`SessionManager.versions_used`) adds every template version rendered with,
+    includes too, by the qualified name the loader served.
+    """
     versions: dict[str, Any] = {}
     for phase in RUN_PHASES:
         prompt: Prompt | None = getattr(row, f"{phase}_version")
@@ -79,6 +90,10 @@ def describe_session(row: OrchestrationSession) -> dict[str, Any]:
         "phase": row.phase,
         "versions": versions,
         "template_versions": row.template_versions,
+        "templates": {
+            key: {"id": p.id, "name": p.name, "version": p.version, "scope": scope_dict(p)}
+            for key, p in sorted((used or {}).items())
+        },
         "render_inputs": row.render_inputs,
         "prompts": {phase: getattr(row, f"{phase}_prompt") for phase in RUN_PHASES},
         "executions": [execution_dict(e) for e in row.executions],
@@ -232,9 +247,7 @@ class _Importer:
             status=status,
             phase=phase,
             template_versions=(
-                None
-                if recorded is None
-                else {key: new_id(old) for key, old in recorded.items()}
+                None if recorded is None else {key: new_id(old) for key, old in recorded.items()}
             ),
             render_inputs=inputs,
             variant_assignments={},

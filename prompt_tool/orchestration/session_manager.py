@@ -13,7 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from prompt_tool.core.errors import NotFoundError
-from prompt_tool.db.models import Execution, OrchestrationSession, Project
+from prompt_tool.db.models import Execution, OrchestrationSession, Project, Prompt
 from prompt_tool.orchestration.runner import RunResult
 
 
@@ -71,6 +71,18 @@ class SessionManager:
         if where.limit is not None:
             query = query.limit(where.limit)
         return self.session.scalars(query).unique().all()
+
+    def versions_used(self, orchestration: OrchestrationSession) -> dict[str, Prompt]:
+        """Every version the session renders with (includes too), by qualified name; one query."""
+        recorded = orchestration.template_versions or {}
+        ids = {int(prompt_id) for prompt_id in recorded.values()}
+        rows = {
+            prompt.id: prompt
+            for prompt in self.session.scalars(
+                select(Prompt).options(joinedload(Prompt.project)).where(Prompt.id.in_(ids))
+            )
+        }
+        return {key: rows[int(pid)] for key, pid in recorded.items() if int(pid) in rows}
 
     def delete(self, session_id: int) -> None:
         self.session.delete(self.get(session_id))

@@ -100,8 +100,12 @@ def test_a_full_session_with_the_runner(
     ]
     listed = json.loads(run_cli("orchestrate", "list", "--status", "completed", "--json").stdout)
     assert [item["id"] for item in listed] == [session_id]
+    partial = done["templates"]["partials/project_context.j2@production"]
+    assert (partial["version"], partial["scope"]) == (1, {"project": None, "feature_type": None})
+    assert set(done["templates"]) == set(done["template_versions"])
     text = run_cli("orchestrate", "show", str(session_id))
     assert text.exit_code == 0 and "completed" in text.stdout and "Executions: 3" in text.stdout
+    assert "renders partials/project_context.j2@production as v1 (global)" in text.stdout
 
 
 def test_the_runner_comes_from_pyproject(
