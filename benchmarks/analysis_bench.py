@@ -9,6 +9,7 @@ outside the timed region), so nothing is served from the content-hash cache.
 
 from __future__ import annotations
 
+import os
 import platform
 import statistics
 import time
@@ -110,7 +111,11 @@ def run() -> list[tuple[str, float, float | None]]:
 
 def report(results: list[tuple[str, float, float | None]]) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    machine = f"Python {platform.python_version()}, {platform.machine()}, {platform.system()}"
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    machine = (
+        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {load}"
+    )
     lines = [f"## analysis_bench — {stamp}", "", f"`{COMMAND}` ({machine})", ""]
     lines += ["| case | median | target | |", "|---|---|---|---|"]
     for label, median, target in results:

@@ -86,7 +86,7 @@ class DocumentModel:
     def bindings_at(self, position: Position) -> dict[str, Binding]:
         frame = self.frame_at(position)
         if frame is None:
-            return {}
+            return self._root_bindings()
         chain: list[Frame] = []
         current: Frame | None = frame
         while current is not None:
@@ -103,4 +103,12 @@ class DocumentModel:
                     "with",
                 ):
                     visible[binding.name] = binding
+        return visible
+
+    def _root_bindings(self) -> dict[str, Binding]:
+        """What a render supplies, for a template that does not parse (yet): while an
+        author types, completion still offers the contract and the globals."""
+        visible = {name: Binding(name, ANY, "global") for name in sorted(self.root.globals)}
+        for name, info in self.root.variables.items():
+            visible[name] = Binding(name, info.type, "contract", None, True, info.doc)
         return visible

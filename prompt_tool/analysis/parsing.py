@@ -128,9 +128,9 @@ class ParsedTemplate:
         """The last `name` token inside the tag that starts `node` (an import's alias)."""
         tag = self.tokens.raw_token(getattr(node, "lineno", None))
         found: Token | None = None
-        current = tag
+        current = self.tokens.next_token(tag) if tag is not None else None
         while current is not None and current.kind not in ("block_end", "linestatement_end"):
-            if current.kind == "name" and current.value == name and current is not tag:
+            if current.kind == "name" and current.value == name:
                 found = current
             current = self.tokens.next_token(current)
         return found.span if found is not None else None
@@ -149,7 +149,7 @@ def parse_template(environment: Environment, name: str, source: str) -> ParsedTe
     """Lex, parse and locate `source`; syntax errors are recorded, never raised."""
     text = normalise_newlines(source)
     index = TokenIndex.build(environment, text, name)
-    header, suppressions = read_directives(index.tokens, index.lines)
+    header, suppressions = read_directives(index.comments, index.lines)
     parsed = ParsedTemplate(name, text, content_digest(source), index, header, suppressions)
     try:
         parsed.ast = index.parse(environment, name)
@@ -164,6 +164,23 @@ def parse_template(environment: Environment, name: str, source: str) -> ParsedTe
         return _unparsable(parsed, f"cannot parse: {type(error).__name__}: {error}")
     _Collector(parsed).run(parsed.ast)
     return parsed
+
+
+def statement_children(node: nodes.Node) -> list[nodes.Node]:
+    """The statements nested in `node` (bodies, branches); expressions hold no statements,
+    so walks that look for includes, macros and blocks need not enter them."""
+    children: list[nodes.Node] = []
+    for name in node.fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            children.extend(item for item in value if isinstance(item, nodes.Stmt))
+    return children
+
+
+def _stored_names(target: nodes.Node) -> list[str]:
+    if isinstance(target, nodes.Name):
+        return [target.name]
+    return [name.name for name in target.find_all(nodes.Name) if name.ctx == "store"]
 
 
 def child_nodes(node: nodes.Node) -> list[nodes.Node]:
@@ -202,9 +219,7 @@ class _Collector:
     def _collect_toplevel(self, node: nodes.Node) -> None:
         names = self.parsed.toplevel_names
         if isinstance(node, nodes.Assign | nodes.AssignBlock):
-            names.update(
-                target.name for target in node.find_all(nodes.Name) if target.ctx == "store"
-            )
+            names.update(_stored_names(node.target))
         elif isinstance(node, nodes.Macro):
             names.add(node.name)
         elif isinstance(node, nodes.Import):
@@ -212,7 +227,7 @@ class _Collector:
         elif isinstance(node, nodes.FromImport):
             names.update(item[1] if isinstance(item, tuple) else item for item in node.names)
         elif isinstance(node, nodes.If):
-            for child in child_nodes(node):
+            for child in statement_children(node):
                 self._collect_toplevel(child)
 
     def visit(self, node: nodes.Node) -> None:
@@ -221,7 +236,7 @@ class _Collector:
             self._record(node)
             conditional = isinstance(node, _CONDITIONAL)
             self.conditional_depth += conditional
-            for child in child_nodes(node):
+            for child in statement_children(node):
                 self.visit(child)
             self.conditional_depth -= conditional
         self.depth -= 1

@@ -94,18 +94,27 @@ class LineMap:
         return self.position(self.length)
 
 
+_BEGIN = frozenset({"block_begin", "linestatement_begin"})
+_END = frozenset({"block_end", "linestatement_end"})
+Item = tuple[str, str, int, int, int]
+"""A significant token as stored: kind, raw value, start offset, end offset, 0-based line."""
+
+
 @dataclass
 class TokenIndex:
-    """Every token of a source with its span, plus the lexer error if lexing stopped early."""
+    """Every significant token of a source (comments apart), plus the lexer error if lexing
+    stopped early. Tokens are kept as tuples; `Token` objects are made only when asked for,
+    since a large template has many tokens and checks report on few."""
 
     source: str
-    tokens: list[Token] = field(default_factory=list)
-    raw: list[tuple[int, str, str]] = field(default_factory=list)
-    raw_tokens: list[int] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    comments: list[Token] = field(default_factory=list)
+    tags: list[int] = field(default_factory=list)
     lex_error: TemplateSyntaxError | None = None
     regions: dict[int, BlockRegion] = field(default_factory=dict)
     unclosed: list[BlockRegion] = field(default_factory=list)
     lines: LineMap = field(init=False)
+    _made: dict[int, Token] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lines = LineMap(self.source)
@@ -118,50 +127,59 @@ class TokenIndex:
         return index
 
     def _lex(self, environment: Environment, name: str | None) -> None:
-        source, lines, tokens, raw = self.source, self.lines, self.tokens, self.raw
-        offset = 0
-        after_block_begin = False
-        startswith, find = source.startswith, source.find
+        source, items, tags = self.source, self.items, self.tags
+        offset, previous = 0, ""
+        startswith, find, append = source.startswith, source.find, items.append
         try:
             for lineno, kind, value in environment.lexer.tokeniter(source, name):
                 start = offset if startswith(value, offset) else find(value, offset)
                 start = offset if start < 0 else start
                 end = start + len(value)
-                offset = max(offset, end)
+                if end > offset:
+                    offset = end
                 if kind == "whitespace":
                     continue
-                role, original = "", value
-                if kind == "name" and after_block_begin:
-                    role = "tag"
-                elif kind == "string":
-                    role, value = "string", value[1:-1]
-                token = Token(lines, len(tokens), kind, value, start, end, lineno - 1, role)
-                tokens.append(token)
-                if kind not in _IGNORED:
-                    raw.append((lineno, kind, original))
-                    self.raw_tokens.append(token.index)
-                    after_block_begin = kind in ("block_begin", "linestatement_begin")
+                if kind in _IGNORED:
+                    self.comments.append(
+                        Token(self.lines, -1, kind, value, start, end, lineno - 1, "")
+                    )
+                    continue
+                if kind == "name" and previous in _BEGIN:
+                    tags.append(len(items))
+                append((kind, value, start, end, lineno - 1))
+                previous = kind
         except TemplateSyntaxError as error:
             self.lex_error = error
 
+    def token(self, index: int) -> Token:
+        """The token at `index` (made once, on first use)."""
+        made = self._made.get(index)
+        if made is None:
+            kind, value, start, end, line = self.items[index]
+            role = "tag" if self._is_tag(index) else ""
+            if kind == "string":
+                role, value = "string", value[1:-1]
+            made = Token(self.lines, index, kind, value, start, end, line, role)
+            self._made[index] = made
+        return made
+
+    def _is_tag(self, index: int) -> bool:
+        return index > 0 and self.items[index][0] == "name" and self.items[index - 1][0] in _BEGIN
+
     def _pair_blocks(self) -> None:
         stack: list[BlockRegion] = []
-        tokens = self.tokens
-        for position, token in enumerate(tokens):
-            if token.role != "tag":
-                continue
-            begin = self._previous_significant(position)
+        items = self.items
+        for position in self.tags:
+            begin = items[position - 1][2]
             close = self._block_end(position)
-            opened = Span(
-                begin.span.start if begin else token.span.start,
-                close.span.end if close else token.span.end,
-            )
-            keyword = token.value
+            end = items[close][3] if close is not None else items[position][3]
+            opened = Span(self.lines.position(begin), self.lines.position(end))
+            keyword = items[position][1]
             if keyword.startswith("end") and keyword[3:] in BLOCK_OPENERS:
                 self._close(stack, keyword[3:], opened)
             elif keyword in BLOCK_OPENERS and not self._is_inline_set(keyword, position):
-                region = BlockRegion(keyword, token, opened, opened.end)
-                self.regions[token.index] = region
+                region = BlockRegion(keyword, self.token(position), opened, opened.end)
+                self.regions[position] = region
                 stack.append(region)
         self.unclosed = stack
 
@@ -173,38 +191,35 @@ class TokenIndex:
                 del stack[depth:]
                 return
 
-    def _previous_significant(self, position: int) -> Token | None:
-        return self.tokens[position - 1] if position > 0 else None
-
-    def _block_end(self, position: int) -> Token | None:
-        tokens = self.tokens
-        for index in range(position, len(tokens)):
-            if tokens[index].kind in ("block_end", "linestatement_end"):
-                return tokens[index]
+    def _block_end(self, position: int) -> int | None:
+        items = self.items
+        for index in range(position, len(items)):
+            if items[index][0] in _END:
+                return index
         return None
 
     def _is_inline_set(self, keyword: str, position: int) -> bool:
         if keyword != "set":
             return False
-        tokens = self.tokens
-        for index in range(position + 1, len(tokens)):
-            token = tokens[index]
-            if token.kind in ("block_end", "linestatement_end"):
+        items = self.items
+        for index in range(position + 1, len(items)):
+            kind, value = items[index][0], items[index][1]
+            if kind in _END:
                 return False
-            if token.kind == "operator" and token.value == "=":
+            if kind == "operator" and value == "=":
                 return True
         return True
 
     def parse(self, environment: Environment, name: str | None) -> nodes.Template:
         """Parse from the tokens already lexed; raises TemplateSyntaxError like Jinja does.
 
-        Each token reaches the parser with its index in `raw` in place of a line number,
+        Each token reaches the parser with its index in `items` in place of a line number,
         so every node's `lineno` (and a syntax error's) names the exact token it came from.
         """
         if self.lex_error is not None:
             raise self.lex_error
         parser = Parser(environment, "", name)
-        indexed = ((position, kind, value) for position, (_, kind, value) in enumerate(self.raw))
+        indexed = ((position, item[0], item[1]) for position, item in enumerate(self.items))
         stream = TokenStream(environment.lexer.wrap(indexed, name), name, None)
         for extension in environment.iter_extensions():
             filtered = extension.filter_stream(stream)
@@ -216,18 +231,14 @@ class TokenIndex:
 
     def raw_token(self, position: int | None) -> Token | None:
         """The token the parser saw as number `position` (a node's or an error's `lineno`)."""
-        if position is None or not 0 <= position < len(self.raw_tokens):
+        if position is None or not 0 <= position < len(self.items):
             return None
-        return self.tokens[self.raw_tokens[position]]
+        return self.token(position)
 
     def next_token(self, token: Token, skip: int = 1) -> Token | None:
-        """The significant token `skip` places after `token`, within the same tag."""
-        index = token.index
-        for _ in range(skip):
-            index += 1
-            while index < len(self.tokens) and self.tokens[index].kind in _IGNORED:
-                index += 1
-        return self.tokens[index] if index < len(self.tokens) else None
+        """The token `skip` places after `token`."""
+        index = token.index + skip
+        return self.token(index) if 0 <= index < len(self.items) else None
 
     def error_span(self, error: TemplateSyntaxError, parsed: bool = True) -> Span:
         """The token a syntax error is about: the unclosed tag, the bad char, the bad token."""

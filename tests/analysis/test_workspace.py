@@ -168,3 +168,20 @@ def test_partial_model_is_typed_by_its_includer() -> None:
     assert model.scope_at(Position(0, 3))["f"].name == "FileInfo"
     (access,) = model.attributes
     assert (access.owner.name, access.type.name) == ("FileInfo", "str")
+
+
+def test_unreadable_respects_disabled_codes() -> None:
+    workspace = Workspace(AnalysisConfig(disabled_codes=frozenset({"PT014"})))
+    workspace.set_document_bytes("t.j2", b"\xff")
+    assert workspace.diagnostics("t.j2") == []
+
+
+def test_scope_of_unparsable_template_is_its_contract() -> None:
+    workspace = Workspace()
+    workspace.set_document("analysis.j2", "{{ feature.")
+    model = workspace.document("analysis.j2")
+    assert model is not None and model.analysis is None
+    scope = model.scope_at(Position(0, 11))
+    assert scope["feature"].name == "FeatureInfo"
+    assert scope["files"].name == "list[FileInfo]"
+    assert "range" in scope
