@@ -84,6 +84,27 @@ STORE_STEPS: list[list[str]] = [
     ["templates", "history", ANALYSIS_NAME, *SCOPE],
     ["templates", "labels", ANALYSIS_NAME, *SCOPE],
 ]
+PLAN_OUTPUT = "plan-output.md"
+PLAN_TEXT = "Reproduce the crash with an empty basket, guard the total computation, add a test.\n"
+ORCHESTRATE_STEPS: list[list[str]] = [
+    [
+        "orchestrate",
+        "plan",
+        "webshop",
+        "Checkout crashes on an empty basket",
+        "--feature-type",
+        "bugfix",
+        "--description",
+        "Pressing Pay with nothing in the basket shows a 500 page.",
+        "--criterion",
+        "An empty basket shows a friendly message",
+        "--var",
+        "ticket=SHOP-42",
+    ],
+    ["orchestrate", "advance", "1", "--output-file", PLAN_OUTPUT],
+    ["orchestrate", "list"],
+    ["orchestrate", "show", "1"],
+]
 
 
 def write_override(workdir: Path) -> None:
@@ -93,6 +114,7 @@ def write_override(workdir: Path) -> None:
             path = workdir / folder / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
+    (workdir / PLAN_OUTPUT).write_text(PLAN_TEXT, encoding="utf-8")
 
 
 def run_step(args: list[str], cwd: Path) -> None:
@@ -117,7 +139,7 @@ def main() -> None:
     for step in STEPS:
         run_step(step, workdir)
     write_override(workdir)
-    for step in STORE_STEPS:
+    for step in (*STORE_STEPS, *ORCHESTRATE_STEPS):
         run_step(step, workdir)
 
 

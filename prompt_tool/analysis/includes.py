@@ -47,9 +47,23 @@ class IncludeGraph:
         self.forward: dict[str, list[Edge]] = {}
         self.reverse: dict[str, list[Edge]] = {}
         for edge in edges:
-            self.forward.setdefault(edge.source, []).append(edge)
-            self.reverse.setdefault(edge.target, []).append(edge)
+            self._add(edge)
         self._cycles: dict[str, Cycle] | None = None
+
+    def _add(self, edge: Edge) -> None:
+        self.forward.setdefault(edge.source, []).append(edge)
+        self.reverse.setdefault(edge.target, []).append(edge)
+
+    def replace_edges(self, source: str, edges: Iterable[Edge]) -> None:
+        """Give `source` a new set of outgoing edges: one template changed, the rest stand."""
+        for edge in self.forward.pop(source, []):
+            incoming = self.reverse[edge.target]
+            incoming.remove(edge)
+            if not incoming:
+                del self.reverse[edge.target]
+        for edge in edges:
+            self._add(edge)
+        self._cycles = None
 
     def includers(self, name: str) -> list[Edge]:
         return self.reverse.get(name, [])

@@ -128,6 +128,7 @@ class Workspace:
         self._unreadable: dict[str, Diagnostic] = {}
         self._external: dict[str, ParsedTemplate | None] = {}
         self._graph: IncludeGraph | None = None
+        self._graph_nodes: set[str] = set()
         self._analyses: dict[tuple[object, ...], TemplateAnalysis] = {}
         self._external_names: list[str] | None = None
 
@@ -138,7 +139,7 @@ class Workspace:
         current = self._documents.get(name)
         if current is None or current.source != source or current.name != name:
             self._documents[name] = self._parse(name, source)
-            self._graph = None
+            self._update_graph(name)
         return before | self._affected(name)
 
     def set_document_bytes(self, name: str, data: bytes) -> set[str]:
@@ -290,21 +291,39 @@ class Workspace:
 
     def _edges(self) -> list[Edge]:
         edges: list[Edge] = []
+        self._graph_nodes = set()
         pending = list(self._documents)
-        visited: set[str] = set()
         while pending:
             name = pending.pop()
-            if name in visited:
+            if name in self._graph_nodes:
                 continue
-            visited.add(name)
-            parsed = self.parsed(name)
-            if parsed is None:
-                continue
-            for ref in parsed.includes:
-                for target in dict.fromkeys(ref.targets):
-                    edges.append(Edge(name, target, ref))
-                    pending.append(target)
+            self._graph_nodes.add(name)
+            outgoing = self._edges_from(name)
+            edges += outgoing
+            pending += [edge.target for edge in outgoing]
         return edges
+
+    def _edges_from(self, name: str) -> list[Edge]:
+        parsed = self.parsed(name)
+        if parsed is None:
+            return []
+        return [
+            Edge(name, target, ref)
+            for ref in parsed.includes
+            for target in dict.fromkeys(ref.targets)
+        ]
+
+    def _update_graph(self, name: str) -> None:
+        """Replace one template's edges instead of rebuilding the graph: linear batches."""
+        if self._graph is None:
+            return
+        pending = [name]
+        while pending:
+            current = pending.pop()
+            outgoing = self._edges_from(current)
+            self._graph.replace_edges(current, outgoing)
+            self._graph_nodes.add(current)
+            pending += [edge.target for edge in outgoing if edge.target not in self._graph_nodes]
 
     def _affected(self, name: str) -> set[str]:
         graph = self.graph()

@@ -9,6 +9,7 @@ def groups() -> list[tuple[typer.Typer, str, str]]:
     from prompt_tool.commands import (
         db_cmds,
         lsp_cmds,
+        orchestrate_cmds,
         project_cmds,
         template_store_cmds,
         templates_cmds,
@@ -19,5 +20,10 @@ def groups() -> list[tuple[typer.Typer, str, str]]:
         (db_cmds.app, "db", "Apply and inspect database migrations."),
         (project_cmds.app, "projects", "Projects and their template variables."),
         (templates_cmds.app, "templates", "Lint, publish, version and resolve prompt templates."),
+        (
+            orchestrate_cmds.app,
+            "orchestrate",
+            "Run features through plan, analysis, implementation.",
+        ),
         (lsp_cmds.app, "lsp", "Start the language server (stdio; --tcp for debugging)."),
     ]

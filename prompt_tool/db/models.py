@@ -230,7 +230,9 @@ class OrchestrationSession(Base):
     """One feature taken through the phases; the FKs record the exact versions it used.
 
     The `*_template` text columns are the legacy form, kept for sessions created before
-    migration 0003.
+    migration 0003. `template_versions` (qualified name → prompt id, includes too) and
+    `render_inputs` (label, criteria, variables) make a re-render reproduce the first one;
+    both are NULL for sessions created before migration 0004.
     """
 
     __tablename__ = "orchestration_sessions"
@@ -258,6 +260,8 @@ class OrchestrationSession(Base):
     analysis_prompt: Mapped[str | None] = mapped_column(Text)
     implementation_prompt: Mapped[str | None] = mapped_column(Text)
     variant_assignments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    template_versions: Mapped[dict[str, Any] | None] = mapped_column()
+    render_inputs: Mapped[dict[str, Any] | None] = mapped_column()
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime,

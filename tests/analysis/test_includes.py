@@ -229,3 +229,27 @@ def test_include_without_context_sees_no_includer_locals() -> None:
     (diagnostic,) = workspace.diagnostics("partials/p.j2")
     assert diagnostic.code == "PT002"
     assert [r.span.start.column for r in diagnostic.related] == [61]
+
+
+def test_edits_update_the_graph_as_a_fresh_workspace_would() -> None:
+    """The graph is updated per edit, not rebuilt: after each edit it must agree with a new one."""
+    edits = [
+        ("a.j2", "{% include 'b.j2' %}"),
+        ("b.j2", "{% include 'c.j2' %}"),
+        ("c.j2", "plain"),
+        ("c.j2", "{% include 'a.j2' %}"),
+        ("b.j2", "{% include 'disk.j2' %}"),
+        ("c.j2", "{% include 'b.j2' %}"),
+        ("a.j2", "{% include 'c.j2' %}"),
+    ]
+    external = {"disk.j2": "{% include 'c.j2' %}"}
+    live = workspace_with({}, external)
+    held: dict[str, str] = {}
+    for name, source in edits:
+        live.diagnostics(name)  # builds the graph, so later edits take the incremental path
+        live.set_document(name, source)
+        held[name] = source
+        fresh = workspace_with(held, external)
+        for template in held:
+            assert live.diagnostics(template) == fresh.diagnostics(template), (name, source)
+    assert [d.code for d in live.diagnostics("b.j2")] == ["PT009"]

@@ -1,0 +1,357 @@
+"""Takes a feature through planning → analysis → implementation on versioned templates.
+
+A session is created from the versions the resolver picks for its scope and label; every
+version it renders with (phase templates and the partials they include) is recorded, so a
+later render reads the same rows and gives the same text whatever was published since.
+Render contexts are built only through the contract dataclasses (`to_render_mapping`).
+
+A phase's output is an `Execution` of that phase: a runner's successful run, or an output
+the user supplied, recorded as exit status 0 with no duration (nothing ran).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment
+from jinja2.bccache import Bucket, BytecodeCache
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from prompt_tool.core.errors import ConflictError, UsageError, ValidationError
+from prompt_tool.core.templating import TemplateEngine
+from prompt_tool.db.models import Execution, OrchestrationSession, Prompt
+from prompt_tool.orchestration.contract import (
+    AnalysisContext,
+    FeatureInfo,
+    ImplementationContext,
+    PhaseContext,
+    PhaseOutput,
+    PlanningContext,
+    ProjectInfo,
+    SessionInfo,
+    to_render_mapping,
+)
+from prompt_tool.orchestration.db_loader import engine_for as loader_engine
+from prompt_tool.orchestration.defaults import read_default_templates
+from prompt_tool.orchestration.project_manager import (
+    ProjectManager,
+    parse_variable_value,
+    validate_variable_name,
+)
+from prompt_tool.orchestration.runner import RunResult
+from prompt_tool.orchestration.session_manager import SessionManager
+from prompt_tool.orchestration.template_files import TemplateSpec
+from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
+from prompt_tool.orchestration.template_resolver import (
+    DEFAULT_LABEL,
+    Resolution,
+    TemplateResolver,
+)
+
+
+class CompiledTemplateCache(BytecodeCache):
+    """Compiled templates shared by every engine the orchestrator builds, in memory.
+
+    Versions are immutable and every engine has the same settings, so a template compiled
+    once serves each later session; the key covers the name (includes are joined to it) and
+    the exact source, so a changed source can never reuse stale code.
+    """
+
+    def __init__(self, capacity: int = 512) -> None:
+        self.capacity = capacity
+        self.compiled: dict[str, bytes] = {}
+
+    def get_bucket(
+        self, environment: Environment, name: str, filename: str | None, source: str
+    ) -> Bucket:
+        checksum = self.get_source_checksum(source)
+        bucket = Bucket(environment, f"{self.get_cache_key(name, filename)}-{checksum}", checksum)
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        found = self.compiled.get(bucket.key)
+        if found is not None:
+            bucket.bytecode_from_string(found)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if len(self.compiled) >= self.capacity:
+            self.compiled.clear()
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = CompiledTemplateCache()
+
+NEXT_PHASE: dict[str, str | None] = {
+    "orchestrator": "analysis",
+    "analysis": "implementation",
+    "implementation": None,
+}
+DEFAULT_FEATURE_TYPE = "feature"
+SUMMARY_LENGTH = 200
+
+
+def engine_for(resolution: Resolution) -> TemplateEngine:
+    """The sandboxed engine serving `resolution`'s versions, with the shared compiled cache."""
+    engine = loader_engine(resolution)
+    engine.environment.bytecode_cache = COMPILED
+    return engine
+
+
+def parse_variables(pairs: Sequence[str]) -> dict[str, Any]:
+    """`k=v` pairs as a dict; values are JSON when they parse, else strings."""
+    variables: dict[str, Any] = {}
+    for pair in pairs:
+        key, equals, raw = pair.partition("=")
+        if not equals:
+            raise UsageError(f"--var {pair!r}: expected NAME=VALUE")
+        try:
+            validate_variable_name(key)
+        except ValidationError as error:
+            raise UsageError(f"--var {pair!r}: {error}") from None
+        variables[key] = parse_variable_value(raw)
+    return variables
+
+
+def summarize(content: str) -> str:
+    """The first non-empty line, shortened: what a later phase shows as the summary."""
+    first = next((line.strip() for line in content.splitlines() if line.strip()), "")
+    return first if len(first) <= SUMMARY_LENGTH else first[: SUMMARY_LENGTH - 1] + "…"
+
+
+def rendered_text(row: OrchestrationSession, phase: str) -> str | None:
+    text: str | None = getattr(row, f"{phase}_prompt")
+    return text
+
+
+def phase_prompt_id(row: OrchestrationSession, phase: str) -> int | None:
+    prompt_id: int | None = getattr(row, f"{phase}_prompt_id")
+    return prompt_id
+
+
+@dataclass(frozen=True)
+class AdvanceResult:
+    """What one `advance` did: the output it recorded and where the session is now."""
+
+    session: OrchestrationSession
+    finished_phase: str
+    execution: Execution
+
+
+class Orchestrator:
+    """Owns no transaction: the caller's `DatabaseManager.session()` commits or rolls back."""
+
+    def __init__(self, session: Session, defaults: Sequence[TemplateSpec] | None = None) -> None:
+        self.session = session
+        self.sessions = SessionManager(session)
+        self.defaults = defaults
+
+    def create_planning_session(
+        self,
+        project: str,
+        feature: str,
+        feature_type: str | None = None,
+        label: str = DEFAULT_LABEL,
+        variables: Mapping[str, Any] | None = None,
+        description: str | None = None,
+        acceptance_criteria: Sequence[str] = (),
+    ) -> OrchestrationSession:
+        """Resolve, record the versions, render the planning prompt and store the session."""
+        project_row = ProjectManager(self.session).get(project)
+        for name in variables or {}:
+            validate_variable_name(name)
+        resolution = self._resolve(project, feature_type, label)
+        phase_rows = {phase: resolution.phase_prompt(phase) for phase in NEXT_PHASE}
+        row = OrchestrationSession(
+            project=project_row,
+            feature_name=feature,
+            feature_description=description,
+            feature_type=feature_type,
+            orchestrator_prompt_id=phase_rows["orchestrator"].id,
+            analysis_prompt_id=phase_rows["analysis"].id,
+            implementation_prompt_id=phase_rows["implementation"].id,
+            template_versions={key: p.id for key, p in resolution.templates().items()},
+            render_inputs={
+                "label": label,
+                "acceptance_criteria": list(acceptance_criteria),
+                "variables": {**project_row.variables, **(variables or {})},
+                "project_description": project_row.description or "",
+            },
+            variant_assignments={},
+        )
+        self.session.add(row)
+        self.session.flush()
+        engine = engine_for(resolution)
+        row.orchestrator_prompt = self._render(engine, row, "orchestrator", phase_rows)
+        self.session.flush()
+        return row
+
+    def _resolve(self, project: str | None, feature_type: str | None, label: str) -> Resolution:
+        """Resolve; a built-in default never stored is installed first, so FKs can point at it.
+
+        Only the unsaved defaults are published: publishing every default would stack a new
+        global version over a customised global template of the same name.
+        """
+        resolver = TemplateResolver(self.session, self.defaults)
+        resolution = resolver.resolve(project, feature_type, label)
+        unsaved = {p.name for p in resolution.templates().values() if p.id is None}
+        if not unsaved:
+            return resolution
+        defaults = read_default_templates() if self.defaults is None else self.defaults
+        specs = [spec for spec in defaults if spec.name in unsaved]
+        OrchestrationTemplateManager(self.session, self.defaults).publish_specs(
+            specs, None, None, message="built-in defaults", author="prompt-tool"
+        )
+        return resolver.resolve(project, feature_type, label)
+
+    def record_run(self, session_id: int, result: RunResult) -> Execution:
+        """Record a runner's run of the current phase's prompt, failed or not."""
+        row = self._active(session_id)
+        text = self.prompt_for(row, row.phase)
+        return self.sessions.record_execution(
+            row, row.phase, phase_prompt_id(row, row.phase), text, result
+        )
+
+    def current_prompt(self, session_id: int) -> tuple[str, str]:
+        """The current phase and its rendered prompt, rendering it first for a legacy session."""
+        row = self._active(session_id)
+        return row.phase, self.prompt_for(row, row.phase)
+
+    def advance(self, session_id: int, output: str | None = None) -> AdvanceResult:
+        """Record the current phase's output and render the next phase (or complete).
+
+        Without `output`, the newest successful run of the current phase is its output.
+        """
+        row = self._active(session_id)
+        phase = row.phase
+        text = self.prompt_for(row, phase)
+        if output is None:
+            execution = self._last_success(row, phase)
+        else:
+            execution = Execution(
+                session=row,
+                prompt_id=phase_prompt_id(row, phase),
+                phase=phase,
+                input=text,
+                output=output,
+                exit_status=0,
+                duration_ms=None,
+            )
+            self.session.add(execution)
+            self.session.flush()
+        following = NEXT_PHASE[phase]
+        if following is None:
+            row.status = "completed"
+        else:
+            row.phase = following
+            setattr(row, f"{following}_prompt", self.render_phase(row, following))
+        self.session.flush()
+        return AdvanceResult(row, phase, execution)
+
+    def prompt_for(self, row: OrchestrationSession, phase: str) -> str:
+        stored = rendered_text(row, phase)
+        if stored is None:
+            stored = self.render_phase(row, phase)
+            setattr(row, f"{phase}_prompt", stored)
+        return stored
+
+    def render_phase(self, row: OrchestrationSession, phase: str) -> str:
+        """Render `phase` for `row` from the versions it recorded (legacy: its own text)."""
+        if row.template_versions is not None:
+            resolution = self._recorded_resolution(row)
+            phase_rows = self._phase_rows(row, resolution)
+            return self._render(engine_for(resolution), row, phase, phase_rows)
+        return self._render_legacy(row, phase)
+
+    def _recorded_resolution(self, row: OrchestrationSession) -> Resolution:
+        versions = row.template_versions or {}
+        ids = {int(value) for value in versions.values()}
+        prompts = {p.id: p for p in self.session.scalars(select(Prompt).where(Prompt.id.in_(ids)))}
+        inputs = row.render_inputs or {}
+        resolution = Resolution(
+            row.project.name, row.feature_type, inputs.get("label", DEFAULT_LABEL), {}
+        )
+        resolution.includes = {key: prompts[int(pid)] for key, pid in versions.items()}
+        return resolution
+
+    def _phase_rows(self, row: OrchestrationSession, resolution: Resolution) -> dict[str, Prompt]:
+        by_id = {p.id: p for p in resolution.includes.values()}
+        found: dict[str, Prompt] = {}
+        for phase in NEXT_PHASE:
+            prompt_id = phase_prompt_id(row, phase)
+            if prompt_id is not None and prompt_id in by_id:
+                found[phase] = by_id[prompt_id]
+        return found
+
+    def _render_legacy(self, row: OrchestrationSession, phase: str) -> str:
+        """A session from before migration 0004: its own phase text, includes resolved now."""
+        version = getattr(row, f"{phase}_version")
+        legacy: str | None = getattr(row, f"{phase}_template")
+        resolution = self._resolve(row.project.name, row.feature_type, DEFAULT_LABEL)
+        source = version.content if version is not None else legacy
+        if source is None:
+            source = resolution.phase_prompt(phase).content
+        engine = engine_for(resolution)
+        context = self._context(row, phase)
+        return engine.render_string(source, to_render_mapping(context), f"session {row.id} {phase}")
+
+    def _render(
+        self,
+        engine: TemplateEngine,
+        row: OrchestrationSession,
+        phase: str,
+        phase_rows: Mapping[str, Prompt],
+    ) -> str:
+        context = self._context(row, phase)
+        return engine.render(phase_rows[phase].name, to_render_mapping(context))
+
+    def _context(self, row: OrchestrationSession, phase: str) -> PhaseContext:
+        inputs = row.render_inputs or {}
+        variables = dict(inputs.get("variables", row.project.variables))
+        project = ProjectInfo(
+            name=row.project.name,
+            description=inputs.get("project_description", row.project.description or ""),
+            variables=variables,
+        )
+        feature = FeatureInfo(
+            name=row.feature_name,
+            type=row.feature_type or DEFAULT_FEATURE_TYPE,
+            description=row.feature_description or "",
+            acceptance_criteria=list(inputs.get("acceptance_criteria", [])),
+        )
+        outputs = [self._phase_output(row, earlier) for earlier in _earlier_phases(phase)]
+        session = SessionInfo(id=str(row.id), phase=phase, previous_outputs=outputs)
+        if phase == "orchestrator":
+            return PlanningContext(project, feature, session, vars=variables)
+        if phase == "analysis":
+            return AnalysisContext(project, feature, session, plan=outputs[0], vars=variables)
+        return ImplementationContext(
+            project, feature, session, plan=outputs[0], analysis=outputs[1], vars=variables
+        )
+
+    def _phase_output(self, row: OrchestrationSession, phase: str) -> PhaseOutput:
+        content = self._last_success(row, phase).output or ""
+        return PhaseOutput(phase=phase, summary=summarize(content), content=content)
+
+    def _last_success(self, row: OrchestrationSession, phase: str) -> Execution:
+        found = [e for e in row.executions if e.phase == phase and e.exit_status == 0]
+        if not found:
+            raise ConflictError(
+                f"session {row.id}: the {phase} phase has no output yet;"
+                " give one with --output-file or --run"
+            )
+        return found[-1]
+
+    def _active(self, session_id: int) -> OrchestrationSession:
+        row = self.sessions.get(session_id)
+        if row.status != "active":
+            raise ConflictError(f"session {session_id} is {row.status}: it cannot advance")
+        return row
+
+
+def _earlier_phases(phase: str) -> list[str]:
+    order = list(NEXT_PHASE)
+    return order[: order.index(phase)]

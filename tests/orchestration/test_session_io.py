@@ -1,0 +1,165 @@
+"""Session export/import: SQLite ⇄ PostgreSQL round trips, re-linking by hash, bad files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from prompt_tool.cli import app
+from prompt_tool.core.errors import ValidationError
+from prompt_tool.db.db_utils import DatabaseManager
+from prompt_tool.db.models import Prompt
+from prompt_tool.orchestration.orchestrator import Orchestrator
+from prompt_tool.orchestration.project_manager import ProjectManager
+from prompt_tool.orchestration.session_io import import_session
+from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
+
+PARTIAL = "partials/project_context.j2"
+
+
+def cli(url: str, *args: str) -> str:
+    result = CliRunner().invoke(app, list(args), env={"PROMPT_TOOL_DATABASE_URL": url})
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(params=["sqlite-to-postgresql", "postgresql-to-sqlite"])
+def source_and_target(
+    request: pytest.FixtureRequest, sqlite_database_url: str
+) -> Iterator[tuple[str, str]]:
+    postgres = str(request.getfixturevalue("postgres_database_url"))
+    if request.param == "sqlite-to-postgresql":
+        yield sqlite_database_url, postgres
+    else:
+        yield postgres, sqlite_database_url
+
+
+def started_session(url: str) -> int:
+    """A session in the analysis phase whose project uses a customised partial."""
+    manager = DatabaseManager(url)
+    try:
+        with manager.session() as session:
+            ProjectManager(session).create("shop", "The storefront")
+            OrchestrationTemplateManager(session).create_orchestration_template(
+                PARTIAL, "partial", "SHOP CONTEXT {{ project.name }}", "shop"
+            )
+            row = Orchestrator(session).create_planning_session(
+                "shop", "Login", acceptance_criteria=["SSO"], variables={"tone": "dry"}
+            )
+            Orchestrator(session).advance(row.id, "THE PLAN")
+            return row.id
+    finally:
+        manager.dispose()
+
+
+def comparable(shown: dict[str, Any]) -> dict[str, Any]:
+    keep = ("project", "feature", "status", "phase", "prompts", "render_inputs")
+    data = {key: shown[key] for key in keep}
+    data["versions"] = {
+        phase: (v["name"], v["version"]) for phase, v in shown["versions"].items() if v
+    }
+    data["executions"] = [(e["phase"], e["input"], e["output"]) for e in shown["executions"]]
+    return data
+
+
+def prompt_count(url: str) -> int:
+    manager = DatabaseManager(url)
+    try:
+        with manager.session() as session:
+            return int(session.scalar(select(func.count()).select_from(Prompt)) or 0)
+    finally:
+        manager.dispose()
+
+
+@pytest.mark.postgres
+def test_round_trip_between_backends(source_and_target: tuple[str, str], tmp_path: Path) -> None:
+    source, target = source_and_target
+    session_id = started_session(source)
+    exported = tmp_path / "session.json"
+    cli(source, "orchestrate", "export", str(session_id), str(exported))
+    original = json.loads(cli(source, "orchestrate", "show", str(session_id), "--json"))
+
+    imported_line = cli(target, "orchestrate", "import", str(exported))
+    new_id = int(imported_line.rsplit(" ", 1)[1].rstrip(".\n"))
+    copy = json.loads(cli(target, "orchestrate", "show", str(new_id), "--json"))
+    assert comparable(copy) == comparable(original)
+    assert "SHOP CONTEXT shop" in copy["prompts"]["orchestrator"]
+
+    versions_after_first = prompt_count(target)
+    cli(target, "orchestrate", "import", str(exported))
+    assert prompt_count(target) == versions_after_first, "a second import re-links by hash"
+
+    manager = DatabaseManager(target)
+    try:
+        with manager.session() as session:
+            orchestrator = Orchestrator(session)
+            row = orchestrator.sessions.get(new_id)
+            assert orchestrator.render_phase(row, "analysis") == row.analysis_prompt
+            result = orchestrator.advance(new_id, "THE ANALYSIS")
+            assert "THE PLAN" in (result.session.implementation_prompt or "")
+    finally:
+        manager.dispose()
+
+
+def test_a_changed_version_is_stored_as_a_new_version_of_its_scope(
+    db_manager: DatabaseManager, tmp_path: Path
+) -> None:
+    url = db_manager.url
+    session_id = started_session(url)
+    exported = tmp_path / "session.json"
+    cli(url, "orchestrate", "export", str(session_id), str(exported))
+    document = json.loads(exported.read_text(encoding="utf-8"))
+    [partial] = [v for v in document["prompt_versions"] if v["name"] == PARTIAL]
+    assert partial["scope"] == {"project": "shop", "feature_type": None}
+    partial["content"] = "EDITED ELSEWHERE {{ project.name }}"
+    partial["content_hash"] = "0" * 64
+    exported.write_text(json.dumps(document), encoding="utf-8")
+
+    with db_manager.session() as session:
+        row = import_session(session, exported)
+        stored = session.get(Prompt, row.template_versions[f"{PARTIAL}@production"])
+        assert stored is not None and stored.project is not None
+        assert (stored.project.name, stored.version) == ("shop", 2)
+        assert stored.content == "EDITED ELSEWHERE {{ project.name }}"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param('{"format": ', r":1:12: invalid JSON: Expecting value", id="syntax"),
+        pytest.param("[1, 2]", "not a prompt-tool session export", id="not-an-object"),
+        pytest.param('{"format": "other"}', "not a prompt-tool session export", id="format"),
+        pytest.param(
+            '{"format": "prompt-tool-session", "format_version": 9}',
+            "unsupported format_version 9",
+            id="version",
+        ),
+        pytest.param(
+            '{"format": "prompt-tool-session", "format_version": 1, "prompt_versions": []}',
+            r"\$.session is missing",
+            id="no-session",
+        ),
+        pytest.param(
+            '{"format": "prompt-tool-session", "format_version": 1, "prompt_versions": [],'
+            ' "session": {"status": "active", "phase": "analysis", "project": "p",'
+            ' "versions": {}, "prompts": {}, "feature": "f", "template_versions": [1]}}',
+            "session.template_versions must be an object",
+            id="bad-versions",
+        ),
+    ],
+)
+def test_bad_files_name_the_file(
+    db_manager: DatabaseManager, tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValidationError, match=message) as caught, db_manager.session() as session:
+        import_session(session, path)
+    assert str(caught.value).startswith(f"{path}:")
+    assert "\n" not in str(caught.value)
