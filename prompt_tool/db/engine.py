@@ -80,12 +80,19 @@ def _sqlite_engine(url: URL, enforce_foreign_keys: bool) -> Engine:
         except OSError as error:
             raise DatabaseError(f"cannot create the folder for {database}: {error}") from None
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+    is_file = bool(database) and database != ":memory:" and "mode=memory" not in database
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}")
+        if is_file:
+            # WAL: readers never block the writer, and with synchronous=NORMAL a commit
+            # does not wait for an fsync (a power cut may lose the last commits, never
+            # corrupt the file); the rollback journal's fsync per commit cost ~12 ms here.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")

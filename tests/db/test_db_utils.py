@@ -150,3 +150,15 @@ def test_bad_urls_give_one_line(url: str, expected: str) -> None:
     assert expected in message
     assert "\n" not in message
     assert "secret" not in message
+
+
+def test_sqlite_files_use_the_write_ahead_log(sqlite_database_url: str) -> None:
+    """WAL with synchronous=NORMAL: commits skip the fsync, readers never block the writer."""
+    manager = DatabaseManager(sqlite_database_url)
+    try:
+        with manager.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        manager.dispose()
