@@ -10,7 +10,8 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
+from prompt_tool.analysis import readable
+from prompt_tool.analysis.diagnostics import Diagnostic
 from prompt_tool.core.errors import UsageError
 
 # Folders no one keeps templates to lint in; walking them would lint installed packages.
@@ -52,18 +53,9 @@ def template_name(path: Path, roots: Sequence[Path]) -> str:
 
 
 def decode_template(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
-    """The text of a template file, or a PT014 diagnostic at the first byte that is not UTF-8."""
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line = before.count(b"\n")
-        line_start = before.rfind(b"\n") + 1
-        column = len(before[line_start:].decode("utf-8", "replace"))
-        message = (
-            f"not UTF-8 text: byte 0x{data[error.start]:02x} at line {line + 1} cannot be decoded"
-        )
-        return None, Diagnostic("PT014", Severity.ERROR, message, path, Span.at(line, column))
+    """The text of a template file, or its PT014 diagnostic (invalid UTF-8 or binary data)."""
+    text, problem = readable.decode_template(data)
+    return text, problem.diagnostic(path) if problem is not None else None
 
 
 class FileSystemSource:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prompt_tool.analysis.diagnostics import Span
+from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
 from prompt_tool.analysis.positions import LineMap
 
 _BOM = b"\xef\xbb\xbf"
@@ -16,6 +16,10 @@ class Unreadable:
 
     message: str
     span: Span
+
+    def diagnostic(self, path: str) -> Diagnostic:
+        """The PT014 finding for template `path`, as lint and the workspace report it."""
+        return Diagnostic("PT014", Severity.ERROR, self.message, path, self.span)
 
 
 def _span_at(prefix: str) -> Span:
@@ -29,9 +33,12 @@ def decode_template(data: bytes) -> tuple[str | None, Unreadable | None]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
-        prefix = body[: error.start].decode("utf-8", "replace")
-        message = f"not UTF-8 text: byte 0x{body[error.start]:02x} at offset {error.start} ({error.reason})"
-        return None, Unreadable(message, _span_at(prefix))
+        span = _span_at(body[: error.start].decode("utf-8", "replace"))
+        message = (
+            f"not UTF-8 text: byte 0x{body[error.start]:02x} at line {span.start.line + 1},"
+            f" offset {error.start} ({error.reason})"
+        )
+        return None, Unreadable(message, span)
     nul = text.find("\0")
     if nul >= 0:
         return None, Unreadable(f"binary data: NUL character at offset {nul}", _span_at(text[:nul]))

@@ -148,12 +148,10 @@ class Workspace:
         if problem is None and text is not None:
             return self.set_document(name, text)
         affected = self.remove_document(name)
-        self._unreadable[name] = Diagnostic(
-            "PT014",
-            Severity.ERROR,
-            problem.message if problem else "unreadable",
-            name,
-            problem.span if problem else Span.at(0, 0),
+        self._unreadable[name] = (
+            problem.diagnostic(name)
+            if problem is not None
+            else Diagnostic("PT014", Severity.ERROR, "unreadable", name, Span.at(0, 0))
         )
         return affected
 
