@@ -18,6 +18,8 @@ from prompt_tool.analysis.typeinfo import ANY, Contract, FieldInfo, TypeInfo
 if TYPE_CHECKING:
     from prompt_tool.analysis.workspace import AnalysisConfig
 
+PHASES: tuple[str, ...] = ("orchestrator", "analysis", "implementation")
+"""The phases a session renders, in order: the one definition lint and the contract share."""
 PARTIAL = "partial"
 _PARTIAL_DIRS = frozenset({"partials", "partial", "_partials"})
 

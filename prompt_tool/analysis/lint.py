@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prompt_tool.analysis.contracts import PHASES
 from prompt_tool.analysis.diagnostics import Diagnostic, RelatedLocation, Severity, Span
 from prompt_tool.analysis.filesystem import (
     FileSystemSource,
@@ -26,8 +27,6 @@ from prompt_tool.core.errors import ConfigError, PromptToolError, UsageError
 
 if TYPE_CHECKING:
     from prompt_tool.analysis.type_resolver import TypeResolver
-
-PHASES = ("orchestrator", "analysis", "implementation")
 
 
 @dataclass(frozen=True)

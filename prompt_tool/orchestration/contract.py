@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any
 
+from prompt_tool.analysis.contracts import PHASES
 from prompt_tool.analysis.introspect import contract_from_dataclass, type_from_python
 from prompt_tool.analysis.typeinfo import Contract, FieldInfo, Kind, TypeInfo
 from prompt_tool.core.errors import NotFoundError
 
-PhaseName = Literal["orchestrator", "analysis", "implementation"]
-PHASES: tuple[PhaseName, ...] = ("orchestrator", "analysis", "implementation")
 PROJECT_VARIABLES = "vars"
 
 
