@@ -87,13 +87,8 @@ class DocumentModel:
         frame = self.frame_at(position)
         if frame is None:
             return self._root_bindings()
-        chain: list[Frame] = []
-        current: Frame | None = frame
-        while current is not None:
-            chain.append(current)
-            current = current.parent
         visible: dict[str, Binding] = {}
-        for item in reversed(chain):
+        for item in frame.chain():
             visible.update({name: Binding(name, ANY, "toplevel") for name in item.late})
             visible.update({name: b for name, b in item.bindings.items() if b.span is None})
             for binding in item.history:

@@ -69,15 +69,20 @@ class Frame:
             frame = frame.parent
         return Lookup(None, lost_at)
 
-    def visible(self) -> dict[str, Binding]:
-        """Every name visible in this frame, innermost binding first."""
-        chain: list[Frame] = []
+    def chain(self) -> list[Frame]:
+        """This frame and its enclosing ones, outermost first (the order names shadow in)."""
+        frames: list[Frame] = []
         frame: Frame | None = self
         while frame is not None:
-            chain.append(frame)
+            frames.append(frame)
             frame = frame.parent
+        frames.reverse()
+        return frames
+
+    def visible(self) -> dict[str, Binding]:
+        """Every name visible in this frame, innermost binding first."""
         result: dict[str, Binding] = {}
-        for current in reversed(chain):
+        for current in self.chain():
             result.update({name: Binding(name, ANY, "toplevel") for name in current.late})
             result.update(current.bindings)
         return result
