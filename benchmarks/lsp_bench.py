@@ -34,7 +34,7 @@ BROKEN = "{{ x }"
 def write_workspace(folder: Path, lines_count: int = LINES, includes: int = INCLUDES) -> Path:
     """A 300-line template with 20 includes and loops, conditions, filters and prose, under
     `templates/` (the folder both servers find without configuration)."""
-    (folder / "pyproject.toml").write_text('[tool.prompt-tool]\ntemplate_roots = ["templates"]\n')
+    (folder / "pyproject.toml").write_text('[tool.prompt-tool.lint]\nroots = ["templates"]\n')
     folder = folder / "templates"
     (folder / "partials").mkdir(parents=True)
     for index in range(includes):
@@ -89,10 +89,11 @@ async def measure(command: list[str], edits: int, lines: int, includes: int) -> 
         )
         await _wait_for(arrivals, 1)
         timings = []
+        prefix = ""
         for version in range(2, edits + 2):
-            # Odd versions break the last line, even versions repair it.
-            end = 0 if version % 2 else len(BROKEN)
-            edit = BROKEN if version % 2 else ""
+            # Odd versions break the last line, even versions repair it; every version's
+            # text is new (a counter in the edit), so no server can answer from a cache.
+            edit = f"{BROKEN if version % 2 else ''}v{version} "
             started = time.perf_counter()
             client.text_document_did_change(
                 types.DidChangeTextDocumentParams(
@@ -100,13 +101,14 @@ async def measure(command: list[str], edits: int, lines: int, includes: int) -> 
                     [
                         types.TextDocumentContentChangePartial(
                             range=types.Range(
-                                types.Position(lines - 1, 0), types.Position(lines - 1, end)
+                                types.Position(lines - 1, 0), types.Position(lines - 1, len(prefix))
                             ),
                             text=edit,
                         )
                     ],
                 )
             )
+            prefix = edit
             arrived = await _wait_for(arrivals, version)
             timings.append((arrived - started) * 1000)
         await asyncio.wait_for(client.shutdown_async(None), 10)

@@ -9,9 +9,9 @@ include (partials are then checked against it).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from jinja2 import nodes
 
@@ -193,24 +193,15 @@ class _Checker:
         assert self.parsed.ast is not None
         self.visit_all(self.parsed.ast.body)
 
-    @contextmanager
-    def in_frame(self, frame: Frame) -> Iterator[Frame]:
-        saved, self.frame = self.frame, frame
-        try:
-            yield frame
-        finally:
-            self.frame = saved
+    def in_frame(self, frame: Frame) -> _InFrame:
+        return _InFrame(self, frame)
 
-    @contextmanager
-    def guarded(self, keys: Iterable[str]) -> Iterator[None]:
-        added = [key for key in keys if key]
-        self.guards.extend(added)
-        try:
-            yield
-        finally:
-            del self.guards[len(self.guards) - len(added) :]
+    def guarded(self, keys: Iterable[str]) -> _Guarded:
+        return _Guarded(self.guards, [key for key in keys if key])
 
     def is_guarded(self, node: nodes.Node) -> bool:
+        if not self.guards:
+            return False
         key = guard_key(node)
         if key is None:
             return False
@@ -233,16 +224,17 @@ class _Checker:
     def visit(self, node: nodes.Node | None) -> None:
         if node is None:
             return
+        kind = type(node)
+        method = _VISITORS.get(kind) or _visitor_of(kind)
+        if method is _leaf:
+            return
         self.depth += 1
-        try:
-            if self.depth < _MAX_DEPTH:
-                method = getattr(self, f"visit_{type(node).__name__}", None)
-                if method is None:
-                    self.visit_all(child_nodes(node))
-                else:
-                    method(node)
-        finally:
-            self.depth -= 1
+        if self.depth < _MAX_DEPTH:
+            method(self, node)
+        self.depth -= 1
+
+    def visit_children(self, node: nodes.Node) -> None:
+        self.visit_all(child_nodes(node))
 
     def visit_all(self, items: Iterable[nodes.Node]) -> None:
         for item in items:
@@ -522,3 +514,56 @@ class _Checker:
     def visit_FilterBlock(self, node: nodes.FilterBlock) -> None:
         self.visit(node.filter)
         self.visit_all(node.body)
+
+
+class _InFrame:
+    """Makes `frame` the checker's current frame for a `with` body (a plain class: the
+    checker enters thousands of these per template, and a generator-based one costs more)."""
+
+    __slots__ = ("_checker", "_frame", "_saved")
+
+    def __init__(self, checker: _Checker, frame: Frame) -> None:
+        self._checker, self._frame = checker, frame
+
+    def __enter__(self) -> Frame:
+        self._saved, self._checker.frame = self._checker.frame, self._frame
+        return self._frame
+
+    def __exit__(self, *_: object) -> None:
+        self._checker.frame = self._saved
+
+
+class _Guarded:
+    """Adds `defined` guard keys for a `with` body."""
+
+    __slots__ = ("_added", "_guards")
+
+    def __init__(self, guards: list[str], added: list[str]) -> None:
+        self._guards, self._added = guards, len(added)
+        guards.extend(added)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        if self._added:
+            del self._guards[len(self._guards) - self._added :]
+
+
+Visitor = Callable[[_Checker, Any], None]
+_VISITORS: dict[type[nodes.Node], Visitor] = {}
+
+
+def _leaf(checker: _Checker, node: nodes.Node) -> None:
+    """Constants and template text: nothing to read, nothing to bind."""
+
+
+def _visitor_of(kind: type[nodes.Node]) -> Visitor:
+    """The `visit_<Type>` method for a node type, else a walk of its children; looked up
+    once per type instead of once per node."""
+    if kind in (nodes.Const, nodes.TemplateData):
+        method: Visitor = _leaf
+    else:
+        method = getattr(_Checker, f"visit_{kind.__name__}", _Checker.visit_children)
+    _VISITORS[kind] = method
+    return method

@@ -8,6 +8,7 @@ on its line (see `positions.Cursor`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
@@ -94,6 +95,10 @@ class ParsedTemplate:
     macros: list[MacroInfo] = field(default_factory=list)
     blocks: list[BlockInfo] = field(default_factory=list)
     toplevel_names: set[str] = field(default_factory=set)
+    chunks: list[int] | None = None
+    """Token index of the `{%` of each top-level statement (see `incremental`)."""
+    base: ParsedTemplate | None = None
+    """For a template that does not parse: its last version that did, to re-parse from."""
 
     def token_of(self, node: nodes.Node | None) -> Token | None:
         """The token `node` names: a variable, an attribute, a filter or test name, a string.
@@ -147,12 +152,22 @@ def content_digest(source: str) -> str:
 
 def parse_template(environment: Environment, name: str, source: str) -> ParsedTemplate:
     """Lex, parse and locate `source`; syntax errors are recorded, never raised."""
-    text = normalise_newlines(source)
-    index = TokenIndex.build(environment, text, name)
+    index = TokenIndex.build(environment, normalise_newlines(source), name)
+    return parse_tokens(name, source, index, lambda: index.parse(environment, name))
+
+
+def parse_tokens(
+    name: str,
+    source: str,
+    index: TokenIndex,
+    parse: Callable[[], nodes.Template],
+    chunks: list[int] | None = None,
+) -> ParsedTemplate:
+    """The template of already lexed `index`, its AST built by `parse` (which may raise)."""
     header, suppressions = read_directives(index.comments, index.lines)
-    parsed = ParsedTemplate(name, text, content_digest(source), index, header, suppressions)
+    parsed = ParsedTemplate(name, index.source, content_digest(source), index, header, suppressions)
     try:
-        parsed.ast = index.parse(environment, name)
+        parsed.ast = parse()
     except TemplateSyntaxError as error:
         parsed.syntax_error = error
         parsed.syntax_span = index.error_span(error, parsed=index.lex_error is None)
@@ -163,6 +178,7 @@ def parse_template(environment: Environment, name: str, source: str) -> ParsedTe
         # Jinja's parser (or an extension's) failing on odd input is a finding, not a crash.
         return _unparsable(parsed, f"cannot parse: {type(error).__name__}: {error}")
     _Collector(parsed).run(parsed.ast)
+    parsed.chunks = chunks if chunks is not None else index.top_level_starts()
     return parsed
 
 

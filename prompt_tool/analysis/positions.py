@@ -23,6 +23,13 @@ BLOCK_OPENERS = frozenset(
 )
 _AT_OFFSET = re.compile(r" at (\d+)$")
 _IGNORED = frozenset({"comment_begin", "comment", "comment_end", "linecomment"})
+_CONTINUATIONS = frozenset({"elif", "else", "pluralize"})
+
+
+def _moved(error: TemplateSyntaxError, chars: int, lines: int) -> TemplateSyntaxError:
+    """A lexer error from lexing a tail of the source, placed in the whole source."""
+    message = _AT_OFFSET.sub(lambda at: f" at {int(at.group(1)) + chars}", error.message or "")
+    return TemplateSyntaxError(message, (error.lineno or 1) + lines, error.name, error.filename)
 
 
 class Token:
@@ -59,19 +66,48 @@ class Token:
         return Span(self._lines.position(self.offset), self._lines.position(self.end))
 
 
-@dataclass
 class BlockRegion:
-    """A block tag and its end tag: `{% for … %}` … `{% endfor %}` (end missing if unclosed)."""
+    """A block tag and its end tag: `{% for … %}` … `{% endfor %}` (end missing if unclosed).
 
-    keyword: str
-    tag: Token
-    opened: Span
-    body_start: Position
-    closed: Span | None = None
+    Keeps offsets and makes positions on demand: every edit pairs every tag again, and
+    only the few regions a check or a fold asks about need lines and columns.
+    """
+
+    __slots__ = ("_closed", "_index", "_opened", "_position", "keyword")
+
+    def __init__(self, index: TokenIndex, position: int, keyword: str, opened: range) -> None:
+        self._index = index
+        self._position = position
+        self.keyword = keyword
+        self._opened = opened
+        self._closed: range | None = None
+
+    @property
+    def tag(self) -> Token:
+        return self._index.token(self._position)
+
+    @property
+    def opened(self) -> Span:
+        return self._span(self._opened)
+
+    @property
+    def body_start(self) -> Position:
+        return self._index.lines.position(self._opened.stop)
+
+    @property
+    def closed(self) -> Span | None:
+        return self._span(self._closed) if self._closed is not None else None
 
     @property
     def end(self) -> Position:
         return self.closed.end if self.closed else self.body_start
+
+    def close(self, closed: range) -> None:
+        self._closed = closed
+
+    def _span(self, offsets: range) -> Span:
+        lines = self._index.lines
+        return Span(lines.position(offsets.start), lines.position(offsets.stop))
 
 
 def normalise_newlines(source: str) -> str:
@@ -123,33 +159,53 @@ class TokenIndex:
     def build(cls, environment: Environment, source: str, name: str | None) -> TokenIndex:
         index = cls(source)
         index._lex(environment, name)
-        index._pair_blocks()
+        index.pair_blocks()
         return index
 
     def _lex(self, environment: Environment, name: str | None) -> None:
-        source, items, tags = self.source, self.items, self.tags
-        offset, previous = 0, ""
-        startswith, find, append = source.startswith, source.find, items.append
         try:
-            for lineno, kind, value in environment.lexer.tokeniter(source, name):
-                start = offset if startswith(value, offset) else find(value, offset)
-                start = offset if start < 0 else start
-                end = start + len(value)
+            self.lex_from(environment, name, 0, None)
+        except TemplateSyntaxError as error:
+            self.lex_error = error
+
+    def lex_from(
+        self, environment: Environment, name: str | None, start: int, stop: int | None
+    ) -> bool:
+        """Append the tokens of the source from offset `start` (where the lexer must be
+        outside any tag) up to `stop`; True when the lexer reached `stop` outside any tag,
+        about to open a `{%` there, or the end of the source when `stop` is None.
+
+        The lexer reads past `stop` as far as one token, so whitespace control and
+        `lstrip_blocks` around `stop` apply exactly as in a whole-source pass.
+        """
+        source, items, tags = self.source, self.items, self.tags
+        offset, previous = start, ""
+        startswith, find, append = source.startswith, source.find, items.append
+        base = self.lines.position(start).line - 1 if start else -1
+        text = source[start:] if start else source
+        try:
+            for lineno, kind, value in environment.lexer.tokeniter(text, name):
+                at = offset if startswith(value, offset) else find(value, offset)
+                at = offset if at < 0 else at
+                if stop is not None and at >= stop and kind != "whitespace":
+                    return at == stop and kind == "block_begin"
+                end = at + len(value)
                 if end > offset:
                     offset = end
                 if kind == "whitespace":
                     continue
                 if kind in _IGNORED:
                     self.comments.append(
-                        Token(self.lines, -1, kind, value, start, end, lineno - 1, "")
+                        Token(self.lines, -1, kind, value, at, end, lineno + base, "")
                     )
                     continue
                 if kind == "name" and previous in _BEGIN:
                     tags.append(len(items))
-                append((kind, value, start, end, lineno - 1))
+                append((kind, value, at, end, lineno + base))
                 previous = kind
         except TemplateSyntaxError as error:
-            self.lex_error = error
+            raise _moved(error, start, base + 1) if start else error from None
+        return stop is None or stop >= len(source)
 
     def token(self, index: int) -> Token:
         """The token at `index` (made once, on first use)."""
@@ -166,28 +222,27 @@ class TokenIndex:
     def _is_tag(self, index: int) -> bool:
         return index > 0 and self.items[index][0] == "name" and self.items[index - 1][0] in _BEGIN
 
-    def _pair_blocks(self) -> None:
+    def pair_blocks(self) -> None:
         stack: list[BlockRegion] = []
         items = self.items
         for position in self.tags:
-            begin = items[position - 1][2]
             close = self._block_end(position)
             end = items[close][3] if close is not None else items[position][3]
-            opened = Span(self.lines.position(begin), self.lines.position(end))
+            opened = range(items[position - 1][2], end)
             keyword = items[position][1]
             if keyword.startswith("end") and keyword[3:] in BLOCK_OPENERS:
                 self._close(stack, keyword[3:], opened)
             elif keyword in BLOCK_OPENERS and not self._is_inline_set(keyword, position):
-                region = BlockRegion(keyword, self.token(position), opened, opened.end)
+                region = BlockRegion(self, position, keyword, opened)
                 self.regions[position] = region
                 stack.append(region)
         self.unclosed = stack
 
     @staticmethod
-    def _close(stack: list[BlockRegion], keyword: str, closed: Span) -> None:
+    def _close(stack: list[BlockRegion], keyword: str, closed: range) -> None:
         for depth in range(len(stack) - 1, -1, -1):
             if stack[depth].keyword == keyword:
-                stack[depth].closed = closed
+                stack[depth].close(closed)
                 del stack[depth:]
                 return
 
@@ -209,6 +264,26 @@ class TokenIndex:
             if kind == "operator" and value == "=":
                 return True
         return True
+
+    def top_level_starts(self, first: int = 0, last: int | None = None) -> list[int] | None:
+        """The index of the `{%` of each top-level statement among `tags[first:last]`, or
+        None when their block tags do not balance there (the parser will say why)."""
+        stack: list[str] = []
+        starts: list[int] = []
+        items = self.items
+        for position in self.tags[first:last]:
+            keyword = items[position][1]
+            if keyword.startswith("end") and keyword[3:] in BLOCK_OPENERS:
+                if not stack or stack.pop() != keyword[3:]:
+                    return None
+                continue
+            if not stack:
+                if keyword in _CONTINUATIONS:
+                    return None
+                starts.append(position - 1)
+            if keyword in BLOCK_OPENERS and not self._is_inline_set(keyword, position):
+                stack.append(keyword)
+        return None if stack else starts
 
     def parse(self, environment: Environment, name: str | None) -> nodes.Template:
         """Parse from the tokens already lexed; raises TemplateSyntaxError like Jinja does.

@@ -32,6 +32,7 @@ from prompt_tool.analysis.include_checks import (
     include_diagnostics,
 )
 from prompt_tool.analysis.includes import Edge, IncludeGraph
+from prompt_tool.analysis.incremental import parse_edited
 from prompt_tool.analysis.parsing import IncludeRef, ParsedTemplate, parse_template, split_pin
 from prompt_tool.analysis.readable import decode_template
 from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
@@ -138,7 +139,7 @@ class Workspace:
         self._unreadable.pop(name, None)
         current = self._documents.get(name)
         if current is None or current.source != source or current.name != name:
-            self._documents[name] = self._parse(name, source)
+            self._documents[name] = self._parse(name, source, current)
             self._update_graph(name)
         return before | self._affected(name)
 
@@ -242,7 +243,11 @@ class Workspace:
         message = "the template nests too deeply to analyse"
         return Diagnostic("PT001", Severity.ERROR, message, parsed.name, Span.at(0, 0))
 
-    def _parse(self, name: str, source: str) -> ParsedTemplate:
+    def _parse(
+        self, name: str, source: str, previous: ParsedTemplate | None = None
+    ) -> ParsedTemplate:
+        if previous is not None and previous.name == name:
+            return parse_edited(self.environment, previous, source)
         return parse_template(self.environment, name, source)
 
     def _fetch(self, name: str) -> ParsedTemplate | None:
