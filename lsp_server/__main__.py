@@ -15,9 +15,11 @@ def run(
 ) -> None:
     """Serve until the client says exit; logs go to stderr, never to the protocol stream."""
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT, stream=sys.stderr)
+    from lsp_server.collection import defer_full_collections
     from lsp_server.server import create_server
 
     server = create_server()
+    defer_full_collections()
     if tcp:
         server.start_tcp(host, port)
     else:

@@ -5,6 +5,11 @@ an analysis runs, the event loop keeps reading edits; they replace each other in
 pending set, so only the newest version is analysed next, and a result computed from a
 source that has since changed is dropped instead of published. When idle, an edit starts
 an analysis at once: there is no fixed debounce.
+
+The edited documents are analysed and published first; the templates whose results they
+may change (includers, partials, cycle members) follow once no newer edit waits, and only
+those whose diagnostics actually changed are published, so a keystroke in a template with
+twenty partials costs one analysis and one notification while the user types.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from lsp_server.collection import IdleCollector
 from prompt_tool.analysis.diagnostics import Diagnostic
 from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource, Workspace
@@ -51,6 +57,8 @@ class AnalysisRunner:
         self._task: asyncio.Task[None] | None = None
         self._latest: dict[str, list[Diagnostic]] = {}
         self._models: dict[str, DocumentModel] = {}
+        self._owed: set[str] = set()
+        self._collector = IdleCollector()
         self.listeners: list[Callable[[Outcome], None]] = []
 
     def reset(self, config: AnalysisConfig, external: TemplateSource, load: list[str]) -> None:
@@ -60,6 +68,7 @@ class AnalysisRunner:
     def submit(self, name: str, change: Change) -> None:
         """Analyse `name` in its new state as soon as the worker is free."""
         self._pending[name] = change
+        self._collector.busy()
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._drain())
 
@@ -103,24 +112,46 @@ class AnalysisRunner:
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
-        while self._pending:
+        while self._pending or self._owed:
+            if not self._pending:
+                await self._refresh_owed(loop)
+                continue
             batch, self._pending = self._pending, {}
             try:
-                diagnostics = await loop.run_in_executor(self._executor, self._analyse, batch)
+                diagnostics, affected = await loop.run_in_executor(
+                    self._executor, self._analyse, batch
+                )
             except Exception:
                 logger.exception("analysis failed for %s", ", ".join(sorted(batch)))
                 continue
+            self._owed |= affected - batch.keys()
             if batch.keys() & self._pending.keys():
                 continue
-            fresh = {
-                name: found for name, found in diagnostics.items() if name not in self._pending
-            }
+            fresh = {name: diagnostics[name] for name in batch if name in diagnostics}
             self._latest.update(fresh)
             closed = frozenset(name for name, change in batch.items() if change.is_closed)
             for name in closed:
                 self._latest.pop(name, None)
             versions = {name: change.version for name, change in batch.items()}
             self._notify(Outcome(fresh, versions, closed))
+        self._collector.idle()
+
+    async def _refresh_owed(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Re-check the templates earlier edits may have changed; publish those that did."""
+        owed, self._owed = sorted(self._owed), set()
+        try:
+            diagnostics = await loop.run_in_executor(self._executor, self._diagnose, owed)
+        except Exception:
+            logger.exception("analysis failed for %s", ", ".join(owed))
+            return
+        changed = {
+            name: found
+            for name, found in diagnostics.items()
+            if name not in self._pending and found != self._latest.get(name, [])
+        }
+        self._latest.update(changed)
+        if changed:
+            self._notify(Outcome(changed, {}))
 
     def _notify(self, outcome: Outcome) -> None:
         for listener in self.listeners:
@@ -129,7 +160,8 @@ class AnalysisRunner:
             except Exception:
                 logger.exception("diagnostics listener failed")
 
-    def _analyse(self, batch: dict[str, Change]) -> dict[str, list[Diagnostic]]:
+    def _analyse(self, batch: dict[str, Change]) -> tuple[dict[str, list[Diagnostic]], set[str]]:
+        """Apply `batch`; the diagnostics of its own templates, and every template affected."""
         workspace = self._workspace
         affected: set[str] = set()
         for name, change in batch.items():
@@ -140,8 +172,12 @@ class AnalysisRunner:
                 affected |= workspace.remove_document(name)
             else:
                 affected |= workspace.set_document(name, source)
+        return self._diagnose(sorted(affected & batch.keys())), affected
+
+    def _diagnose(self, names: list[str]) -> dict[str, list[Diagnostic]]:
+        workspace = self._workspace
         disabled = workspace.config.disabled_codes
         return {
             name: [found for found in workspace.diagnostics(name) if found.code not in disabled]
-            for name in sorted(affected)
+            for name in names
         }

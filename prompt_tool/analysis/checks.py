@@ -236,6 +236,9 @@ class _Checker:
     def visit_children(self, node: nodes.Node) -> None:
         self.visit_all(child_nodes(node))
 
+    def visit_Output(self, node: nodes.Output) -> None:
+        self.visit_all(node.nodes)
+
     def visit_all(self, items: Iterable[nodes.Node]) -> None:
         for item in items:
             self.visit(item)
@@ -359,15 +362,19 @@ class _Checker:
         self.report("PT004", span, message, fix, self._related())
 
     def visit_Filter(self, node: nodes.Filter) -> None:
-        keys = [guard_key(node.node)] if node.name in _DEFAULT_FILTERS and node.node else []
-        with self.guarded(key for key in keys if key):
+        if node.name in _DEFAULT_FILTERS and node.node:
+            with self.guarded([guard_key(node.node) or ""]):
+                self.visit(node.node)
+        else:
             self.visit(node.node)
         self.check_name("PT005", "filter", node, self.vocabulary.filters)
         self.visit_all([*node.args, *node.kwargs, node.dyn_args, node.dyn_kwargs])  # type: ignore[list-item]
 
     def visit_Test(self, node: nodes.Test) -> None:
-        keys = [guard_key(node.node)] if node.name in ("defined", "undefined") else []
-        with self.guarded(key for key in keys if key):
+        if node.name in ("defined", "undefined"):
+            with self.guarded([guard_key(node.node) or ""]):
+                self.visit(node.node)
+        else:
             self.visit(node.node)
         self.check_name("PT006", "test", node, self.vocabulary.tests)
         self.visit_all([*node.args, *node.kwargs, node.dyn_args, node.dyn_kwargs])  # type: ignore[list-item]

@@ -71,6 +71,7 @@ def _reparse(environment: Environment, old: ParsedTemplate, source: str) -> Pars
     index = TokenIndex(text)
     tokens = old.tokens
     index.items = tokens.items[: region.first]
+    index.reuse_tokens(tokens, region.first)
     index.tags = tokens.tags[: bisect_left(tokens.tags, region.first)]
     index.comments = [comment for comment in tokens.comments if comment.end <= region.start]
     first_tag = len(index.tags)

@@ -219,6 +219,11 @@ class TokenIndex:
             self._made[index] = made
         return made
 
+    def reuse_tokens(self, old: TokenIndex, before: int) -> None:
+        """Adopt the tokens `old` made before index `before`, where both sources agree (their
+        line maps agree there too)."""
+        self._made.update((index, token) for index, token in old._made.items() if index < before)
+
     def _is_tag(self, index: int) -> bool:
         return index > 0 and self.items[index][0] == "name" and self.items[index - 1][0] in _BEGIN
 

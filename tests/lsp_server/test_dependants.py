@@ -60,3 +60,23 @@ async def test_a_pulling_client_is_asked_to_refresh_and_sees_the_dependant(
     assert [d.code for d in a_report.items] == ["PT009"]
     assert [d.code for d in b_report.items] == ["PT009"]
     assert lsp.client.diagnostic_refresh_count >= 1
+
+
+@needs_cycles
+async def test_the_edited_document_comes_first_and_unchanged_dependants_stay_quiet(
+    lsp, tmp_path: Path
+) -> None:
+    a, b = cycle(tmp_path)
+    await lsp.initialize(tmp_path)
+    a_uri, b_uri = lsp.open(a, a.read_text()), lsp.uri_of(b)
+    await lsp.published(b_uri, lambda params: list(params.diagnostics) != [])
+    lsp.change(a_uri, 2, '{% include "b.j2" %}\nstill a cycle\n')
+    await lsp.published_version(a_uri, 2)
+    lsp.change(a_uri, 3, "no include any more\n")
+    await lsp.published(b_uri, lambda params: list(params.diagnostics) == [])
+
+    order = [(params.uri, params.version) for params in lsp.client.published]
+    b_publishes = [index for index, (uri, _) in enumerate(order) if uri == b_uri]
+    assert order.index((a_uri, 1)) < b_publishes[0]
+    assert len(b_publishes) == 2  # marked by the cycle, then cleared: not on the edit between
+    assert order.index((a_uri, 3)) < b_publishes[1]
