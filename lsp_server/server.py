@@ -200,6 +200,7 @@ def create_server() -> PromptToolServer:
         semantic_tokens,
         signature_help,
         symbols,
+        workspace_diagnostics,
     )
 
     server = PromptToolServer()
@@ -217,6 +218,7 @@ def create_server() -> PromptToolServer:
         references,
         signature_help,
         inlay_hints,
+        workspace_diagnostics,
     ):
         feature.register(server)
     return server

@@ -1,0 +1,99 @@
+"""Workspace pull diagnostics: one report per template under the roots, open or not.
+
+A client shows problems in files the user has not opened; each report carries the same
+`resultId` a document pull would give, so an entry of `previousResultIds` whose result
+is unchanged is answered `unchanged`. Findings on pyproject.toml (a contract that does not
+resolve) are reported on that file, as push clients get them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from lsprotocol import types
+
+from lsp_server.convert import lsp_diagnostic, result_id
+from lsp_server.features.diagnostics import convert_diagnostics
+from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.diagnostics import Diagnostic
+
+CHUNK = 16
+
+WorkspaceReport = types.WorkspaceFullDocumentDiagnosticReport | (
+    types.WorkspaceUnchangedDocumentDiagnosticReport
+)
+
+
+def register(server: PromptToolServer) -> None:
+    @server.feature(types.WORKSPACE_DIAGNOSTIC)
+    @server.guarded("workspace diagnostics", fallback=types.WorkspaceDiagnosticReport(items=[]))
+    async def workspace_diagnostics(
+        params: types.WorkspaceDiagnosticParams,
+    ) -> types.WorkspaceDiagnosticReport:
+        await server.runner.settled()
+        names = sorted(set(server.files.list_names()) | set(server.open_template_names()))
+        found = await _diagnostics(server, names)
+        previous = {entry.uri: entry.value for entry in params.previous_result_ids}
+        reports = [
+            _report(server, uri, convert_diagnostics(server, name, found[name]), previous)
+            for name in names
+            if (uri := server.uri_for(name)) is not None
+        ]
+        reports += [
+            _report(server, uri, items, previous)
+            for uri, items in _configuration_items(server).items()
+        ]
+        reports += _cleared(server, previous, {report.uri for report in reports})
+        return types.WorkspaceDiagnosticReport(items=reports)
+
+
+async def _diagnostics(server: PromptToolServer, names: list[str]) -> dict[str, list[Diagnostic]]:
+    """Asked a few templates at a time: a first pull over hundreds of templates takes
+    seconds, and between chunks the worker serves completion and hover, and a cancelled
+    request stops."""
+    found: dict[str, list[Diagnostic]] = {}
+    for start in range(0, len(names), CHUNK):
+        found.update(await server.runner.diagnostics_of(names[start : start + CHUNK]))
+    return found
+
+
+def _report(
+    server: PromptToolServer,
+    uri: str,
+    items: list[types.Diagnostic],
+    previous: Mapping[str, str],
+) -> WorkspaceReport:
+    """`unchanged` when the client already holds this result, else the full report."""
+    document = server.workspace.text_documents.get(uri)
+    version = document.version if document is not None else None
+    current = result_id(items)
+    if previous.get(uri) == current:
+        return types.WorkspaceUnchangedDocumentDiagnosticReport(
+            uri=uri, version=version, result_id=current
+        )
+    return types.WorkspaceFullDocumentDiagnosticReport(
+        uri=uri, version=version, items=items, result_id=current
+    )
+
+
+def _cleared(
+    server: PromptToolServer, previous: Mapping[str, str], reported: set[str]
+) -> list[WorkspaceReport]:
+    """Empty reports for files the client holds problems for and that have none to report
+    any more (deleted, moved out of the roots, a fixed pyproject.toml)."""
+    empty = result_id([])
+    return [
+        _report(server, uri, [], previous)
+        for uri, value in previous.items()
+        if uri not in reported and value != empty
+    ]
+
+
+def _configuration_items(server: PromptToolServer) -> dict[str, list[types.Diagnostic]]:
+    by_uri: dict[str, list[types.Diagnostic]] = {}
+    for finding in server.config_diagnostics:
+        if (uri := server.uri_for(finding.path)) is not None:
+            text = server.text_for(finding.path)
+            converted = lsp_diagnostic(finding, text, server.uri_for, server.text_for)
+            by_uri.setdefault(uri, []).append(converted)
+    return by_uri
