@@ -192,7 +192,7 @@ async def _watch_files(server: PromptToolServer) -> None:
     patterns = [
         "**/pyproject.toml",
         "**/*.py",
-        *(f"**/*{suffix}" for suffix in server.settings.extensions),
+        *(f"**/*{suffix}" for suffix in server.files.extensions),
     ]
     options = types.DidChangeWatchedFilesRegistrationOptions(
         watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in patterns]
