@@ -8,6 +8,7 @@ resolve) are reported on that file, as push clients get them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from lsprotocol import types
@@ -31,11 +32,12 @@ def register(server: PromptToolServer) -> None:
         params: types.WorkspaceDiagnosticParams,
     ) -> types.WorkspaceDiagnosticReport:
         await server.runner.settled()
-        names = sorted(set(server.files.list_names()) | set(server.open_template_names()))
+        on_disk = await asyncio.to_thread(server.files.list_names)
+        names = sorted(set(on_disk) | set(server.open_template_names()))
         found = await _diagnostics(server, names)
         previous = {entry.uri: entry.value for entry in params.previous_result_ids}
         reports = [
-            _report(server, uri, convert_diagnostics(server, name, found[name]), previous)
+            _report(server, uri, _items(server, name, found[name]), previous)
             for name in names
             if (uri := server.uri_for(name)) is not None
         ]
@@ -55,6 +57,11 @@ async def _diagnostics(server: PromptToolServer, names: list[str]) -> dict[str, 
     for start in range(0, len(names), CHUNK):
         found.update(await server.runner.diagnostics_of(names[start : start + CHUNK]))
     return found
+
+
+def _items(server: PromptToolServer, name: str, found: list[Diagnostic]) -> list[types.Diagnostic]:
+    """In LSP form; a clean template's text is not even read (most are clean)."""
+    return convert_diagnostics(server, name, found) if found else []
 
 
 def _report(
