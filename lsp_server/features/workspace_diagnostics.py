@@ -34,29 +34,54 @@ def register(server: PromptToolServer) -> None:
         await server.runner.settled()
         on_disk = await asyncio.to_thread(server.files.list_names)
         names = sorted(set(on_disk) | set(server.open_template_names()))
-        found = await _diagnostics(server, names)
         previous = {entry.uri: entry.value for entry in params.previous_result_ids}
-        reports = [
-            _report(server, uri, _items(server, name, found[name]), previous)
-            for name in names
-            if (uri := server.uri_for(name)) is not None
-        ]
-        reports += [
-            _report(server, uri, items, previous)
-            for uri, items in _configuration_items(server).items()
-        ]
-        reports += _cleared(server, previous, {report.uri for report in reports})
-        return types.WorkspaceDiagnosticReport(items=reports)
+        stream = ReportStream(server, params.partial_result_token)
+        for start in range(0, len(names), CHUNK):
+            # A chunk at a time: a first pull over hundreds of templates takes seconds;
+            # between chunks the worker serves completion and hover, and a cancel stops.
+            found = await server.runner.diagnostics_of(names[start : start + CHUNK])
+            stream.send(
+                [
+                    _report(server, uri, _items(server, name, found[name]), previous)
+                    for name in found
+                    if (uri := server.uri_for(name)) is not None
+                ]
+            )
+        configuration = _configuration_items(server)
+        stream.send([_report(server, uri, items, previous) for uri, items in configuration.items()])
+        stream.send(_cleared(server, previous, stream.reported))
+        return stream.result()
 
 
-async def _diagnostics(server: PromptToolServer, names: list[str]) -> dict[str, list[Diagnostic]]:
-    """Asked a few templates at a time: a first pull over hundreds of templates takes
-    seconds, and between chunks the worker serves completion and hover, and a cancelled
-    request stops."""
-    found: dict[str, list[Diagnostic]] = {}
-    for start in range(0, len(names), CHUNK):
-        found.update(await server.runner.diagnostics_of(names[start : start + CHUNK]))
-    return found
+class ReportStream:
+    """Reports go out as each chunk is ready when the client gave a partial result token
+    (the first as a report, the rest as partial results, the response then empty), so
+    problems appear while a first pull runs; else they are gathered for the response."""
+
+    def __init__(self, server: PromptToolServer, token: types.ProgressToken | None) -> None:
+        self.server = server
+        self.token = token
+        self.reported: set[str] = set()
+        self._gathered: list[WorkspaceReport] = []
+        self._has_sent = False
+
+    def send(self, reports: list[WorkspaceReport]) -> None:
+        self.reported.update(report.uri for report in reports)
+        if self.token is None:
+            self._gathered += reports
+            return
+        if not reports:
+            return
+        value: types.WorkspaceDiagnosticReport | types.WorkspaceDiagnosticReportPartialResult
+        if self._has_sent:
+            value = types.WorkspaceDiagnosticReportPartialResult(items=reports)
+        else:
+            value = types.WorkspaceDiagnosticReport(items=reports)
+        self.server.progress(types.ProgressParams(self.token, value))
+        self._has_sent = True
+
+    def result(self) -> types.WorkspaceDiagnosticReport:
+        return types.WorkspaceDiagnosticReport(items=self._gathered)
 
 
 def _items(server: PromptToolServer, name: str, found: list[Diagnostic]) -> list[types.Diagnostic]:

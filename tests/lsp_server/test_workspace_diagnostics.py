@@ -132,3 +132,21 @@ async def test_a_fixed_pyproject_finding_is_cleared(lsp, tmp_path: Path) -> None
     assert [d.code for d in first[lsp.uri_of(pyproject)].items] == ["PT016"]
     cleared = second[lsp.uri_of(pyproject)]
     assert cleared.kind == "full" and list(cleared.items) == []
+
+
+async def test_with_a_partial_result_token_reports_stream_as_progress(lsp, tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    for number in range(40):
+        (folder / "templates" / f"more{number}.j2").write_text(CLEAN)
+    await lsp.initialize(folder, lsp.pull_capabilities())
+
+    result = await lsp.client.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(previous_result_ids=[], partial_result_token="ws")
+    )
+
+    sent = lsp.client.partial_results["ws"]
+    reports = {report["uri"]: report for part in sent for report in part["items"]}
+    broken = reports[lsp.uri_of(folder / "templates" / "broken.j2")]
+    assert list(result.items) == [], "the response is empty once results were streamed"
+    assert len(sent) > 1 and len(reports) == 42
+    assert [item["code"] for item in broken["items"]] == ["PT001"]
