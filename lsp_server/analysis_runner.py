@@ -90,9 +90,31 @@ class AnalysisRunner:
     def _document(self, name: str) -> DocumentModel | None:
         return self._workspace.document(name)
 
+    def _diagnostics_of(self, names: list[str]) -> dict[str, list[Diagnostic]]:
+        """A name the analyser does not hold yet (a file created since the last reset that
+        no one reported) is read from the external source first."""
+        workspace = self._workspace
+        held = set(workspace.names())
+        for name in names:
+            if name not in held and self._external is not None:
+                source = self._external.get_source(name)
+                if source is not None:
+                    workspace.set_document(name, source)
+        disabled = workspace.config.disabled_codes
+        return {
+            name: [found for found in workspace.diagnostics(name) if found.code not in disabled]
+            for name in names
+        }
+
     def latest(self, name: str) -> list[Diagnostic] | None:
         """The last published diagnostics of `name` (None before its first analysis)."""
         return self._latest.get(name)
+
+    async def diagnostics_of(self, names: list[str]) -> dict[str, list[Diagnostic]]:
+        """Current diagnostics of every name in `names`, open or not, for a whole-workspace
+        report; computed on the worker, the only thread that touches the analyser."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._diagnostics_of, names)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

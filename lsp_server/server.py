@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -27,7 +27,7 @@ from lsp_server.convert import ClientText, split_lines
 from lsp_server.published import PublishedTemplates
 from lsp_server.settings import Settings
 from lsp_server.template_catalog import Describe, TemplateCatalog
-from lsp_server.template_files import TemplateFiles
+from lsp_server.template_files import TemplateFiles, TemplateFolders
 from prompt_tool import __version__
 from prompt_tool.analysis.diagnostics import Diagnostic
 from prompt_tool.analysis.sources import ChainedSource
@@ -47,8 +47,9 @@ class PromptToolServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
         self.settings = Settings()
-        self.folder: Path | None = None
-        self.files = TemplateFiles(None, self.settings.template_roots, self.settings.extensions)
+        self.folders: tuple[Path, ...] = ()
+        self.other_folder_settings: tuple[tuple[Path, Settings], ...] = ()
+        self.files = TemplateFolders([])
         self.runner = AnalysisRunner()
         self.initialization_options: Any = None
         self.uses_pull_diagnostics = False
@@ -63,16 +64,35 @@ class PromptToolServer(LanguageServer):
         self._environment: Environment | None = None
 
     @property
+    def folder(self) -> Path | None:
+        """The first workspace folder: the project whose settings and analyser
+        configuration apply (the others contribute their template roots)."""
+        return self.folders[0] if self.folders else None
+
+    @property
     def encoding(self) -> str:
         return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
 
-    def apply_settings(self, settings: Settings) -> tuple[str, ...]:
-        """Adopt new settings: rebuild the file index and the analyser; returns the problems
-        met building the analyser's configuration, for the user to see."""
+    def apply_settings(
+        self, settings: Settings, other_folders: Sequence[tuple[Path, Settings]] = ()
+    ) -> tuple[str, ...]:
+        """Adopt new settings (the first folder's, then each other folder's): rebuild the
+        file index and the analyser; returns the problems met building the analyser's
+        configuration, for the user to see."""
         self.settings = settings
+        self.other_folder_settings = tuple(other_folders)
         self._names.clear()
-        self.files = TemplateFiles(self.folder, settings.template_roots, settings.extensions)
-        analysis = folder_analysis(self.folder, settings, self.files.roots)
+        first = TemplateFiles(self.folder, settings.template_roots, settings.extensions)
+        self.files = TemplateFolders(
+            [
+                first,
+                *(
+                    TemplateFiles(folder, values.template_roots, values.extensions)
+                    for folder, values in other_folders
+                ),
+            ]
+        )
+        analysis = folder_analysis(self.folder, settings, first.roots)
         self.analysis_config = analysis.config
         self.config_diagnostics = analysis.config_diagnostics
         self._environment = None
@@ -200,6 +220,7 @@ def create_server() -> PromptToolServer:
         semantic_tokens,
         signature_help,
         symbols,
+        workspace_diagnostics,
     )
 
     server = PromptToolServer()
@@ -217,6 +238,7 @@ def create_server() -> PromptToolServer:
         references,
         signature_help,
         inlay_hints,
+        workspace_diagnostics,
     ):
         feature.register(server)
     return server

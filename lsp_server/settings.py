@@ -42,7 +42,7 @@ class Settings:
     """SQLAlchemy URL of the template store; None means no database features."""
 
     template_roots: tuple[str, ...] = (".",)
-    """Loader roots (relative to the workspace folder): include names are relative to them."""
+    """Loader roots (relative to each workspace folder): include names are relative to them."""
 
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     """File name endings that mark a template."""

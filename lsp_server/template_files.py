@@ -1,4 +1,4 @@
-"""Templates on disk under a workspace folder's roots: names to paths and back, and sources.
+"""Templates on disk under each workspace folder's roots: names to paths and back, sources.
 
 Discovery and decoding are the linter's (`prompt_tool.analysis.filesystem`), so names agree
 with `templates lint`. Unlike the linter's `FileSystemSource`, nothing is cached: a file
@@ -64,3 +64,59 @@ class TemplateFiles:
         roots = [root for root in self.roots if root.is_dir()]
         paths = discover_templates(roots, self.extensions)
         return list(dict.fromkeys(template_name(path, roots) for path in paths))
+
+
+class TemplateFolders:
+    """The template files of every workspace folder, each folder with its own roots.
+
+    A file is named by the folder that holds it (the innermost, for nested folders), so a
+    template in the second folder gets its include names from that folder's roots. Names
+    are resolved through the folders in order: on a clash the earlier folder wins, as the
+    earlier root does within one folder.
+    """
+
+    def __init__(self, folders: Sequence[TemplateFiles]):
+        self.folders = tuple(folders)
+        self.roots = tuple(root for files in self.folders for root in files.roots)
+        self.extensions = tuple(
+            dict.fromkeys(suffix for files in self.folders for suffix in files.extensions)
+        )
+
+    def is_template(self, path: Path) -> bool:
+        return path.name.endswith(self.extensions)
+
+    def holder(self, path: Path) -> TemplateFiles | None:
+        """The innermost workspace folder holding `path`, if any."""
+        resolved = path.resolve()
+        holding = [
+            files
+            for files in self.folders
+            if files.folder is not None and resolved.is_relative_to(files.folder)
+        ]
+        return max(holding, key=lambda files: len(str(files.folder)), default=None)
+
+    def roots_for(self, path: Path) -> tuple[Path, ...]:
+        """The roots of the folder holding `path`; every root when no folder holds it."""
+        holder = self.holder(path)
+        return holder.roots if holder is not None else self.roots
+
+    def name_for(self, path: Path) -> str:
+        """The include name of `path` in the folder that holds it, else absolute."""
+        holder = self.holder(path)
+        return holder.name_for(path) if holder is not None else path.resolve().as_posix()
+
+    def path_for(self, name: str) -> Path | None:
+        for files in self.folders:
+            if (path := files.path_for(name)) is not None:
+                return path
+        return None
+
+    def get_source(self, name: str) -> str | None:
+        for files in self.folders:
+            if files.path_for(name) is not None:
+                return files.get_source(name)
+        return None
+
+    def list_names(self) -> list[str]:
+        """Every template name of every folder, the earlier folder winning on a clash."""
+        return list(dict.fromkeys(name for files in self.folders for name in files.list_names()))

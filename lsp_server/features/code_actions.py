@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsprotocol import types
-from pygls.uris import from_fs_path
+from pygls.uris import from_fs_path, to_fs_path
 
 from lsp_server.capabilities import creates_files
 from lsp_server.convert import (
@@ -38,7 +40,7 @@ def register(server: PromptToolServer) -> None:
                 actions.extend(_actions_for(uri, found, converted, text))
         if creates_files(server.client_capabilities):
             source = server.workspace.get_text_document(uri).source
-            actions.extend(_create_missing(server, source, wanted))
+            actions.extend(_create_missing(server, uri, source, wanted))
         return actions
 
 
@@ -77,10 +79,13 @@ def _actions_for(
     return actions
 
 
-def _create_missing(server: PromptToolServer, source: str, wanted: Span) -> list[types.CodeAction]:
-    """ "Create template x.j2" for each include name in range that resolves nowhere."""
+def _create_missing(
+    server: PromptToolServer, uri: str, source: str, wanted: Span
+) -> list[types.CodeAction]:
+    """ "Create template x.j2" for each include name in range that resolves nowhere, in the
+    first root of the workspace folder holding the document."""
     actions: list[types.CodeAction] = []
-    roots = server.files.roots
+    roots = server.files.roots_for(Path(to_fs_path(uri) or ""))
     for reference in template_references(source):
         if not _overlaps(reference.span, wanted) or server.uri_for(reference.name) is not None:
             continue

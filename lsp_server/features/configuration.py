@@ -1,13 +1,17 @@
 """Lifecycle and configuration: read settings at initialize, re-read them on every change.
 
-Settings come from the workspace folder (never the server's working directory), so a
-client that starts the server anywhere gets the folder's pyproject.toml.
+Settings come from the workspace folders (never the server's working directory), so a
+client that starts the server anywhere gets the folders' pyproject.toml. The first folder's
+settings and analyser configuration apply; every folder contributes its own template roots,
+and folders added or removed later are read again at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +25,7 @@ from lsp_server.capabilities import (
     uses_pull_diagnostics,
 )
 from lsp_server.server import PromptToolServer
-from lsp_server.settings import SECTION, load_settings
+from lsp_server.settings import SECTION, Settings, load_settings
 
 logger = logging.getLogger(__name__)
 WATCHER_ID = "prompt-tool-watched-files"
@@ -33,11 +37,12 @@ def register(server: PromptToolServer) -> None:
     @server.guarded("initialize")
     def initialize(params: types.InitializeParams) -> None:
         server.initialization_options = params.initialization_options
-        server.folder = _workspace_folder(params)
+        server.folders = _workspace_folders(params)
         server.uses_pull_diagnostics = uses_pull_diagnostics(params.capabilities)
         options = [("initializationOptions", params.initialization_options)]
-        parsed = load_settings(options, server.folder)
-        server.pending_problems = (*parsed.problems, *server.apply_settings(parsed.settings))
+        loaded = _load_settings(server, options)
+        applied = server.apply_settings(loaded.settings, loaded.other_folders)
+        server.pending_problems = (*loaded.problems, *applied)
 
     @server.feature(types.INITIALIZED)
     @server.guarded("initialized")
@@ -55,6 +60,14 @@ def register(server: PromptToolServer) -> None:
             adopt_settings(server, [("workspace/didChangeConfiguration", pushed)])
         else:
             refresh_settings(server)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    @server.guarded("workspace folders")
+    def did_change_workspace_folders(params: types.DidChangeWorkspaceFoldersParams) -> None:
+        removed = set(_paths(params.event.removed))
+        kept = [folder for folder in server.folders if folder not in removed]
+        server.folders = tuple(dict.fromkeys([*kept, *_paths(params.event.added)]))
+        refresh_settings(server, force=True)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @server.guarded("watched files")
@@ -109,12 +122,35 @@ def adopt_settings(
 ) -> None:
     """Parse all sources again; rebuild and re-check if the settings changed (or if forced)."""
     options = [*client_values, ("initializationOptions", server.initialization_options)]
-    parsed = load_settings(options, server.folder)
-    problems = parsed.problems
-    if force or parsed.settings != server.settings:
-        problems = (*problems, *server.apply_settings(parsed.settings))
+    loaded = _load_settings(server, options)
+    problems = loaded.problems
+    current = (server.settings, server.other_folder_settings)
+    if force or (loaded.settings, loaded.other_folders) != current:
+        problems = (*problems, *server.apply_settings(loaded.settings, loaded.other_folders))
         server.resubmit_open_documents()
     _show_problems(server, problems)
+
+
+@dataclass(frozen=True)
+class FolderSettings:
+    """The first folder's settings, every other folder's, and the problems met reading them."""
+
+    settings: Settings
+    other_folders: tuple[tuple[Path, Settings], ...]
+    problems: tuple[str, ...]
+
+
+def _load_settings(server: PromptToolServer, options: list[tuple[str, Any]]) -> FolderSettings:
+    """Settings for each workspace folder: the client's apply to all of them, each folder's
+    own pyproject.toml to itself (its template roots reach the shared file index)."""
+    first = load_settings(options, server.folder)
+    problems = dict.fromkeys(first.problems)
+    others: list[tuple[Path, Settings]] = []
+    for folder in server.folders[1:]:
+        parsed = load_settings(options, folder)
+        others.append((folder, parsed.settings))
+        problems.update(dict.fromkeys(parsed.problems))
+    return FolderSettings(first.settings, tuple(others), tuple(problems))
 
 
 def _log_failure(task: asyncio.Future[None]) -> None:
@@ -134,12 +170,18 @@ def _show_problems(server: PromptToolServer, problems: tuple[str, ...]) -> None:
         server.warn(problem)
 
 
-def _workspace_folder(params: types.InitializeParams) -> Path | None:
-    uri = params.workspace_folders[0].uri if params.workspace_folders else params.root_uri
-    if uri is None and params.root_path:
-        return Path(params.root_path)
-    path = to_fs_path(uri) if uri else None
-    return Path(path) if path else None
+def _workspace_folders(params: types.InitializeParams) -> tuple[Path, ...]:
+    """Every workspace folder, in the client's order; else the root of older clients."""
+    if params.workspace_folders:
+        return tuple(dict.fromkeys(_paths(params.workspace_folders)))
+    if params.root_uri is None and params.root_path:
+        return (Path(params.root_path),)
+    path = to_fs_path(params.root_uri) if params.root_uri else None
+    return (Path(path),) if path else ()
+
+
+def _paths(folders: Sequence[types.WorkspaceFolder]) -> list[Path]:
+    return [Path(path) for folder in folders if (path := to_fs_path(folder.uri))]
 
 
 async def _watch_files(server: PromptToolServer) -> None:
@@ -150,7 +192,7 @@ async def _watch_files(server: PromptToolServer) -> None:
     patterns = [
         "**/pyproject.toml",
         "**/*.py",
-        *(f"**/*{suffix}" for suffix in server.settings.extensions),
+        *(f"**/*{suffix}" for suffix in server.files.extensions),
     ]
     options = types.DidChangeWatchedFilesRegistrationOptions(
         watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in patterns]

@@ -49,7 +49,7 @@ def register(server: PromptToolServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
         types.DiagnosticOptions(
-            identifier=IDENTIFIER, inter_file_dependencies=True, workspace_diagnostics=False
+            identifier=IDENTIFIER, inter_file_dependencies=True, workspace_diagnostics=True
         ),
     )
     @server.guarded("pull diagnostics")
@@ -66,7 +66,7 @@ def register(server: PromptToolServer) -> None:
 def document_diagnostics(server: PromptToolServer, uri: str) -> list[types.Diagnostic]:
     """The latest analysed diagnostics of a document, in LSP form."""
     name = server.template_name(uri)
-    return _convert(server, name, server.runner.latest(name) or [])
+    return convert_diagnostics(server, name, server.runner.latest(name) or [])
 
 
 def _submit(server: PromptToolServer, uri: str) -> None:
@@ -74,9 +74,11 @@ def _submit(server: PromptToolServer, uri: str) -> None:
     server.runner.submit(server.template_name(uri), server.change_of(document))
 
 
-def _convert(
+def convert_diagnostics(
     server: PromptToolServer, name: str, found: list[Diagnostic]
 ) -> list[types.Diagnostic]:
+    """Findings of template `name` in LSP form: pulled reports of a document and of the
+    workspace convert the same way, so that their result ids agree."""
     text = server.text_for(name)
     return [lsp_diagnostic(item, text, server.uri_for, server.text_for) for item in found]
 
@@ -91,7 +93,7 @@ def _on_outcome(server: PromptToolServer, outcome: Outcome) -> None:
             continue
         document = server.open_document(name)
         version = outcome.versions.get(name, document.version) if document else None
-        items = _convert(server, name, found)
+        items = convert_diagnostics(server, name, found)
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri, items, version)
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from lsprotocol import types
 
 from lsp_server.convert import lsp_document_symbol
@@ -20,12 +22,17 @@ def register(server: PromptToolServer) -> None:
 
     @server.feature(types.WORKSPACE_SYMBOL)
     @server.guarded("workspace symbols", fallback=[])
-    def workspace_symbols(params: types.WorkspaceSymbolParams) -> list[types.WorkspaceSymbol]:
+    async def workspace_symbols(
+        params: types.WorkspaceSymbolParams,
+    ) -> list[types.WorkspaceSymbol]:
+        """Async, the folders walked off the loop: a client re-asks on every keystroke of
+        the query and cancels the previous request, which must not hold the loop."""
         query = params.query.lower()
+        on_disk = await asyncio.to_thread(server.files.list_names)
+        names = sorted(set(on_disk) | set(server.open_template_names()))
         symbols: list[types.WorkspaceSymbol] = []
-        for name in sorted(set(server.files.list_names()) | set(server.open_template_names())):
-            uri = server.uri_for(name)
-            if uri is not None and query in name.lower():
+        for name in names:
+            if query in name.lower() and (uri := server.uri_for(name)) is not None:
                 location = types.Location(
                     uri, types.Range(types.Position(0, 0), types.Position(0, 0))
                 )

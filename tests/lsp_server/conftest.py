@@ -24,6 +24,7 @@ class RecordingClient(LanguageClient):
     """A test client that keeps every publishDiagnostics, so none is missed between awaits."""
 
     published: list[types.PublishDiagnosticsParams]
+    partial_results: dict[types.ProgressToken, list[Any]]
 
 
 def record_publish(client: RecordingClient, params: types.PublishDiagnosticsParams) -> None:
@@ -31,10 +32,23 @@ def record_publish(client: RecordingClient, params: types.PublishDiagnosticsPara
     client.published.append(params)
 
 
+def record_progress(client: RecordingClient, params: types.ProgressParams) -> None:
+    """Partial results (a `$/progress` value without a work-done `kind`) are kept as sent;
+    pytest-lsp's own handler knows only work-done progress."""
+    if isinstance(params.value, dict) and "kind" not in params.value:
+        client.partial_results.setdefault(params.token, []).append(params.value)
+        return
+    DEFAULT_CLIENT_FEATURES[types.PROGRESS](client, params)
+
+
 def make_recording_client() -> RecordingClient:
     client = RecordingClient(converter_factory=default_converter)
     client.published = []
-    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, PUBLISH: record_publish})
+    client.partial_results = {}
+    register_lsp_features(
+        client,
+        {**DEFAULT_CLIENT_FEATURES, PUBLISH: record_publish, types.PROGRESS: record_progress},
+    )
     return client
 
 

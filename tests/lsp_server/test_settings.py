@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from lsp_server.settings import (
     DEFAULT_EXTENSIONS,
+    ENVIRONMENT_NAMES,
     Settings,
     SettingsLayer,
     client_layer,
@@ -174,3 +177,15 @@ def test_null_values_from_an_editor_leave_the_next_source_in_charge() -> None:
 
     assert parsed.settings.template_roots == ("prompts",)
     assert parsed.problems == ()
+
+
+@pytest.mark.parametrize("setting", [f.name for f in fields(Settings)])
+def test_every_setting_has_a_row_in_the_readme_table(setting: str) -> None:
+    """A setting added to `Settings` must be documented: editor key, environment variable."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    camel = re.sub(r"_(\w)", lambda match: match.group(1).upper(), setting)
+    rows = [line for line in readme.splitlines() if line.startswith(f"| `{camel}` |")]
+
+    assert len(rows) == 1, f"no README settings row for {camel}"
+    assert f"`{ENVIRONMENT_NAMES[setting]}`" in rows[0]
+    assert rows[0].count("|") == 6, "a row needs pyproject, environment, default and meaning"
