@@ -100,11 +100,7 @@ class AnalysisRunner:
                 source = self._external.get_source(name)
                 if source is not None:
                     workspace.set_document(name, source)
-        disabled = workspace.config.disabled_codes
-        return {
-            name: [found for found in workspace.diagnostics(name) if found.code not in disabled]
-            for name in names
-        }
+        return self._diagnose(names)
 
     def latest(self, name: str) -> list[Diagnostic] | None:
         """The last published diagnostics of `name` (None before its first analysis)."""
