@@ -72,6 +72,11 @@ class AnalysisRunner:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._drain())
 
+    def touch(self) -> None:
+        """A request arrived: postpone the idle-time collection (edits already have)."""
+        if self._task is None or self._task.done():
+            self._collector.idle()
+
     async def settled(self) -> None:
         """Wait until every submitted change has been analysed."""
         while self._task is not None and not self._task.done():

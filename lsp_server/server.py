@@ -183,6 +183,7 @@ class PromptToolServer(LanguageServer):
 
                 @functools.wraps(handler)
                 async def run_async(*args: Any) -> Any:
+                    self.runner.touch()
                     try:
                         return await handler(*args)
                     except Exception:
@@ -193,6 +194,7 @@ class PromptToolServer(LanguageServer):
 
             @functools.wraps(handler)
             def run(*args: Any) -> Any:
+                self.runner.touch()
                 try:
                     return handler(*args)
                 except Exception:

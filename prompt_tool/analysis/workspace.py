@@ -28,6 +28,7 @@ from prompt_tool.analysis.diagnostics import Diagnostic, RelatedLocation, Severi
 from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.include_checks import (
     TemplateLookup,
+    closest_name,
     cycle_diagnostics,
     include_diagnostics,
 )
@@ -132,12 +133,16 @@ class Workspace:
         self._graph_nodes: set[str] = set()
         self._analyses: dict[tuple[object, ...], TemplateAnalysis] = {}
         self._external_names: list[str] | None = None
+        self._names: list[str] | None = None
+        self._suggestions: dict[str, str | None] = {}
 
     def set_document(self, name: str, source: str) -> set[str]:
         """Add or replace a template; returns the names whose diagnostics may have changed."""
         before = self._affected(name)
         self._unreadable.pop(name, None)
         current = self._documents.get(name)
+        if current is None:
+            self._names = None
         if current is None or current.source != source or current.name != name:
             self._documents[name] = self._parse(name, source, current)
             self._update_graph(name)
@@ -162,12 +167,14 @@ class Workspace:
         self._unreadable.pop(name, None)
         if self._documents.pop(name, None) is not None:
             self._graph = None
+            self._names = None
         return affected | self._affected(name)
 
     def invalidate_external(self) -> None:
         """Forget what the external source answered (files changed on disk, a new publish)."""
         self._external.clear()
         self._external_names = None
+        self._names = None
         self._graph = None
 
     def names(self) -> list[str]:
@@ -276,15 +283,27 @@ class Workspace:
         return self._known_names()
 
     def _known_names(self) -> list[str]:
-        if self._external_names is None:
-            names: list[str] = []
-            if self.external is not None:
-                try:
-                    names = [str(item) for item in self.external.list_names()]
-                except Exception:
-                    names = []
-            self._external_names = names
-        return sorted(set(self._documents) | set(self._external_names))
+        """Sorted, and computed again only when a template appears or disappears."""
+        if self._names is None:
+            if self._external_names is None:
+                names: list[str] = []
+                if self.external is not None:
+                    try:
+                        names = [str(item) for item in self.external.list_names()]
+                    except Exception:
+                        names = []
+                self._external_names = names
+            self._names = sorted(set(self._documents) | set(self._external_names))
+            self._suggestions.clear()
+        return self._names
+
+    def _suggest_template(self, target: str) -> str | None:
+        """ "Did you mean" for a missing include, remembered until the known names change:
+        re-analysing on every keystroke must not search thousands of names each time."""
+        names = self._known_names()
+        if target not in self._suggestions:
+            self._suggestions[target] = closest_name(target, names)
+        return self._suggestions[target]
 
     def graph(self) -> IncludeGraph:
         """The include graph over held templates and the external templates they reach."""
@@ -429,7 +448,7 @@ class Workspace:
     def _lookup(self) -> TemplateLookup:
         has_pin = getattr(self.external, "has_pin", None)
         return TemplateLookup(
-            self._exists, self._known_names, has_pin if callable(has_pin) else None
+            self._exists, self._suggest_template, has_pin if callable(has_pin) else None
         )
 
 

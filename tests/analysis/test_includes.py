@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from prompt_tool.analysis.include_checks import closest_name
 from prompt_tool.analysis.workspace import AnalysisConfig, Workspace
 
 
@@ -78,6 +79,30 @@ def test_missing_target_suggests_close_name() -> None:
     assert diagnostic.fix is not None
     assert diagnostic.fix.replacement == "'partials/feature.j2'"
     assert diagnostic.fix.span == diagnostic.span
+
+
+MANY = {f"group{index % 100:02}/template{index:05}.j2": "" for index in range(10_000)}
+
+
+def test_among_thousands_of_templates_the_suggestion_comes_from_the_names_around_it() -> None:
+    names = sorted(MANY)
+    assert closest_name("group42/templat00042.j2", names) == "group42/template00042.j2"
+    assert closest_name("group42/templte00042.j2", names) == "group42/template00042.j2"
+    assert closest_name("group42/template00042.jinja", names) == "group42/template00042.j2"
+
+
+def test_a_missing_includes_suggestion_is_remembered_until_the_templates_change() -> None:
+    source = "{% include 'zz/featur.j2' %}"
+    workspace = workspace_with({"t.j2": source, "zz/feature.j2": ""}, MANY)
+    (first,) = workspace.diagnostics("t.j2")
+    workspace.set_document("t.j2", source + "\nmore text")
+    (again,) = workspace.diagnostics("t.j2")
+    workspace.remove_document("zz/feature.j2")
+    (gone,) = workspace.diagnostics("t.j2")
+
+    assert first.message.endswith("did you mean `zz/feature.j2`?")
+    assert again.message == first.message
+    assert gone.message == "include target `zz/featur.j2` not found"
 
 
 def test_dynamic_target_is_a_hint(expect: Any, found: Any) -> None:
