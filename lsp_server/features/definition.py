@@ -23,7 +23,7 @@ def register(server: PromptToolServer) -> None:
         position = analysis_position(params.position, text)
         reference = reference_at(template_references(source), position)
         if reference is not None:
-            target = server.uri_for(reference.name)
+            target = server.target_uri(reference.name)
             return lsp_location(target, FILE_START, text) if target else None
         token = name_at(source, position)
         defined = definition_of(source, token.value, position) if token else None
