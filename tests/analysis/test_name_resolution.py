@@ -8,7 +8,12 @@ import pytest
 
 from prompt_tool.analysis.diagnostics import Position, Span
 from prompt_tool.analysis.document import DocumentModel
-from prompt_tool.analysis.name_resolution import Resolution, resolve_at
+from prompt_tool.analysis.name_resolution import (
+    Resolution,
+    definition_at,
+    resolve_at,
+    uses_at,
+)
 from prompt_tool.analysis.workspace import Workspace
 
 
@@ -45,6 +50,8 @@ ARGUMENT = '{% set name = "x" %}{% macro hi(name) %}{{ name }}{% endmacro %}{{ h
 ACCUMULATED = "{% set total = 0 %}{% set total = total + 1 %}{{ total }}"
 NESTED = "{% for x in xs %}{% for x in x.kids %}{{ x }}{% endfor %}{{ x }}{% endfor %}"
 FILTERED = "{% for u in users if u.active %}{{ u }}{% endfor %}{{ u }}"
+LATE = "{% macro m() %}{{ x }}{% endmacro %}{% set x = 1 %}"
+CALLER = "{% macro l() %}{{ caller(1) }}{% endmacro %}{% call(user) l() %}{{ user }}{% endcall %}"
 BLOCK_SET = '{% set x = "a" %}{% set x %}{{ x }}b{% endset %}{{ x }}'
 
 
@@ -67,6 +74,8 @@ BLOCK_SET = '{% set x = "a" %}{% set x %}{{ x }}b{% endset %}{{ x }}'
         pytest.param(FILTERED, "u", 2, 0, id="loop-filter-sees-target"),
         pytest.param(BLOCK_SET, "x", 2, 0, id="block-set-body-reads-previous"),
         pytest.param(BLOCK_SET, "x", 3, 1, id="after-endset-block-set"),
+        pytest.param(LATE, "x", 0, 1, id="macro-sees-a-later-top-level-set"),
+        pytest.param(CALLER, "user", 1, 0, id="call-block-argument"),
     ],
 )
 def test_definition_is_the_binding_in_scope(
@@ -135,3 +144,44 @@ def test_loop_variable_of_one_loop_is_not_the_other_loops() -> None:
 )
 def test_no_answer_without_a_parse_or_a_name(source: str) -> None:
     assert resolve_at(model_of(source), Position(0, 17)) is None
+
+
+def test_sets_in_every_branch_are_one_variable() -> None:
+    source = "{% if a %}{% set x = 1 %}{% else %}{% set x = 2 %}{% endif %}{{ x }}"
+
+    found = resolved(source, "x", 2)
+
+    assert found.definition is not None and found.definition.span == span(source, "x", 1)
+    assert found.definitions == spans(source, "x", 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("current", "definition", "uses"),
+    [
+        pytest.param(True, 0, [0, 2], id="current-model-is-scoped"),
+        pytest.param(False, 1, [0, 1, 2], id="stale-model-falls-back-to-names"),
+    ],
+)
+def test_a_model_of_another_text_is_not_trusted(
+    current: bool, definition: int, uses: list[int]
+) -> None:
+    source = "{% set v = 1 %}{% for v in vs %}{% endfor %}{{ v }}"
+    model = model_of(source if current else "\n" + source)
+    cursor = span(source, "v", 2).start
+
+    assert definition_at(model, source, cursor) == span(source, "v", definition)
+    assert uses_at(model, source, cursor, True) == [span(source, "v", n) for n in uses]
+
+
+def test_a_from_import_alias_is_found_by_name() -> None:
+    source = "{% from 'f.j2' import a %}{{ a }}"
+
+    found = definition_at(model_of(source), source, span(source, "a", 1).start)
+
+    assert found == span(source, "a", 0)
+
+
+def test_a_global_has_no_definition_even_if_a_loop_spells_it() -> None:
+    source = "{% for range in xs %}{% endfor %}{{ range(3) }}"
+
+    assert definition_at(model_of(source), source, span(source, "range", 1).start) is None
