@@ -46,6 +46,17 @@ class PublishedTemplate:
     version: int = 0
     labels: tuple[str, ...] = ()
     pins: Mapping[str, PublishedVersion] = field(default_factory=dict)
+    slot: str = ""
+
+    def labels_for(self, version: int) -> tuple[str, ...]:
+        """The labels (among those read) that point at `version`."""
+        return tuple(
+            sorted(
+                pin
+                for pin, item in self.pins.items()
+                if not pin.isdigit() and item.version == version
+            )
+        )
 
 
 class PublishedTemplates:
@@ -82,6 +93,20 @@ class PublishedTemplates:
             return None
         pinned = found.pins.get(pin) if pin is not None else None
         return name, pinned or PublishedVersion(found.version, found.content)
+
+    def summary(self, reference: str) -> tuple[str, str] | None:
+        """What an include `reference` opens, in a line (`v3 (production) · global`), and its
+        text; None when the database has no such template."""
+        found = self.version_for(reference)
+        template = self._templates.get(found[0]) if found is not None else None
+        if found is None or template is None:
+            return None
+        chosen = found[1]
+        if not template.slot:
+            return "built-in default", chosen.content
+        labels = template.labels_for(chosen.version)
+        shown = f" ({', '.join(labels)})" if labels else ""
+        return f"v{chosen.version}{shown} · {template.slot}", chosen.content
 
     def load(self) -> str | None:
         """Read the store again; on failure keep the last copy and return the problem."""
@@ -123,7 +148,7 @@ def _templates(catalog: ScopeCatalog) -> dict[str, PublishedTemplate]:
             sorted(label for label, item in labelled.items() if item.version == prompt.version)
         )
         templates[name] = PublishedTemplate(
-            prompt.content, detail, prompt.version, labels, _pins(labelled, newest)
+            prompt.content, detail, prompt.version, labels, _pins(labelled, newest), slot.title
         )
     return templates
 

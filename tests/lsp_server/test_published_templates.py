@@ -216,3 +216,41 @@ async def test_definition_of_a_published_include_opens_a_read_only_copy(
     assert second.read_text() == "Thanks.\n{{ name }} v2"
     assert stat.S_IMODE(first.stat().st_mode) == 0o444
     assert [link.target for link in links] == [resolved.uri, pinned.uri]
+
+
+@pytest.mark.parametrize(
+    ("reference", "summary"),
+    [
+        pytest.param("shared/a.j2", "v1 (production) · global", id="resolved"),
+        pytest.param("shared/a.j2@3", "v3 · global", id="pinned-newest"),
+    ],
+)
+def test_a_published_include_is_summarised_with_its_version_and_labels(
+    db_manager: DatabaseManager, reference: str, summary: str
+) -> None:
+    publish(db_manager, "shared/a.j2", "Body", versions=3)
+    published = PublishedTemplates(db_manager.url)
+    assert published.load() is None
+
+    found = published.summary(reference)
+
+    assert found is not None and found[0] == summary
+    assert published.summary("missing.j2") is None
+
+
+async def test_hover_on_a_published_include_shows_its_version_labels_and_first_lines(
+    lsp, tmp_path: Path, db_manager: DatabaseManager
+) -> None:
+    publish(db_manager, "partials/footer.j2", "Thanks.\n{{ name }}", versions=2)
+    await lsp.initialize(tmp_path, options={"promptTool": {"databaseUrl": db_manager.url}})
+    uri = lsp.open(tmp_path / "main.j2", '{% include "partials/footer.j2" %}\n')
+    await template_names(lsp, uri, '{% include "', "partials/footer.j2")
+
+    hover = await lsp.client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 14))
+    )
+
+    assert hover.contents.value == (
+        "**partials/footer.j2** — published v1 (production) · global\n\n"
+        "```jinja\nThanks.\n{{ name }} v1\n```"
+    )
