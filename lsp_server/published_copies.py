@@ -54,8 +54,7 @@ class PublishedCopies:
 
     def copy_of(self, published: PublishedTemplates, reference: str) -> Path | None:
         """The copy of the version include `reference` opens in `published`, if it has one."""
-        found = published.version_for(reference) if published.url is not None else None
-        if found is None or published.url is None:
+        if published.url is None or (found := published.version_for(reference)) is None:
             return None
         name, chosen = found
         store = store_key(published.url, published.project, published.feature_type)
