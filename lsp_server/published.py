@@ -10,24 +10,53 @@ database. An unreachable database leaves the last good copy in place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.core.errors import PromptToolError
 
 if TYPE_CHECKING:
+    from prompt_tool.db.models import Prompt
     from prompt_tool.orchestration.template_resolver import ScopeCatalog
 
 LABEL = "production"
 
 
 @dataclass(frozen=True)
+class PublishedVersion:
+    """One version of a published template: its number (0 for a built-in default) and text."""
+
+    version: int
+    content: str
+
+
+@dataclass(frozen=True)
 class PublishedTemplate:
-    """What completion shows of one published template, and its text for the analyser."""
+    """What completion shows of one published template, and its text for the analyser.
+
+    `version` and `labels` are those of the version an unpinned include resolves to; `pins`
+    holds the other versions the catalog read (the slot's newest and labelled ones), keyed
+    by the pin that selects them (`"3"`, `"staging"`), so a pinned include can be followed.
+    """
 
     content: str
     detail: str
+    version: int = 0
+    labels: tuple[str, ...] = ()
+    pins: Mapping[str, PublishedVersion] = field(default_factory=dict)
+    slot: str = ""
+
+    def labels_for(self, version: int) -> tuple[str, ...]:
+        """The labels (among those read) that point at `version`."""
+        return tuple(
+            sorted(
+                pin
+                for pin, item in self.pins.items()
+                if not pin.isdigit() and item.version == version
+            )
+        )
 
 
 class PublishedTemplates:
@@ -51,6 +80,33 @@ class PublishedTemplates:
     def describe(self, name: str) -> str:
         found = self._templates.get(name)
         return found.detail if found is not None else "published template"
+
+    def template(self, name: str) -> PublishedTemplate | None:
+        return self._templates.get(name)
+
+    def version_for(self, reference: str) -> tuple[str, PublishedVersion] | None:
+        """The template name and version an include `reference` opens: the pinned version
+        (`a.j2@3`, `a.j2@staging`) when it was read, else the one `a.j2` resolves to."""
+        name, pin = split_pin(reference)
+        found = self._templates.get(name)
+        if found is None:
+            return None
+        pinned = found.pins.get(pin) if pin is not None else None
+        return name, pinned or PublishedVersion(found.version, found.content)
+
+    def summary(self, reference: str) -> tuple[str, str] | None:
+        """What an include `reference` opens, in a line (`v3 (production) · global`), and its
+        text; None when the database has no such template."""
+        found = self.version_for(reference)
+        template = self._templates.get(found[0]) if found is not None else None
+        if found is None or template is None:
+            return None
+        chosen = found[1]
+        if not template.slot:
+            return "built-in default", chosen.content
+        labels = template.labels_for(chosen.version)
+        shown = f" ({', '.join(labels)})" if labels else ""
+        return f"v{chosen.version}{shown} · {template.slot}", chosen.content
 
     def load(self) -> str | None:
         """Read the store again; on failure keep the last copy and return the problem."""
@@ -84,8 +140,29 @@ def _templates(catalog: ScopeCatalog) -> dict[str, PublishedTemplate]:
             templates[name] = PublishedTemplate(prompt.content, "built-in default")
             continue
         won = catalog.winning(name)
-        labels = sorted(won[0].labels) if won is not None else []
-        shown = f" ({', '.join(labels)})" if labels else ""
+        labelled = won[0].labels if won is not None else {}
+        shown = f" ({', '.join(sorted(labelled))})" if labelled else ""
         detail = f"v{prompt.version}{shown} · {slot.title}"
-        templates[name] = PublishedTemplate(prompt.content, detail)
+        newest = [won[0].newest] if won is not None else []
+        labels = tuple(
+            sorted(label for label, item in labelled.items() if item.version == prompt.version)
+        )
+        templates[name] = PublishedTemplate(
+            prompt.content, detail, prompt.version, labels, _pins(labelled, newest), slot.title
+        )
     return templates
+
+
+def _pins(labelled: Mapping[str, Prompt], others: list[Prompt]) -> dict[str, PublishedVersion]:
+    """Every version read for one template, by the pins that select it."""
+    pins = {
+        str(prompt.version): PublishedVersion(prompt.version, prompt.content)
+        for prompt in [*others, *labelled.values()]
+    }
+    pins.update(
+        {
+            label: PublishedVersion(prompt.version, prompt.content)
+            for label, prompt in labelled.items()
+        }
+    )
+    return pins

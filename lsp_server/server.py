@@ -25,6 +25,7 @@ from lsp_server.analysis_config import folder_analysis
 from lsp_server.analysis_runner import AnalysisRunner, Change
 from lsp_server.convert import ClientText, split_lines
 from lsp_server.published import PublishedTemplates
+from lsp_server.published_copies import PublishedCopies, cache_root
 from lsp_server.settings import Settings
 from lsp_server.template_catalog import Describe, TemplateCatalog
 from lsp_server.template_files import TemplateFiles, TemplateFolders
@@ -56,6 +57,8 @@ class PromptToolServer(LanguageServer):
         self.pending_problems: tuple[str, ...] = ()
         self._names: dict[str, str] = {}
         self.catalog = TemplateCatalog()
+        self.published = PublishedTemplates(None)
+        self.copies = PublishedCopies(cache_root())
         self.catalog.on_problem = self.warn
         self.catalog.on_published = self.resubmit_open_documents
         self.analysis_config = AnalysisConfig()
@@ -99,6 +102,7 @@ class PromptToolServer(LanguageServer):
         published = PublishedTemplates(
             settings.database_url, settings.project, settings.feature_type
         )
+        self.published = published
         external = ChainedSource(self.files, published)
         self.runner.reset(analysis.config, external, self.files.list_names())
         sources: list[tuple[Describe, TemplateSource]] = [
@@ -161,6 +165,14 @@ class PromptToolServer(LanguageServer):
             return document.uri
         path = self.files.path_for(name)
         return from_fs_path(str(path)) if path is not None else None
+
+    def target_uri(self, reference: str) -> str | None:
+        """Where an include name leads: a workspace template, else a read-only copy of the
+        published version it resolves to (the pinned one when the name has a pin)."""
+        if (uri := self.uri_for(reference)) is not None:
+            return uri
+        copy = self.copies.copy_of(self.published, reference)
+        return from_fs_path(str(copy)) if copy is not None else None
 
     def client_text(self, uri: str) -> ClientText:
         return ClientText(split_lines(self.workspace.get_text_document(uri).source), self.encoding)

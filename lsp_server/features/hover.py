@@ -1,5 +1,6 @@
-"""Hover: an include name shows the template it resolves to and its first lines; a filter
-or test its documentation; a defined name how it is defined."""
+"""Hover: an include name shows the template it resolves to (a file, or a published version
+with its labels) and its first lines; a filter or test its documentation; a defined name
+how it is defined."""
 
 from __future__ import annotations
 
@@ -41,4 +42,8 @@ def _hover(server: PromptToolServer, source: str, position: Position) -> HoverTe
     if reference is None:
         return hover_at(source, position, server.environment)
     path = server.files.path_for(reference.name)
-    return include_hover(reference, str(path) if path else None, server.source_for(reference.name))
+    target = server.source_for(reference.name)
+    published = server.published.summary(reference.name) if target is None else None
+    if published is not None:
+        return include_hover(reference, None, published[1], published=published[0])
+    return include_hover(reference, str(path) if path else None, target)

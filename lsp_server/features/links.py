@@ -19,7 +19,7 @@ def register(server: PromptToolServer) -> None:
         tooltips = shows_link_tooltips(server.client_capabilities)
         links: list[types.DocumentLink] = []
         for reference in template_references(server.workspace.get_text_document(uri).source):
-            target = server.uri_for(reference.name)
+            target = server.target_uri(reference.name)
             if target is not None:
                 links.append(
                     types.DocumentLink(

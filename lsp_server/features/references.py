@@ -1,4 +1,5 @@
-"""References: a name's uses in the document; an include name's includers in the workspace."""
+"""References: the uses of the variable under the cursor bound to the same binding; an
+include name's includers in the workspace."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ from lsprotocol import types
 
 from lsp_server.convert import analysis_position, lsp_location
 from lsp_server.server import PromptToolServer
-from prompt_tool.analysis.navigation import name_at, uses_of
+from prompt_tool.analysis.name_resolution import uses_at
 from prompt_tool.analysis.template_links import reference_at, template_references
 
 
 def register(server: PromptToolServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     @server.guarded("references", fallback=[])
-    def references(params: types.ReferenceParams) -> list[types.Location]:
+    async def references(params: types.ReferenceParams) -> list[types.Location]:
         uri = params.text_document.uri
         source = server.workspace.get_text_document(uri).source
         text = server.client_text(uri)
@@ -21,8 +22,8 @@ def register(server: PromptToolServer) -> None:
         reference = reference_at(template_references(source), position)
         if reference is not None:
             return _includers(server, reference.name)
-        token = name_at(source, position)
-        spans = uses_of(source, token.value) if token else []
+        model = await server.runner.document(server.template_name(uri))
+        spans = uses_at(model, source, position, params.context.include_declaration)
         return [lsp_location(uri, span, text) for span in spans]
 
 

@@ -27,15 +27,20 @@ class HoverText:
 
 
 def include_hover(
-    reference: TemplateReference, location: str | None, target_source: str | None
+    reference: TemplateReference,
+    location: str | None,
+    target_source: str | None,
+    published: str | None = None,
 ) -> HoverText:
-    """The template an include/extends/import names: where it is and its first lines."""
+    """The template an include/extends/import names: where it is (a file, or the published
+    version it resolves to, `published`) and its first lines."""
     if target_source is None:
         return HoverText(f"**{reference.name}**: no such template", reference.span)
     lines = target_source.splitlines()
     preview = "\n".join(lines[:PREVIEW_LINES])
     more = f"\n\n…{len(lines) - PREVIEW_LINES} more lines" if len(lines) > PREVIEW_LINES else ""
     where = f" — `{location}`" if location else ""
+    where = f" — published {published}" if published and not location else where
     markdown = f"**{reference.name}**{where}\n\n```jinja\n{preview}\n```{more}"
     return HoverText(markdown, reference.span)
 

@@ -20,6 +20,7 @@ PURE_MODULES = [
                 "completion_context",
                 "completions",
                 "navigation",
+                "name_resolution",
                 "hovers",
             ),
         ),

@@ -105,3 +105,56 @@ async def test_signature_help_marks_the_active_argument(lsp, tmp_path: Path) -> 
 
     assert [s.label for s in help_.signatures] == ["field(name, value)"]
     assert help_.active_parameter == 1
+
+
+SHADOWING = """{% set item = "none" %}
+{% for item in items %}{{ item }}{% endfor %}
+{% for item in others %}{{ item }}{% endfor %}
+{{ item }}
+"""
+
+
+async def test_definition_of_a_variable_is_the_binding_in_scope(lsp, tmp_path: Path) -> None:
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "loops.j2", SHADOWING)
+    await lsp.published_version(uri, 1)
+
+    second_loop, after = [
+        await lsp.client.text_document_definition_async(types.DefinitionParams(**at(uri, *cell)))
+        for cell in ((2, 28), (3, 4))
+    ]
+
+    assert second_loop == types.Location(uri, r(2, 7, 11))
+    assert after == types.Location(uri, r(0, 7, 11))
+
+
+async def test_references_of_a_loop_variable_stay_in_its_loop(lsp, tmp_path: Path) -> None:
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "loops.j2", SHADOWING)
+    await lsp.published_version(uri, 1)
+
+    found = await lsp.client.text_document_references_async(
+        types.ReferenceParams(
+            context=types.ReferenceContext(include_declaration=True), **at(uri, 1, 8)
+        )
+    )
+    without_declaration = await lsp.client.text_document_references_async(
+        types.ReferenceParams(
+            context=types.ReferenceContext(include_declaration=False), **at(uri, 0, 8)
+        )
+    )
+
+    assert [loc.range for loc in found] == [r(1, 7, 11), r(1, 26, 30)]
+    assert [loc.range for loc in without_declaration] == [r(3, 3, 7)]
+
+
+async def test_a_half_typed_template_still_navigates_by_name(lsp, tmp_path: Path) -> None:
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "typing.j2", "{% set total = 1 %}{{ total }}{% if ")
+    await lsp.published_version(uri, 1)
+
+    found = await lsp.client.text_document_definition_async(
+        types.DefinitionParams(**at(uri, 0, 23))
+    )
+
+    assert found == types.Location(uri, r(0, 7, 12))

@@ -4,14 +4,24 @@ database outage that leaves every other feature working with one warning."""
 from __future__ import annotations
 
 import hashlib
+import stat
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
+from lsp_server.published import PublishedTemplates, PublishedVersion
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.db.models import ORCHESTRATION_CATEGORY, Project, Prompt, PromptLabel
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
+
+
+@pytest.fixture(autouse=True)
+def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Published copies go under the test's folder: set before the server starts."""
+    monkeypatch.setenv("PROMPT_TOOL_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
 
 
 def publish(
@@ -139,3 +149,108 @@ async def test_an_include_only_the_database_holds_shows_the_version_it_resolves_
     assert [(h.position, h.label) for h in hints] == [
         (types.Position(0, 53), "→ v1 (production) · global")
     ]
+
+
+@pytest.mark.parametrize(
+    ("reference", "version"),
+    [
+        pytest.param("shared/a.j2", 1, id="resolved-by-label"),
+        pytest.param("shared/a.j2@production", 1, id="label-pin"),
+        pytest.param("shared/a.j2@3", 3, id="newest-pin"),
+        pytest.param("shared/a.j2@2", 1, id="unread-version-falls-back"),
+        pytest.param("shared/a.j2@staging", 1, id="unknown-label-falls-back"),
+    ],
+)
+def test_a_pinned_include_opens_its_version_when_the_store_read_it(
+    db_manager: DatabaseManager, reference: str, version: int
+) -> None:
+    publish(db_manager, "shared/a.j2", "Body", versions=3)
+    published = PublishedTemplates(db_manager.url)
+    assert published.load() is None
+
+    found = published.version_for(reference)
+
+    assert found == ("shared/a.j2", PublishedVersion(version, f"Body v{version}"))
+    assert published.version_for("missing.j2") is None
+
+
+def test_a_published_template_knows_its_version_and_labels(db_manager: DatabaseManager) -> None:
+    publish(db_manager, "shared/a.j2", "Body", versions=2)
+    published = PublishedTemplates(db_manager.url)
+    assert published.load() is None
+
+    found = published.template("shared/a.j2")
+
+    assert found is not None
+    assert (found.version, found.labels, found.content) == (1, ("production",), "Body v1")
+
+
+async def test_definition_of_a_published_include_opens_a_read_only_copy(
+    lsp, tmp_path: Path, db_manager: DatabaseManager
+) -> None:
+    publish(db_manager, "partials/footer.j2", "Thanks.\n{{ name }}", versions=2)
+    await lsp.initialize(
+        tmp_path / "project", options={"promptTool": {"databaseUrl": db_manager.url}}
+    )
+    text = '{% include "partials/footer.j2" %}\n{% include "partials/footer.j2@2" %}\n'
+    uri = lsp.open(tmp_path / "project" / "main.j2", text)
+    await template_names(lsp, uri, '{% include "', "partials/footer.j2")
+
+    resolved, pinned = [
+        await lsp.client.text_document_definition_async(
+            types.DefinitionParams(types.TextDocumentIdentifier(uri), types.Position(line, 14))
+        )
+        for line in (0, 1)
+    ]
+    links = await lsp.client.text_document_document_link_async(
+        types.DocumentLinkParams(types.TextDocumentIdentifier(uri))
+    )
+
+    folder = tmp_path / "cache" / "prompt-tool" / "published"
+    (store,) = folder.iterdir()
+    first = store / "partials" / "footer.j2@v1.j2"
+    second = store / "partials" / "footer.j2@v2.j2"
+    assert resolved.uri == lsp.uri_of(first)
+    assert pinned.uri == lsp.uri_of(second)
+    assert first.read_text() == "Thanks.\n{{ name }} v1"
+    assert second.read_text() == "Thanks.\n{{ name }} v2"
+    assert stat.S_IMODE(first.stat().st_mode) == 0o444
+    assert [link.target for link in links] == [resolved.uri, pinned.uri]
+
+
+@pytest.mark.parametrize(
+    ("reference", "summary"),
+    [
+        pytest.param("shared/a.j2", "v1 (production) · global", id="resolved"),
+        pytest.param("shared/a.j2@3", "v3 · global", id="pinned-newest"),
+    ],
+)
+def test_a_published_include_is_summarised_with_its_version_and_labels(
+    db_manager: DatabaseManager, reference: str, summary: str
+) -> None:
+    publish(db_manager, "shared/a.j2", "Body", versions=3)
+    published = PublishedTemplates(db_manager.url)
+    assert published.load() is None
+
+    found = published.summary(reference)
+
+    assert found is not None and found[0] == summary
+    assert published.summary("missing.j2") is None
+
+
+async def test_hover_on_a_published_include_shows_its_version_labels_and_first_lines(
+    lsp, tmp_path: Path, db_manager: DatabaseManager
+) -> None:
+    publish(db_manager, "partials/footer.j2", "Thanks.\n{{ name }}", versions=2)
+    await lsp.initialize(tmp_path, options={"promptTool": {"databaseUrl": db_manager.url}})
+    uri = lsp.open(tmp_path / "main.j2", '{% include "partials/footer.j2" %}\n')
+    await template_names(lsp, uri, '{% include "', "partials/footer.j2")
+
+    hover = await lsp.client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 14))
+    )
+
+    assert hover.contents.value == (
+        "**partials/footer.j2** — published v1 (production) · global\n\n"
+        "```jinja\nThanks.\n{{ name }} v1\n```"
+    )
