@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from prompt_tool.analysis.parsing import split_pin
+from prompt_tool.analysis.template_links import template_references
 from prompt_tool.core.errors import PromptToolError
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class PublishedTemplates:
         self.project = project
         self.feature_type = feature_type
         self._templates: dict[str, PublishedTemplate] = {}
+        self._includers: tuple[object, dict[str, list[str]]] | None = None
 
     def get_source(self, name: str) -> str | None:
         found = self._templates.get(name)
@@ -107,6 +109,21 @@ class PublishedTemplates:
         labels = template.labels_for(chosen.version)
         shown = f" ({', '.join(labels)})" if labels else ""
         return f"v{chosen.version}{shown} · {template.slot}", chosen.content
+
+    def includers_of(self, name: str) -> list[str]:
+        """The published templates that include, extend or import `name`. The index is built
+        on first use after each read of the store (it lexes every published template once:
+        call it off the event loop)."""
+        templates = self._templates
+        if self._includers is None or self._includers[0] is not templates:
+            index: dict[str, list[str]] = {}
+            for includer, template in templates.items():
+                for target in {
+                    split_pin(found.name)[0] for found in template_references(template.content)
+                }:
+                    index.setdefault(target, []).append(includer)
+            self._includers = (templates, index)
+        return self._includers[1].get(name, [])
 
     def load(self) -> str | None:
         """Read the store again; on failure keep the last copy and return the problem."""

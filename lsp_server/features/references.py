@@ -1,13 +1,17 @@
 """References: the uses of the variable under the cursor bound to the same binding; an
-include name's includers in the workspace."""
+include name's includers in the workspace and in the database (a read-only copy of each)."""
 
 from __future__ import annotations
 
-from lsprotocol import types
+import asyncio
 
-from lsp_server.convert import analysis_position, lsp_location
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from lsp_server.convert import ClientText, analysis_position, lsp_location, split_lines
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.name_resolution import uses_at
+from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.analysis.template_links import reference_at, template_references
 
 
@@ -21,23 +25,38 @@ def register(server: PromptToolServer) -> None:
         position = analysis_position(params.position, text)
         reference = reference_at(template_references(source), position)
         if reference is not None:
-            return _includers(server, reference.name)
+            return await _includers(server, reference.name)
         model = await server.runner.document(server.template_name(uri))
         spans = uses_at(model, source, position, params.context.include_declaration)
         return [lsp_location(uri, span, text) for span in spans]
 
 
-def _includers(server: PromptToolServer, name: str) -> list[types.Location]:
-    """Every place in the workspace that includes, extends or imports template `name`."""
-    names = dict.fromkeys([*server.files.list_names(), *server.open_template_names()])
+async def _includers(server: PromptToolServer, reference: str) -> list[types.Location]:
+    """Every place that includes, extends or imports `reference` (any pin): the includers
+    come from the analyser's include graph (workspace templates, open or not) and from the
+    published templates, without blocking the event loop; only those few are read."""
+    name = split_pin(reference)[0]
+    held = await server.runner.includers(name)
+    published = await asyncio.to_thread(server.published.includers_of, name)
     locations: list[types.Location] = []
-    for includer in names:
-        source = server.source_for(includer)
-        target = server.uri_for(includer)
-        if source is None or target is None:
+    for includer in dict.fromkeys([*held, *published]):
+        if (opened := _opened(server, includer)) is None:
             continue
-        text = server.text_for(includer)
-        for found in template_references(source):
-            if found.name == name:
-                locations.append(lsp_location(target, found.span, text))
+        uri, source = opened
+        text = ClientText(split_lines(source), server.encoding)
+        locations += [
+            lsp_location(uri, found.span, text)
+            for found in template_references(source)
+            if split_pin(found.name)[0] == name
+        ]
     return locations
+
+
+def _opened(server: PromptToolServer, name: str) -> tuple[str, str] | None:
+    """A workspace template's URI and text, else those of a published one's read-only copy."""
+    uri, source = server.uri_for(name), server.source_for(name)
+    if uri is not None and source is not None:
+        return uri, source
+    if (copy := server.copies.copy_of(server.published, name)) is not None:
+        return from_fs_path(str(copy)) or "", copy.read_text()
+    return None

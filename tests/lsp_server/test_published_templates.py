@@ -254,3 +254,33 @@ async def test_hover_on_a_published_include_shows_its_version_labels_and_first_l
         "**partials/footer.j2** — published v1 (production) · global\n\n"
         "```jinja\nThanks.\n{{ name }} v1\n```"
     )
+
+
+async def test_references_of_an_include_name_reach_published_includers(
+    lsp, tmp_path: Path, db_manager: DatabaseManager
+) -> None:
+    publish(db_manager, "partials/footer.j2", "Thanks.")
+    publish(db_manager, "emails/welcome.j2", 'Hi\n{% include "partials/footer.j2@1" %}')
+    project = tmp_path / "project"
+    (project / "partials").mkdir(parents=True)
+    (project / "closing.j2").write_text('{% include "partials/footer.j2" %}\n')
+    await lsp.initialize(project, options={"promptTool": {"databaseUrl": db_manager.url}})
+    uri = lsp.open(project / "main.j2", 'Body\n  {% include "partials/footer.j2" %}\n')
+    await template_names(lsp, uri, '{% include "', "emails/welcome.j2")
+
+    found = await lsp.client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            position=types.Position(1, 16),
+            context=types.ReferenceContext(include_declaration=True),
+        )
+    )
+
+    (copy,) = (tmp_path / "cache" / "prompt-tool" / "published").glob("*/emails/welcome.j2@v1.j2")
+    assert sorted((location.uri, location.range.start) for location in found) == sorted(
+        [
+            (lsp.uri_of(project / "closing.j2"), types.Position(0, 12)),
+            (uri, types.Position(1, 14)),
+            (lsp.uri_of(copy), types.Position(1, 12)),
+        ]
+    )
