@@ -30,6 +30,7 @@ RESULTS = Path(__file__).parent / "RESULTS.md"
 LINES = 300
 DEBUG = False
 BROKEN = "{{ x }"
+WAIT_SECONDS = 10
 
 
 def write_workspace(folder: Path, lines_count: int = LINES, includes: int = INCLUDES) -> Path:
@@ -96,7 +97,7 @@ async def measure(
         timings = []
         prefix = ""
         for version in range(2, edits + 2):
-            # Odd versions break the last line, even versions repair it; every version's
+            # Odd versions break the line, even versions repair it; every version's
             # text is new (a counter in the edit), so no server can answer from a cache.
             edit = f"{BROKEN if version % 2 else ''}v{version} "
             started = time.perf_counter()
@@ -114,7 +115,13 @@ async def measure(
                 )
             )
             prefix = edit
-            arrived = await _wait_for(arrivals, version)
+            try:
+                arrived = await _wait_for(arrivals, version)
+            except TimeoutError:
+                if client._server is not None:
+                    client._server.kill()
+                await client.stop()
+                raise
             timings.append((arrived - started) * 1000)
         await asyncio.wait_for(client.shutdown_async(None), 10)
         client.exit(None)
@@ -135,7 +142,7 @@ async def _reap(client: LanguageClient) -> None:
 
 async def _wait_for(arrivals: asyncio.Queue[tuple[float, int | None]], version: int) -> float:
     while True:
-        arrived, published = await asyncio.wait_for(arrivals.get(), 30)
+        arrived, published = await asyncio.wait_for(arrivals.get(), WAIT_SECONDS)
         if published is None or published >= version:
             return arrived
 
@@ -183,8 +190,12 @@ def record(edits: int = 300) -> None:
     rows = []
     for label, command in servers.items():
         for line in (0, LINES // 2, LINES - 1):
-            timings = asyncio.run(measure(shlex.split(command), edits, LINES, INCLUDES, line))
-            rows.append(f"| {label} | {line + 1} | {summary(timings).replace(', ', ' | ')} |")
+            try:
+                timings = asyncio.run(measure(shlex.split(command), edits, LINES, INCLUDES, line))
+                result = summary(timings).replace(", ", " | ")
+            except TimeoutError:
+                result = f"no diagnostics within {WAIT_SECONDS} s of an edit | | "
+            rows.append(f"| {label} | {line + 1} | {result} |")
             print(rows[-1])
     with RESULTS.open("a", encoding="utf-8") as handle:
         handle.write(

@@ -17,6 +17,10 @@ from prompt_tool.core.errors import ConfigError
 
 DEFAULT_EXTENSIONS = (".j2", ".jinja", ".jinja2", ".prompt")
 LINT_KEYS = frozenset({"roots", "extensions", "disable", "strict"})
+TOOL_KEYS = frozenset(
+    {"lint", "contracts", "database_url", "project", "feature_type", "runner", "runner_timeout"}
+)
+"""Every key of `[tool.prompt-tool]` some part of prompt-tool reads; any other is a typo."""
 CONTRACT_KEYS = frozenset(
     {"globals", "filters", "tests", "extensions", "source_roots", "modules", "import"}
 )
@@ -92,6 +96,9 @@ def parse_settings(
 ) -> ProjectSettings:
     """Validate the `[tool.prompt-tool]` table; every error names the key and the file."""
     where = _Where(pyproject)
+    for key in section:
+        if key not in TOOL_KEYS:
+            raise where.error(key, _unknown_key(key))
     lint_table = _table(section, "lint", where)
     contracts_table = _table(section, "contracts", where)
     return ProjectSettings(
@@ -115,6 +122,11 @@ class _Where:
     def error(self, key: str, problem: str) -> ConfigError:
         prefix = f"{self.pyproject}: " if self.pyproject else ""
         return ConfigError(f"{prefix}[{self.table}] {key}: {problem}")
+
+
+def _unknown_key(key: str) -> str:
+    hint = " (template roots are `roots` in [tool.prompt-tool.lint])" if "root" in key else ""
+    return f"unknown key{hint}; expected one of {', '.join(sorted(TOOL_KEYS))}"
 
 
 def _table(section: Mapping[str, Any], key: str, where: _Where) -> Mapping[str, Any]:

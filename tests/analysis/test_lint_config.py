@@ -84,6 +84,13 @@ def test_globals_as_a_list_of_names_are_untyped() -> None:
         pytest.param(
             {"lint": {"root": ["x"]}}, r"\[tool.prompt-tool.lint\] root: unknown key", id="typo-key"
         ),
+        pytest.param(
+            {"template_roots": ["templates"]},
+            r"\[tool.prompt-tool\] template_roots: unknown key \(template roots are `roots` in "
+            r"\[tool.prompt-tool.lint\]\); expected one of contracts, database_url",
+            id="top-level-typo",
+        ),
+        pytest.param({"databse_url": "x"}, r"databse_url: unknown key; expected", id="typo"),
         pytest.param({"lint": {"roots": "prompts"}}, r"roots: must be a list", id="roots-string"),
         pytest.param({"lint": {"extensions": ["j2"]}}, r"extensions: 'j2' is not", id="no-dot"),
         pytest.param({"lint": {"disable": ["PT999"]}}, r"disable: unknown code 'PT999'", id="code"),
@@ -99,6 +106,7 @@ def test_globals_as_a_list_of_names_are_untyped() -> None:
     ],
 )
 def test_bad_values_name_the_file_and_key(section: dict[str, Any], message: str) -> None:
+    """Every key prompt-tool reads is accepted; each bad one is named with its file."""
     with pytest.raises(ConfigError, match=message) as raised:
         parse_settings(section, PYPROJECT, PROJECT)
     assert str(raised.value).startswith(f"{PYPROJECT}: ")
@@ -116,3 +124,16 @@ def test_load_settings_finds_the_nearest_pyproject(tmp_path: Path) -> None:
     assert settings.project_dir == tmp_path
     assert settings.lint.roots == (tmp_path / "prompts",)
     assert settings.contracts.declarations == (ContractDeclaration("prompts/*.j2", "app:Ctx"),)
+
+
+def test_every_key_any_part_of_prompt_tool_reads_is_accepted() -> None:
+    section = {
+        "database_url": "sqlite:///x.db",
+        "project": "p",
+        "feature_type": "f",
+        "runner": "echo",
+        "runner_timeout": 5,
+        "lint": {},
+        "contracts": {},
+    }
+    assert parse_settings(section, PYPROJECT, PROJECT).pyproject == PYPROJECT
