@@ -143,7 +143,16 @@ def check_template(
         checker.run()
     except RecursionError:
         checker.analysis.diagnostics.clear()
+    finally:
+        # The checker and its TypeOf refer to each other; breaking the cycle frees the
+        # checker (and the template it holds) at once instead of at a full collection,
+        # which the language server defers to idle time.
+        checker.type_of = TypeOf(_unknown)
     return checker.analysis
+
+
+def _unknown(name: str) -> TypeInfo | None:
+    return None
 
 
 class _Checker:

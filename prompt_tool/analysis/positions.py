@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from sys import intern
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
 from jinja2.lexer import TokenStream
@@ -70,21 +71,27 @@ class BlockRegion:
     """A block tag and its end tag: `{% for … %}` … `{% endfor %}` (end missing if unclosed).
 
     Keeps offsets and makes positions on demand: every edit pairs every tag again, and
-    only the few regions a check or a fold asks about need lines and columns.
+    only the few regions a check or a fold asks about need lines and columns. It holds the
+    line map and its tag's item, not the token index, so no reference cycle keeps an old
+    index alive until a full garbage collection.
     """
 
-    __slots__ = ("_closed", "_index", "_opened", "_position", "keyword")
+    __slots__ = ("_closed", "_item", "_lines", "_opened", "_position", "keyword")
 
-    def __init__(self, index: TokenIndex, position: int, keyword: str, opened: range) -> None:
-        self._index = index
+    def __init__(
+        self, lines: LineMap, position: int, item: Item, keyword: str, opened: range
+    ) -> None:
+        self._lines = lines
         self._position = position
+        self._item = item
         self.keyword = keyword
         self._opened = opened
         self._closed: range | None = None
 
     @property
     def tag(self) -> Token:
-        return self._index.token(self._position)
+        kind, value, start, end, line = self._item
+        return Token(self._lines, self._position, kind, value, start, end, line, "tag")
 
     @property
     def opened(self) -> Span:
@@ -92,7 +99,7 @@ class BlockRegion:
 
     @property
     def body_start(self) -> Position:
-        return self._index.lines.position(self._opened.stop)
+        return self._lines.position(self._opened.stop)
 
     @property
     def closed(self) -> Span | None:
@@ -106,8 +113,7 @@ class BlockRegion:
         self._closed = closed
 
     def _span(self, offsets: range) -> Span:
-        lines = self._index.lines
-        return Span(lines.position(offsets.start), lines.position(offsets.stop))
+        return Span(self._lines.position(offsets.start), self._lines.position(offsets.stop))
 
 
 def normalise_newlines(source: str) -> str:
@@ -201,6 +207,8 @@ class TokenIndex:
                     continue
                 if kind == "name" and previous in _BEGIN:
                     tags.append(len(items))
+                if kind != "data":
+                    value = intern(value)  # names and operators repeat: store each once
                 append((kind, value, at, end, lineno + base))
                 previous = kind
         except TemplateSyntaxError as error:
@@ -238,7 +246,7 @@ class TokenIndex:
             if keyword.startswith("end") and keyword[3:] in BLOCK_OPENERS:
                 self._close(stack, keyword[3:], opened)
             elif keyword in BLOCK_OPENERS and not self._is_inline_set(keyword, position):
-                region = BlockRegion(self, position, keyword, opened)
+                region = BlockRegion(self.lines, position, items[position], keyword, opened)
                 self.regions[position] = region
                 stack.append(region)
         self.unclosed = stack

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from prompt_tool.analysis.diagnostics import Position
@@ -185,3 +187,25 @@ def test_scope_of_unparsable_template_is_its_contract() -> None:
     assert scope["feature"].name == "FeatureInfo"
     assert scope["files"].name == "list[FileInfo]"
     assert "range" in scope
+
+
+def test_analysing_and_editing_leaves_no_reference_cycles() -> None:
+    """The language server defers full garbage collections to idle time, so every parse
+    and analysis an edit replaces must be freed by reference counting alone."""
+    template = (
+        "{% for item in items %}- {{ item.name | upper }}{% endfor %}\n"
+        "{% if a %}{% include 'b.j2' %}{% endif %}{% macro m(x) %}{{ x }}{% endmacro %}\n"
+    )
+    workspace = Workspace()
+    workspace.set_document("b.j2", "{{ item }}")
+    gc.collect()
+    gc.disable()
+    try:
+        for index in range(20):
+            workspace.set_document("t.j2", template * 3 + f"{{{{ x{index} }}}}")
+            workspace.diagnostics("t.j2")
+            workspace.diagnostics("b.j2")
+            workspace.document("t.j2")
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
