@@ -182,9 +182,27 @@ def parse_tokens(
     return parsed
 
 
+_SIMPLE_STATEMENTS = frozenset(
+    {
+        nodes.Output,
+        nodes.Include,
+        nodes.Extends,
+        nodes.Import,
+        nodes.FromImport,
+        nodes.Assign,
+        nodes.ExprStmt,
+        nodes.Break,
+        nodes.Continue,
+    }
+)
+"""Statements whose fields hold only expressions (the common case: text and `{{ }}`)."""
+
+
 def statement_children(node: nodes.Node) -> list[nodes.Node]:
     """The statements nested in `node` (bodies, branches); expressions hold no statements,
     so walks that look for includes, macros and blocks need not enter them."""
+    if type(node) in _SIMPLE_STATEMENTS:
+        return []
     children: list[nodes.Node] = []
     for name in node.fields:
         value = getattr(node, name, None)
