@@ -59,6 +59,8 @@ class AnalysisRunner:
         self._models: dict[str, DocumentModel] = {}
         self._owed: set[str] = set()
         self._collector = IdleCollector()
+        self._in_flight: frozenset[str] = frozenset()
+        self._batch_done: asyncio.Future[None] | None = None
         self.listeners: list[Callable[[Outcome], None]] = []
 
     def reset(self, config: AnalysisConfig, external: TemplateSource, load: list[str]) -> None:
@@ -76,6 +78,15 @@ class AnalysisRunner:
         """A request arrived: postpone the idle-time collection (edits already have)."""
         if self._task is None or self._task.done():
             self._collector.idle()
+
+    async def analysed(self, name: str) -> None:
+        """Wait until the diagnostics of `name` are current: its newest text analysed, or
+        its re-check owed to an edit elsewhere done. Unlike `settled`, a pull of the edited
+        document does not wait for the templates the edit affects."""
+        while name in self._pending or name in self._in_flight or name in self._owed:
+            if self._batch_done is None:
+                self._batch_done = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._batch_done)
 
     async def settled(self) -> None:
         """Wait until every submitted change has been analysed."""
@@ -149,33 +160,49 @@ class AnalysisRunner:
                 await self._refresh_owed(loop)
                 continue
             batch, self._pending = self._pending, {}
+            self._in_flight = frozenset(batch)
             try:
-                diagnostics, affected = await loop.run_in_executor(
-                    self._executor, self._analyse, batch
-                )
-            except Exception:
-                logger.exception("analysis failed for %s", ", ".join(sorted(batch)))
-                continue
-            self._owed |= affected - batch.keys()
-            if batch.keys() & self._pending.keys():
-                continue
-            fresh = {name: diagnostics[name] for name in batch if name in diagnostics}
-            self._latest.update(fresh)
-            closed = frozenset(name for name, change in batch.items() if change.is_closed)
-            for name in closed:
-                self._latest.pop(name, None)
-            versions = {name: change.version for name, change in batch.items()}
-            self._notify(Outcome(fresh, versions, closed))
+                await self._run_batch(loop, batch)
+            finally:
+                self._in_flight = frozenset()
+                self._finish_batch()
         self._collector.idle()
+
+    async def _run_batch(self, loop: asyncio.AbstractEventLoop, batch: dict[str, Change]) -> None:
+        try:
+            diagnostics, affected = await loop.run_in_executor(self._executor, self._analyse, batch)
+        except Exception:
+            logger.exception("analysis failed for %s", ", ".join(sorted(batch)))
+            return
+        self._owed |= affected - batch.keys()
+        if batch.keys() & self._pending.keys():
+            return
+        fresh = {name: diagnostics[name] for name in batch if name in diagnostics}
+        self._latest.update(fresh)
+        closed = frozenset(name for name, change in batch.items() if change.is_closed)
+        for name in closed:
+            self._latest.pop(name, None)
+        versions = {name: change.version for name, change in batch.items()}
+        self._notify(Outcome(fresh, versions, closed))
+
+    def _finish_batch(self) -> None:
+        """Wake `analysed` waiters; the next batch's waiters get a new future."""
+        done, self._batch_done = self._batch_done, None
+        if done is not None and not done.done():
+            done.set_result(None)
 
     async def _refresh_owed(self, loop: asyncio.AbstractEventLoop) -> None:
         """Re-check the templates earlier edits may have changed; publish those that did."""
         owed, self._owed = sorted(self._owed), set()
+        self._in_flight = frozenset(owed)
         try:
             diagnostics = await loop.run_in_executor(self._executor, self._diagnose, owed)
         except Exception:
             logger.exception("analysis failed for %s", ", ".join(owed))
             return
+        finally:
+            self._in_flight = frozenset()
+            self._finish_batch()
         changed = {
             name: found
             for name, found in diagnostics.items()

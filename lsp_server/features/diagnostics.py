@@ -55,7 +55,7 @@ def register(server: PromptToolServer) -> None:
     @server.guarded("pull diagnostics")
     async def pull(params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
         uri = params.text_document.uri
-        await server.runner.settled()
+        await server.runner.analysed(server.template_name(uri))
         items = document_diagnostics(server, uri)
         current = result_id(items)
         if params.previous_result_id == current:
