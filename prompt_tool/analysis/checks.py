@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jinja2 import nodes
@@ -98,6 +98,22 @@ class TemplateAnalysis:
     attributes: list[AttributeAccess] = field(default_factory=list)
     frames: list[Frame] = field(default_factory=list)
     include_scopes: dict[int, dict[str, Binding]] = field(default_factory=dict)
+    marks: list[_Mark] = field(default_factory=list, repr=False)
+    """The checker's state after each top-level statement, to resume from (`previous`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """How much of each output existed, and the top-level scope, after one statement."""
+
+    diagnostics: int
+    references: int
+    attributes: int
+    frames: int
+    include_scopes: int
+    history: int
+    bindings: dict[str, Binding]
+    lost: dict[str, Span]
 
 
 def suggestion(name: str, candidates: Iterable[str]) -> str | None:
@@ -135,12 +151,23 @@ def defined_guards(test: nodes.Node | None) -> tuple[set[str], set[str]]:
 
 
 def check_template(
-    parsed: ParsedTemplate, root: RootScope, vocabulary: Vocabulary, *, context_only: bool = False
+    parsed: ParsedTemplate,
+    root: RootScope,
+    vocabulary: Vocabulary,
+    *,
+    context_only: bool = False,
+    previous: tuple[ParsedTemplate, TemplateAnalysis] | None = None,
 ) -> TemplateAnalysis:
-    """Run the checks over `parsed` (which must have an AST) against `root`."""
+    """Run the checks over `parsed` (which must have an AST) against `root`.
+
+    `previous` is an earlier version's parse and its analysis against the same root: the
+    leading top-level statements the two parses share (the same node objects, which an
+    incremental re-parse keeps before the edit) are not checked again; the checker resumes
+    from the state it had after them, with the same result as a whole run.
+    """
     checker = _Checker(parsed, root, vocabulary, context_only)
     try:
-        checker.run()
+        checker.run(checker.resume(*previous) if previous is not None else 0)
     except RecursionError:
         checker.analysis.diagnostics.clear()
     finally:
@@ -199,9 +226,47 @@ class _Checker:
         binding = self.frame.lookup(name).binding
         return binding.type if binding else None
 
-    def run(self) -> None:
+    def run(self, start: int = 0) -> None:
         assert self.parsed.ast is not None
-        self.visit_all(self.parsed.ast.body)
+        for node in self.parsed.ast.body[start:]:
+            self.visit(node)
+            self._mark()
+
+    def _mark(self) -> None:
+        analysis, root = self.analysis, self.root
+        analysis.marks.append(
+            _Mark(
+                len(analysis.diagnostics),
+                len(analysis.references),
+                len(analysis.attributes),
+                len(analysis.frames),
+                len(analysis.include_scopes),
+                len(root.history),
+                dict(root.bindings),
+                dict(root.lost),
+            )
+        )
+
+    def resume(self, parsed: ParsedTemplate, analysis: TemplateAnalysis) -> int:
+        """Adopt `analysis` up to the last top-level statement `parsed` shares with this
+        template; returns how many statements that skips (0: nothing could be reused)."""
+        shared = _shared_statements(parsed, self.parsed, len(analysis.marks))
+        if shared == 0:
+            return 0
+        mark = analysis.marks[shared - 1]
+        mine, root = self.analysis, self.root
+        mine.diagnostics = analysis.diagnostics[: mark.diagnostics]
+        mine.references = analysis.references[: mark.references]
+        mine.attributes = analysis.attributes[: mark.attributes]
+        mine.include_scopes = dict(list(analysis.include_scopes.items())[: mark.include_scopes])
+        mine.marks = analysis.marks[:shared]
+        root.bindings, root.lost = dict(mark.bindings), dict(mark.lost)
+        root.history = analysis.frames[0].history[: mark.history]
+        mine.frames = [
+            root,
+            *_reparented(analysis.frames[1 : mark.frames], analysis.frames[0], root),
+        ]
+        return shared
 
     def in_frame(self, frame: Frame) -> _InFrame:
         return _InFrame(self, frame)
@@ -584,3 +649,33 @@ def _visitor_of(kind: type[nodes.Node]) -> Visitor:
         method = getattr(_Checker, f"visit_{kind.__name__}", _Checker.visit_children)
     _VISITORS[kind] = method
     return method
+
+
+def _shared_statements(old: ParsedTemplate, new: ParsedTemplate, limit: int) -> int:
+    """How many leading top-level statements two parses share as the same objects, when
+    nothing else the checker reads of the template differs (the names macros and blocks
+    see at the top level)."""
+    if old.ast is None or new.ast is None or old.toplevel_names != new.toplevel_names:
+        return 0
+    shared = 0
+    for before, after in zip(old.ast.body[:limit], new.ast.body, strict=False):
+        if before is not after:
+            break
+        shared += 1
+    return shared
+
+
+def _reparented(frames: list[Frame], old_root: Frame, new_root: Frame) -> list[Frame]:
+    """Copies of `frames` (and of the unlisted branch frames between them and the root)
+    whose parent chain ends at `new_root`; the earlier analysis keeps its own frames."""
+    copies: dict[int, Frame] = {id(old_root): new_root}
+    for frame in frames:
+        chain: list[Frame] = []
+        current: Frame | None = frame
+        while current is not None and id(current) not in copies:
+            chain.append(current)
+            current = current.parent
+        parent = copies[id(current)] if current is not None else None
+        for item in reversed(chain):
+            parent = copies[id(item)] = replace(item, parent=parent)
+    return [copies[id(frame)] for frame in frames]

@@ -102,22 +102,19 @@ def _reparse(environment: Environment, old: ParsedTemplate, source: str) -> Pars
         *(chunk + shift.tokens for chunk in old.chunks or () if chunk >= region.last),
     ]
 
-    def ast() -> nodes.Template:
-        if error is not None or body is None or old.ast is None:
-            raise error or TemplateSyntaxError("cannot parse", 1)
-        linenos = [node.lineno for node in old.ast.body]
-        before = old.ast.body[: bisect_left(linenos, region.first)]
-        after = old.ast.body[bisect_left(linenos, region.last) :]
-        moved = [shift.node(node) for node in after] if shift.tokens else after
-        template = nodes.Template([*before, *body, *moved], lineno=1)
-        template.environment = environment
-        return template
-
-    return parse_tokens(old.name, source, index, ast, chunks)
+    if body is None or old.ast is None:
+        return parse_tokens(old.name, source, index, partial(_raise, error), chunks)
+    linenos = [node.lineno for node in old.ast.body]
+    before = old.ast.body[: bisect_left(linenos, region.first)]
+    after = old.ast.body[bisect_left(linenos, region.last) :]
+    moved = [shift.node(node) for node in after] if shift.tokens else after
+    template = nodes.Template([*before, *body, *moved], lineno=1)
+    template.environment = environment
+    return parse_tokens(old.name, source, index, lambda: template, chunks)
 
 
-def _raise(error: TemplateSyntaxError) -> nodes.Template:
-    raise error
+def _raise(error: TemplateSyntaxError | None) -> nodes.Template:
+    raise error or TemplateSyntaxError("cannot parse", 1)
 
 
 class _Region:
@@ -228,7 +225,8 @@ class _Shift:
         `node`, which the previous version's analysis still holds."""
         clone = object.__new__(type(node))
         clone.__dict__.update(node.__dict__)
-        clone.lineno = node.lineno + self.tokens
+        if node.lineno is not None:  # a comparison's operands have none
+            clone.lineno = node.lineno + self.tokens
         for field in node.fields:
             value = getattr(node, field, None)
             if isinstance(value, nodes.Node):

@@ -132,6 +132,8 @@ class Workspace:
         self._graph: IncludeGraph | None = None
         self._graph_nodes: set[str] = set()
         self._analyses: dict[tuple[object, ...], TemplateAnalysis] = {}
+        self._previous: dict[tuple[object, ...], tuple[ParsedTemplate, TemplateAnalysis]] = {}
+        """Per template and root, the last analysis made: the next version resumes from it."""
         self._external_names: list[str] | None = None
         self._names: list[str] | None = None
         self._suggestions: dict[str, str | None] = {}
@@ -378,13 +380,18 @@ class Workspace:
     def _analyse(
         self, parsed: ParsedTemplate, root: RootScope, context_only: bool = False
     ) -> TemplateAnalysis:
-        key = (parsed.name, parsed.digest, _fingerprint(root), context_only)
+        scope = (parsed.name, _fingerprint(root), context_only)
+        key = (parsed.digest, *scope)
         cached = self._analyses.get(key)
         if cached is None:
             if len(self._analyses) > _CACHE_LIMIT:
                 self._analyses.clear()
-            cached = check_template(parsed, root, self.vocabulary, context_only=context_only)
+            previous = self._previous.get(scope)
+            cached = check_template(
+                parsed, root, self.vocabulary, context_only=context_only, previous=previous
+            )
             self._analyses[key] = cached
+            self._previous[scope] = (parsed, cached)
         return cached
 
     def _includer_roots(self, name: str, seen: set[str]) -> list[RootScope]:

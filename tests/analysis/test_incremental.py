@@ -28,6 +28,7 @@ DENSE = "\n".join(
         "{% raw %}{{ not parsed }}{% endraw %}{{ row(total) }}",
         "{% block body scoped %}{{ super() }}{% endblock %}",
         "Plain prose explaining the task to the model, without any template syntax at all.",
+        "{% if items | length > 1 and total >= 2 %}many{% endif %}",
         "{% set text %}x{% endset %}{{ text }}{% for a, b in pairs if a %}{% break %}{% endfor %}",
     ]
 )
@@ -58,6 +59,14 @@ SNIPPETS = [
     "{% break %}",
     "",
 ]
+
+
+def _defaults() -> list[tuple[str, str]]:
+    """The built-in templates under their own names (so that their phase contracts apply)."""
+    return [
+        (path.relative_to(DEFAULTS).as_posix(), path.read_text())
+        for path in sorted(DEFAULTS.rglob("*.j2"))
+    ]
 
 
 def _bases() -> list[str]:
@@ -189,3 +198,74 @@ def test_workspace_diagnostics_after_edits_match_a_fresh_workspace(position: int
         fresh = Workspace()
         fresh.set_document("t.j2", text)
         assert edited.diagnostics("t.j2") == fresh.diagnostics("t.j2")
+
+
+def _binding(binding: Any) -> tuple[Any, ...]:
+    return (binding.name, binding.type.name, binding.origin, binding.span, binding.is_certain)
+
+
+def _analysis_state(analysis: Any) -> dict[str, Any]:
+    """A checker run's whole output in comparable form: types by name (two workspaces build
+    their own type objects), frames by their chain of kinds."""
+    return {
+        "diagnostics": analysis.diagnostics,
+        "references": [(r.name, r.span, r.type.name, r.is_defined) for r in analysis.references],
+        "attributes": [
+            (a.span, a.owner.name, a.attribute, a.type.name, a.exists) for a in analysis.attributes
+        ],
+        "frames": [
+            (
+                [item.kind for item in frame.chain()],
+                frame.region,
+                {name: _binding(binding) for name, binding in frame.bindings.items()},
+                [_binding(binding) for binding in frame.history],
+                frame.lost,
+                frame.late,
+            )
+            for frame in analysis.frames
+        ],
+        "chained_to_root": all(f.chain()[0] is analysis.frames[0] for f in analysis.frames),
+        "include_scopes": [
+            {name: _binding(binding) for name, binding in scope.items()}
+            for scope in analysis.include_scopes.values()
+        ],
+        "marks": len(analysis.marks),
+    }
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=st.sampled_from([("orchestrator.j2", DENSE), ("notes.j2", DENSE), *_defaults()]),
+    steps=edits,
+)
+def test_a_resumed_analysis_equals_a_whole_one(
+    base: tuple[str, str], steps: list[tuple[int, int, str]]
+):
+    name, text = base
+    edited = Workspace()
+    edited.set_document(name, text)
+    edited.diagnostics(name)
+    for start, length, snippet in steps:
+        text = _edit(text, start, length, snippet)
+        edited.set_document(name, text)
+        fresh = Workspace()
+        fresh.set_document(name, text)
+        assert edited.diagnostics(name) == fresh.diagnostics(name)
+        model, whole = edited.document(name), fresh.document(name)
+        assert model is not None and whole is not None
+        if whole.analysis is not None:
+            assert model.analysis is not None
+            assert _analysis_state(model.analysis) == _analysis_state(whole.analysis)
+
+
+def test_an_edit_near_the_end_resumes_the_checker_after_the_statements_before_it():
+    workspace = Workspace()
+    workspace.set_document("t.j2", DENSE)
+    before = workspace.document("t.j2")
+    workspace.set_document("t.j2", DENSE + "{{ extra }}")
+    after = workspace.document("t.j2")
+    assert before is not None and before.analysis is not None
+    assert after is not None and after.analysis is not None
+    # The references of the shared statements are the earlier run's own objects.
+    assert after.analysis.references[0] is before.analysis.references[0]
+    assert after.analysis.references[-1].name == "extra"
