@@ -54,7 +54,7 @@ def parse_edited(environment: Environment, previous: ParsedTemplate, source: str
     if base is not None and base.chunks is not None and supports_incremental(environment):
         try:
             parsed = _reparse(environment, base, source)
-        except RecursionError:
+        except Exception:  # RecursionError on deep trees; never worse than a whole parse
             parsed = None
     if parsed is None:
         parsed = parse_template(environment, previous.name, source)
