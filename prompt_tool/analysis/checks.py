@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import nodes
 
@@ -102,8 +102,7 @@ class TemplateAnalysis:
     """The checker's state after each top-level statement, to resume from (`previous`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Mark:
+class _Mark(NamedTuple):
     """How much of each output existed, and the top-level scope, after one statement."""
 
     diagnostics: int
@@ -234,6 +233,11 @@ class _Checker:
 
     def _mark(self) -> None:
         analysis, root = self.analysis, self.root
+        last = analysis.marks[-1] if analysis.marks else None
+        if last is not None and last.history == len(root.history) and last.lost == root.lost:
+            bindings, lost = last.bindings, last.lost  # only `define` changes the bindings
+        else:
+            bindings, lost = dict(root.bindings), dict(root.lost)
         analysis.marks.append(
             _Mark(
                 len(analysis.diagnostics),
@@ -242,8 +246,8 @@ class _Checker:
                 len(analysis.frames),
                 len(analysis.include_scopes),
                 len(root.history),
-                dict(root.bindings),
-                dict(root.lost),
+                bindings,
+                lost,
             )
         )
 
