@@ -132,8 +132,9 @@ class Workspace:
         self._graph: IncludeGraph | None = None
         self._graph_nodes: set[str] = set()
         self._analyses: dict[tuple[object, ...], TemplateAnalysis] = {}
-        self._previous: dict[tuple[object, ...], tuple[ParsedTemplate, TemplateAnalysis]] = {}
-        """Per template and root, the last analysis made: the next version resumes from it."""
+        self._previous: dict[tuple[object, ...], tuple[Any, ParsedTemplate, TemplateAnalysis]] = {}
+        """Per template and includer, the last analysis made and its root's fingerprint: the
+        next version checked against an equal root resumes from it."""
         self._external_names: list[str] | None = None
         self._names: list[str] | None = None
         self._suggestions: dict[str, str | None] = {}
@@ -380,18 +381,21 @@ class Workspace:
     def _analyse(
         self, parsed: ParsedTemplate, root: RootScope, context_only: bool = False
     ) -> TemplateAnalysis:
-        scope = (parsed.name, _fingerprint(root), context_only)
-        key = (parsed.digest, *scope)
+        fingerprint = _fingerprint(root)
+        key = (parsed.name, parsed.digest, fingerprint, context_only)
         cached = self._analyses.get(key)
         if cached is None:
             if len(self._analyses) > _CACHE_LIMIT:
                 self._analyses.clear()
-            previous = self._previous.get(scope)
+                self._previous.clear()
+            slot = (parsed.name, root.includer, context_only)
+            previous = self._previous.get(slot)
+            resume = previous[1:] if previous is not None and previous[0] == fingerprint else None
             cached = check_template(
-                parsed, root, self.vocabulary, context_only=context_only, previous=previous
+                parsed, root, self.vocabulary, context_only=context_only, previous=resume
             )
             self._analyses[key] = cached
-            self._previous[scope] = (parsed, cached)
+            self._previous[slot] = (fingerprint, parsed, cached)
         return cached
 
     def _includer_roots(self, name: str, seen: set[str]) -> list[RootScope]:

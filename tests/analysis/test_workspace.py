@@ -209,3 +209,19 @@ def test_analysing_and_editing_leaves_no_reference_cycles() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_resumable_analyses_are_kept_per_template_not_per_edit() -> None:
+    """Each includer edit gives its partials a new root (new type objects); the analyses
+    kept for resuming must not grow with the number of edits."""
+    workspace = Workspace()
+    workspace.set_document("partials/p.j2", "{{ item.name }}")
+    for index in range(30):
+        source = (
+            "{% set rows = [[1, 2]] %}{% for item in rows %}{% include 'partials/p.j2' %}"
+            f"{{% endfor %}}{index}"
+        )
+        workspace.set_document("orchestrator.j2", source)
+        workspace.diagnostics("orchestrator.j2")
+        workspace.diagnostics("partials/p.j2")
+    assert len(workspace._previous) <= 4
