@@ -11,7 +11,7 @@ from lsp_server.capabilities import renders_markdown_in_completion
 from lsp_server.convert import analysis_position, lsp_completion_item
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.completion_context import completion_context
-from prompt_tool.analysis.completions import CompletionInputs, candidates
+from prompt_tool.analysis.completions import SCOPED_KINDS, CompletionInputs, candidates
 from prompt_tool.analysis.scopes import Binding
 
 TRIGGER_CHARACTERS = [".", "|", " ", '"', "'", "/"]
@@ -29,8 +29,10 @@ def register(server: PromptToolServer) -> None:
         text = server.client_text(uri)
         position = analysis_position(params.position, text)
         context = completion_context(source, position)
-        model = await server.runner.document(server.template_name(uri))
-        scope = model.bindings_at(position) if model is not None else {}
+        scope: Mapping[str, Binding] = {}
+        if context.kind in SCOPED_KINDS:  # only these wait for the analyser's worker
+            model = await server.runner.document(server.template_name(uri))
+            scope = model.bindings_at(position) if model is not None else {}
         found = candidates(context, source, _inputs(server, uri, scope))
         markdown = renders_markdown_in_completion(server.client_capabilities)
         items = [lsp_completion_item(c, context.span, text, markdown) for c in found]

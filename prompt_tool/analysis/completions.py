@@ -205,6 +205,9 @@ def _doc(value: object) -> str:
     return text.split("\n\n")[0].strip()
 
 
+SCOPED_KINDS = frozenset({ContextKind.EXPRESSION, ContextKind.ATTRIBUTE})
+"""The contexts whose candidates come from the names in scope (the analyser's model)."""
+
 _BY_KIND = {
     ContextKind.FILTER: _filters,
     ContextKind.TEST: _tests,
