@@ -118,7 +118,7 @@ async def measure(
             try:
                 arrived = await _wait_for(arrivals, version)
             except TimeoutError:
-                if client._server is not None:
+                if client._server is not None and client._server.returncode is None:
                     client._server.kill()
                 await client.stop()
                 raise
