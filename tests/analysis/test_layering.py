@@ -21,6 +21,8 @@ PURE_MODULES = [
                 "completions",
                 "navigation",
                 "name_resolution",
+                "renaming",
+                "incremental",
                 "hovers",
             ),
         ),
