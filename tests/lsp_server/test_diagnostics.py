@@ -102,3 +102,35 @@ async def test_a_burst_of_edits_coalesces_and_never_publishes_stale_results(
         if params.uri == uri and params.version:
             expected = ["PT001"] if params.version % 2 and params.version > 1 else []
             assert [d.code for d in params.diagnostics] == expected, params.version
+
+
+TYPED = (
+    "{# prompt-tool: phase=orchestrator #}\n"
+    "{% for f in files %}- {{ f.path }}{% endfor %}\n"
+    "{% set total = files | length %}\n"
+    "{% if total > 1 %}{{ feature.titel }}{% endif %}\n"
+)
+TYPING = "{% for g in files %}{{ g.pth | uper }}{{ totl }}{% endfor %}"
+
+
+async def test_typing_a_line_key_by_key_ends_as_a_fresh_open_of_the_same_text(
+    lsp, tmp_path: Path
+) -> None:
+    """Every keystroke is an incremental edit (re-parsed and re-checked incrementally);
+    the last one's diagnostics must be those of the same text opened afresh."""
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "orchestrator.j2", TYPED)
+    await lsp.published_version(uri, 1)
+    start = TYPED.splitlines()[1].index("{{")  # typed into the first loop's body
+    for typed_so_far, char in enumerate(TYPING):
+        position = types.Position(1, start + typed_so_far)
+        lsp.change(uri, typed_so_far + 2, char, types.Range(position, position))
+    typed = await lsp.published_version(uri, len(TYPING) + 1)
+    final = TYPED.replace("- {{", "- " + TYPING + "{{", 1)
+    fresh_uri = lsp.open(tmp_path / "sub" / "orchestrator.j2", final)
+    fresh = await lsp.published_version(fresh_uri, 1)
+
+    assert [(d.code, d.range, d.message) for d in typed] == [
+        (d.code, d.range, d.message) for d in fresh
+    ]
+    assert {d.code for d in typed} >= {"PT002", "PT005"}
