@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from lsprotocol import types
@@ -157,6 +157,18 @@ def result_id(diagnostics: Sequence[types.Diagnostic]) -> str:
 
 def lsp_text_edit(fix: Fix, text: ClientText) -> types.TextEdit:
     return types.TextEdit(lsp_range(fix.span, text), fix.replacement)
+
+
+def lsp_workspace_edit(
+    changes: Mapping[str, tuple[Sequence[Span], ClientText]], new_text: str
+) -> types.WorkspaceEdit:
+    """One edit replacing every span (of each document, in its own text) with `new_text`."""
+    return types.WorkspaceEdit(
+        changes={
+            uri: [types.TextEdit(lsp_range(span, text), new_text) for span in spans]
+            for uri, (spans, text) in changes.items()
+        }
+    )
 
 
 def lsp_document_symbol(symbol: OutlineSymbol, text: ClientText) -> types.DocumentSymbol:

@@ -1,0 +1,63 @@
+"""Rename: a variable, macro argument, macro or `with` variable and exactly the reads bound
+to it; the analyser decides, and a refusal reaches the user as the request's error."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from lsp_server.convert import analysis_position, lsp_range, lsp_workspace_edit
+from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.renaming import RenameRefused, rename_edits, rename_target
+
+Result = TypeVar("Result")
+
+
+class RenameRequestFailed(JsonRpcException):
+    """LSP's RequestFailed: the request was valid, the rename is not possible."""
+
+    CODE = -32803
+
+
+def register(server: PromptToolServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
+    async def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
+        return _answer(await _rename(params))
+
+    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    async def prepare_rename(params: types.PrepareRenameParams) -> types.Range | None:
+        return _answer(await _prepare(params))
+
+    @server.guarded("prepare rename")
+    async def _prepare(params: types.PrepareRenameParams) -> types.Range | RenameRefused:
+        uri = params.text_document.uri
+        source = server.workspace.get_text_document(uri).source
+        text = server.client_text(uri)
+        model = await server.runner.document(server.template_name(uri))
+        try:
+            target = rename_target(model, source, analysis_position(params.position, text))
+        except RenameRefused as refused:
+            return refused
+        return lsp_range(target.span, text)
+
+    @server.guarded("rename")
+    async def _rename(params: types.RenameParams) -> types.WorkspaceEdit | RenameRefused:
+        uri = params.text_document.uri
+        source = server.workspace.get_text_document(uri).source
+        text = server.client_text(uri)
+        model = await server.runner.document(server.template_name(uri))
+        position = analysis_position(params.position, text)
+        try:
+            spans = rename_edits(model, source, position, params.new_name)
+        except RenameRefused as refused:
+            return refused
+        return lsp_workspace_edit({uri: (spans, text)}, params.new_name)
+
+
+def _answer(result: Result | RenameRefused) -> Result:
+    """The handler's result, or the refusal as a RequestFailed error the client shows."""
+    if isinstance(result, RenameRefused):
+        raise RenameRequestFailed(str(result))
+    return result

@@ -1,0 +1,144 @@
+"""Renaming a variable, macro or `with` variable inside one template, or why not.
+
+Only bindings a statement of this template makes are renamed: a contract variable or a
+global comes from the renderer, so renaming it in one template would break the contract.
+The decision needs scopes, so a template that does not parse is refused rather than
+renamed lexically (a guess could rename a different variable of the same spelling).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prompt_tool.analysis.diagnostics import Position, Span
+from prompt_tool.analysis.document import DocumentModel
+from prompt_tool.analysis.name_resolution import is_current, resolve_at, scope_of
+from prompt_tool.analysis.scopes import Frame
+from prompt_tool.analysis.tokens import STATEMENT_KEYWORDS, TokenKind, classify, lex
+
+RESERVED_NAMES = STATEMENT_KEYWORDS | frozenset(
+    {
+        "block",
+        "call",
+        "endblock",
+        "endcall",
+        "endfilter",
+        "endfor",
+        "endif",
+        "endmacro",
+        "endset",
+        "endwith",
+        "extends",
+        "filter",
+        "for",
+        "include",
+        "loop",
+        "macro",
+        "raw",
+        "self",
+        "set",
+        "super",
+        "caller",
+        "varargs",
+        "kwargs",
+    }
+)
+_WHAT_TOKENS_ARE = {
+    TokenKind.FILTER: "a filter",
+    TokenKind.TEST: "a test",
+    TokenKind.KEYWORD: "a keyword",
+    TokenKind.PROPERTY: "an attribute",
+}
+
+
+class RenameRefused(Exception):
+    """Why the name under the cursor cannot be renamed (or not to the new name)."""
+
+
+@dataclass(frozen=True)
+class RenameTarget:
+    """The binding under the cursor: its name, the span under the cursor, every binding
+    site and read of it (in document order), and the frame that binds it."""
+
+    name: str
+    span: Span
+    spans: tuple[Span, ...]
+    frame: Frame
+
+
+def rename_target(model: DocumentModel | None, source: str, position: Position) -> RenameTarget:
+    """The binding a rename at `position` would rename; raises `RenameRefused` otherwise."""
+    if not is_current(model, source):
+        raise RenameRefused("The template does not parse: fix it before renaming.")
+    found = resolve_at(model, position)
+    if found is None:
+        raise RenameRefused(_not_a_name(source, position))
+    definition = found.definition
+    if definition is None or definition.span is None:
+        raise RenameRefused(
+            f"`{found.name}` is not bound in this template (a contract variable, a global "
+            "or an imported name): renaming it here would break what provides it."
+        )
+    spans = tuple(sorted({*found.uses, *found.definitions}, key=lambda span: span.start))
+    under = next(span for span in spans if span.start <= position <= span.end)
+    return RenameTarget(found.name, under, spans, definition.frame)
+
+
+def rename_edits(
+    model: DocumentModel | None, source: str, position: Position, new_name: str
+) -> tuple[Span, ...]:
+    """The spans to replace with `new_name`; raises `RenameRefused` when the rename is
+    refused or `new_name` is not a free Jinja identifier where the binding is used."""
+    target = rename_target(model, source, position)
+    _check_identifier(new_name)
+    if new_name != target.name:
+        assert model is not None
+        _check_capture(model, target, new_name)
+    return target.spans
+
+
+def _not_a_name(source: str, position: Position) -> str:
+    for token, kind in classify(lex(source)):
+        if token.span.start <= position <= token.span.end and kind in _WHAT_TOKENS_ARE:
+            return f"`{token.value}` is {_WHAT_TOKENS_ARE[kind]}, not a variable or macro."
+    return "There is no variable or macro under the cursor to rename."
+
+
+def _check_identifier(new_name: str) -> None:
+    if not new_name.isidentifier():
+        raise RenameRefused(f"`{new_name}` is not a valid Jinja name.")
+    if new_name in RESERVED_NAMES:
+        raise RenameRefused(f"`{new_name}` is a Jinja keyword or reserved name.")
+
+
+def _check_capture(model: DocumentModel, target: RenameTarget, new_name: str) -> None:
+    """Refuse when a binding of `new_name` is in scope where the renamed binding is used
+    (the renamed reads would see it), or when a read of `new_name` would see the renamed
+    binding instead of what it reads now."""
+    scoped = scope_of(model)
+    for span in target.spans:
+        frame, _ = scoped.resolve(new_name, span.start)
+        if frame is not None:
+            raise RenameRefused(
+                f"`{new_name}` is already defined where `{target.name}` is used "
+                f"(line {span.start.line + 1}): the rename would change what it refers to."
+            )
+    for read in model.references:
+        if read.name != new_name:
+            continue
+        sees, _ = scoped.resolve(target.name, read.span.start)
+        now, _ = scoped.resolve(new_name, read.span.start)
+        if sees is target.frame and (now is None or _encloses(now, target.frame)):
+            raise RenameRefused(
+                f"`{new_name}` is read on line {read.span.start.line + 1} where the renamed "
+                f"`{target.name}` would shadow it."
+            )
+
+
+def _encloses(outer: Frame, inner: Frame) -> bool:
+    frame: Frame | None = inner
+    while frame is not None:
+        if frame is outer:
+            return True
+        frame = frame.parent
+    return False

@@ -1,0 +1,152 @@
+"""Renaming inside one template: each kind of binding, each refusal, capture detection."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from prompt_tool.analysis.diagnostics import Position, Span
+from prompt_tool.analysis.document import DocumentModel
+from prompt_tool.analysis.renaming import RenameRefused, rename_edits, rename_target
+from prompt_tool.analysis.workspace import Workspace
+
+
+def model_of(source: str) -> DocumentModel:
+    workspace = Workspace()
+    workspace.set_document("t.j2", source)
+    model = workspace.document("t.j2")
+    assert model is not None
+    return model
+
+
+def span(source: str, name: str, nth: int) -> Span:
+    """The nth (0-based) occurrence of the word `name`, as a span."""
+    offset = [found.start() for found in re.finditer(rf"\b{name}\b", source)][nth]
+    line = source.count("\n", 0, offset)
+    column = offset - (source.rfind("\n", 0, offset) + 1)
+    return Span(Position(line, column), Position(line, column + len(name)))
+
+
+def edits(source: str, name: str, cursor: int, new_name: str = "renamed") -> tuple[Span, ...]:
+    return rename_edits(model_of(source), source, span(source, name, cursor).start, new_name)
+
+
+TWO_LOOPS = "{% for item in a %}{{ item }}{% endfor %}\n{% for item in b %}{{ item }}{% endfor %}"
+MACRO = '{% macro field(name) %}{{ name }}{% endmacro %}{{ field("a") }}{{ field("b") }}'
+ACCUMULATED = "{% set total = 0 %}{% set total = total + 1 %}{{ total }}"
+WITH = "{% with y = 1 %}{{ y }}{% endwith %}{{ y }}"
+SHADOWED = '{% set item = "-" %}{% for item in items %}{{ item }}{% endfor %}{{ item }}'
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "cursor", "expected"),
+    [
+        pytest.param(TWO_LOOPS, "item", 1, (0, 1), id="loop-variable-from-a-read"),
+        pytest.param(TWO_LOOPS, "item", 2, (2, 3), id="second-loop-from-its-target"),
+        pytest.param(MACRO, "field", 0, (0, 1, 2), id="macro-name"),
+        pytest.param(MACRO, "field", 2, (0, 1, 2), id="macro-from-a-call"),
+        pytest.param(MACRO, "name", 0, (0, 1), id="macro-argument"),
+        pytest.param(ACCUMULATED, "total", 2, (0, 1, 2, 3), id="set-variable-reassigned"),
+        pytest.param(WITH, "y", 1, (0, 1), id="with-variable-not-the-read-outside"),
+        pytest.param(SHADOWED, "item", 0, (0, 3), id="set-not-the-shadowing-loop"),
+        pytest.param(SHADOWED, "item", 2, (1, 2), id="loop-not-the-shadowed-set"),
+    ],
+)
+def test_rename_covers_exactly_the_binding_and_its_reads(
+    source: str, name: str, cursor: int, expected: tuple[int, ...]
+) -> None:
+    assert edits(source, name, cursor) == tuple(span(source, name, n) for n in expected)
+
+
+def test_the_target_is_the_name_under_the_cursor() -> None:
+    source = ACCUMULATED
+    inside = span(source, "total", 2)
+    target = rename_target(model_of(source), source, Position(0, inside.start.column + 2))
+
+    assert (target.name, target.span) == ("total", inside)
+
+
+@pytest.mark.parametrize(
+    ("source", "position", "message"),
+    [
+        pytest.param("{{ user }}", Position(0, 4), "not bound in this template", id="contract"),
+        pytest.param("{{ range(3) }}", Position(0, 4), "not bound in this template", id="global"),
+        pytest.param("{{ x | upper }}", Position(0, 9), "`upper` is a filter", id="filter"),
+        pytest.param("{{ x is odd }}", Position(0, 10), "`odd` is a test", id="test"),
+        pytest.param(
+            "{% set x = 1 %}{% if x and x %}{% endif %}",
+            Position(0, 25),
+            "`and` is a keyword",
+            id="keyword",
+        ),
+        pytest.param("text {{ 1 }}", Position(0, 2), "no variable or macro", id="not-a-name"),
+        pytest.param(
+            "{% set x = 1 %}{{ x }}{% if %}", Position(0, 7), "does not parse", id="no-parse"
+        ),
+    ],
+)
+def test_rename_is_refused_with_a_reason(source: str, position: Position, message: str) -> None:
+    with pytest.raises(RenameRefused, match=message):
+        rename_target(model_of(source), source, position)
+
+
+@pytest.mark.parametrize(
+    ("new_name", "message"),
+    [
+        pytest.param("2x", "not a valid Jinja name", id="not-an-identifier"),
+        pytest.param("a-b", "not a valid Jinja name", id="dash"),
+        pytest.param("and", "keyword", id="operator"),
+        pytest.param("endfor", "keyword", id="tag"),
+        pytest.param("true", "keyword", id="constant"),
+    ],
+)
+def test_the_new_name_must_be_a_free_identifier(new_name: str, message: str) -> None:
+    with pytest.raises(RenameRefused, match=message):
+        edits(ACCUMULATED, "total", 0, new_name)
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "cursor", "new_name", "message"),
+    [
+        pytest.param(
+            "{% set a = 1 %}{% set b = 2 %}{{ a }}{{ b }}",
+            "a",
+            0,
+            "b",
+            "`b` is already defined",
+            id="same-frame-binding",
+        ),
+        pytest.param(
+            "{% for x in xs %}{{ x }}{{ user }}{% endfor %}",
+            "x",
+            1,
+            "user",
+            "already defined|shadow",
+            id="contract-variable-read-in-the-loop",
+        ),
+        pytest.param(
+            "{% set a = 1 %}{% for x in xs %}{{ x }}{{ a }}{% endfor %}",
+            "x",
+            0,
+            "a",
+            "`a` is already defined",
+            id="outer-set-seen-by-the-loop-body",
+        ),
+        pytest.param(
+            "{% set a = 1 %}{{ a }}{{ range(a) }}", "a", 0, "range", "already defined", id="global"
+        ),
+    ],
+)
+def test_a_name_already_in_scope_is_a_capture(
+    source: str, name: str, cursor: int, new_name: str, message: str
+) -> None:
+    with pytest.raises(RenameRefused, match=message):
+        edits(source, name, cursor, new_name)
+
+
+def test_a_name_bound_only_elsewhere_is_no_capture() -> None:
+    source = TWO_LOOPS
+
+    assert edits(source, "item", 0, "item") == (span(source, "item", 0), span(source, "item", 1))
+    assert edits(source, "item", 2, "entry") == (span(source, "item", 2), span(source, "item", 3))
