@@ -17,6 +17,7 @@ from lsprotocol import types
 from prompt_tool.analysis.completions import Candidate, CandidateKind
 from prompt_tool.analysis.diagnostics import Diagnostic, Fix, Position, Severity, Span
 from prompt_tool.analysis.outline import Fold, FoldKind, OutlineSymbol, SymbolKind
+from prompt_tool.analysis.renaming import Replacement
 from prompt_tool.analysis.tokens import HighlightToken, TokenKind
 
 SOURCE = "prompt-tool"
@@ -160,13 +161,13 @@ def lsp_text_edit(fix: Fix, text: ClientText) -> types.TextEdit:
 
 
 def lsp_workspace_edit(
-    changes: Mapping[str, tuple[Sequence[Span], ClientText]], new_text: str
+    changes: Mapping[str, tuple[Sequence[Replacement], ClientText]],
 ) -> types.WorkspaceEdit:
-    """One edit replacing every span (of each document, in its own text) with `new_text`."""
+    """One edit of several documents, each replacement converted in its own document's text."""
     return types.WorkspaceEdit(
         changes={
-            uri: [types.TextEdit(lsp_range(span, text), new_text) for span in spans]
-            for uri, (spans, text) in changes.items()
+            uri: [types.TextEdit(lsp_range(item.span, text), item.text) for item in replacements]
+            for uri, (replacements, text) in changes.items()
         }
     )
 

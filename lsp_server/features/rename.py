@@ -10,7 +10,12 @@ from pygls.exceptions import JsonRpcException
 
 from lsp_server.convert import analysis_position, lsp_range, lsp_workspace_edit
 from lsp_server.server import PromptToolServer
-from prompt_tool.analysis.renaming import RenameRefused, rename_edits, rename_target
+from prompt_tool.analysis.renaming import (
+    RenameRefused,
+    Replacement,
+    rename_edits,
+    rename_target,
+)
 
 Result = TypeVar("Result")
 
@@ -53,7 +58,8 @@ def register(server: PromptToolServer) -> None:
             spans = rename_edits(model, source, position, params.new_name)
         except RenameRefused as refused:
             return refused
-        return lsp_workspace_edit({uri: (spans, text)}, params.new_name)
+        replacements = [Replacement(span, params.new_name) for span in spans]
+        return lsp_workspace_edit({uri: (replacements, text)})
 
 
 def _answer(result: Result | RenameRefused) -> Result:

@@ -1,4 +1,5 @@
-"""Renaming a variable, macro or `with` variable inside one template, or why not.
+"""Renaming a variable, macro or `with` variable inside one template, or why not; and the
+include names to rewrite when template files are renamed.
 
 Only bindings a statement of this template makes are renamed: a contract variable or a
 global comes from the renderer, so renaming it in one template would break the contract.
@@ -8,12 +9,15 @@ renamed lexically (a guess could rename a different variable of the same spellin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from prompt_tool.analysis.diagnostics import Position, Span
 from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.name_resolution import is_current, resolve_at, scope_of
+from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.analysis.scopes import Frame
+from prompt_tool.analysis.template_links import template_references
 from prompt_tool.analysis.tokens import STATEMENT_KEYWORDS, TokenKind, classify, lex
 
 RESERVED_NAMES = STATEMENT_KEYWORDS | frozenset(
@@ -49,6 +53,14 @@ _WHAT_TOKENS_ARE = {
     TokenKind.KEYWORD: "a keyword",
     TokenKind.PROPERTY: "an attribute",
 }
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Put `text` where `span` is."""
+
+    span: Span
+    text: str
 
 
 class RenameRefused(Exception):
@@ -142,3 +154,17 @@ def _encloses(outer: Frame, inner: Frame) -> bool:
             return True
         frame = frame.parent
     return False
+
+
+def renamed_template_names(source: str, renamed: Mapping[str, str]) -> list[Replacement]:
+    """The include/extends/import/from names in `source` naming a renamed template, each
+    with its new name; a `@pin` suffix is kept (the pin names a version, not a file)."""
+    if not any(old in source for old in renamed):
+        return []
+    replacements: list[Replacement] = []
+    for reference in template_references(source):
+        base, pin = split_pin(reference.name)
+        if base in renamed:
+            suffix = f"@{pin}" if pin is not None else ""
+            replacements.append(Replacement(reference.span, renamed[base] + suffix))
+    return replacements

@@ -8,7 +8,12 @@ import pytest
 
 from prompt_tool.analysis.diagnostics import Position, Span
 from prompt_tool.analysis.document import DocumentModel
-from prompt_tool.analysis.renaming import RenameRefused, rename_edits, rename_target
+from prompt_tool.analysis.renaming import (
+    RenameRefused,
+    rename_edits,
+    rename_target,
+    renamed_template_names,
+)
 from prompt_tool.analysis.workspace import Workspace
 
 
@@ -150,3 +155,18 @@ def test_a_name_bound_only_elsewhere_is_no_capture() -> None:
 
     assert edits(source, "item", 0, "item") == (span(source, "item", 0), span(source, "item", 1))
     assert edits(source, "item", 2, "entry") == (span(source, "item", 2), span(source, "item", 3))
+
+
+def test_renamed_template_names_keep_the_pin_and_skip_other_names() -> None:
+    source = (
+        '{% include "a.j2" %}{% extends "a.j2@3" %}\n'
+        '{% from "a.j2" import m %}{% import "b.j2" as b %}{{ "a.j2" }}'
+    )
+
+    found = renamed_template_names(source, {"a.j2": "shared/x.j2"})
+
+    assert [(item.span, item.text) for item in found] == [
+        (Span(Position(0, 12), Position(0, 16)), "shared/x.j2"),
+        (Span(Position(0, 32), Position(0, 38)), "shared/x.j2@3"),
+        (Span(Position(1, 9), Position(1, 13)), "shared/x.j2"),
+    ]
