@@ -1,5 +1,5 @@
-"""Rename: a variable, macro argument, macro or `with` variable and exactly the reads bound
-to it; the analyser decides, and a refusal reaches the user as the request's error."""
+"""Rename: a variable, macro argument, macro, `with` variable or block and exactly the uses
+bound to it; the analyser decides, and a refusal reaches the user as the request's error."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from pygls.exceptions import JsonRpcException
 
 from lsp_server.convert import analysis_position, lsp_range, lsp_workspace_edit
 from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.analysis.renaming import (
     RenameRefused,
     Replacement,
     rename_edits,
     rename_target,
 )
+from prompt_tool.analysis.template_links import template_references
 
 Result = TypeVar("Result")
 
@@ -41,8 +43,10 @@ def register(server: PromptToolServer) -> None:
         source = server.workspace.get_text_document(uri).source
         text = server.client_text(uri)
         model = await server.runner.document(server.template_name(uri))
+        position = analysis_position(params.position, text)
+        extenders = await _extenders(server, uri)
         try:
-            target = rename_target(model, source, analysis_position(params.position, text))
+            target = rename_target(model, source, position, extenders)
         except RenameRefused as refused:
             return refused
         return lsp_range(target.span, text)
@@ -54,12 +58,26 @@ def register(server: PromptToolServer) -> None:
         text = server.client_text(uri)
         model = await server.runner.document(server.template_name(uri))
         position = analysis_position(params.position, text)
+        extenders = await _extenders(server, uri)
         try:
-            spans = rename_edits(model, source, position, params.new_name)
+            spans = rename_edits(model, source, position, params.new_name, extenders)
         except RenameRefused as refused:
             return refused
         replacements = [Replacement(span, params.new_name) for span in spans]
         return lsp_workspace_edit({uri: (replacements, text)})
+
+
+async def _extenders(server: PromptToolServer, uri: str) -> list[str]:
+    """The workspace templates that extend this one: their blocks override its blocks."""
+    name = server.template_name(uri)
+    return [
+        includer
+        for includer in await server.runner.includers(name)
+        if any(
+            reference.tag == "extends" and split_pin(reference.name)[0] == name
+            for reference in template_references(server.source_for(includer) or "")
+        )
+    ]
 
 
 def _answer(result: Result | RenameRefused) -> Result:

@@ -1,15 +1,17 @@
-"""Renaming a variable, macro or `with` variable inside one template, or why not; and the
-include names to rewrite when template files are renamed.
+"""Renaming a variable, macro, `with` variable or block inside one template, or why not;
+and the include names to rewrite when template files are renamed.
 
 Only bindings a statement of this template makes are renamed: a contract variable or a
 global comes from the renderer, so renaming it in one template would break the contract.
 The decision needs scopes, so a template that does not parse is refused rather than
 renamed lexically (a guess could rename a different variable of the same spelling).
+A block is matched by name across `extends`, so one is renamed only in a template that
+neither extends another nor is extended: elsewhere the rename would break an override.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from prompt_tool.analysis.diagnostics import Position, Span
@@ -18,7 +20,14 @@ from prompt_tool.analysis.name_resolution import is_current, resolve_at, scope_o
 from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.analysis.scopes import Frame
 from prompt_tool.analysis.template_links import template_references
-from prompt_tool.analysis.tokens import STATEMENT_KEYWORDS, TokenKind, classify, lex
+from prompt_tool.analysis.tokens import (
+    STATEMENT_KEYWORDS,
+    Token,
+    TokenKind,
+    classify,
+    lex,
+    statements,
+)
 
 RESERVED_NAMES = STATEMENT_KEYWORDS | frozenset(
     {
@@ -70,19 +79,29 @@ class RenameRefused(Exception):
 @dataclass(frozen=True)
 class RenameTarget:
     """The binding under the cursor: its name, the span under the cursor, every binding
-    site and read of it (in document order), and the frame that binds it."""
+    site and read of it (in document order), and the frame that binds it (None for a
+    block, whose name is its own namespace)."""
 
     name: str
     span: Span
     spans: tuple[Span, ...]
-    frame: Frame
+    frame: Frame | None
 
 
-def rename_target(model: DocumentModel | None, source: str, position: Position) -> RenameTarget:
-    """The binding a rename at `position` would rename; raises `RenameRefused` otherwise."""
+def rename_target(
+    model: DocumentModel | None,
+    source: str,
+    position: Position,
+    extenders: Sequence[str] = (),
+) -> RenameTarget:
+    """The binding a rename at `position` would rename; raises `RenameRefused` otherwise.
+    `extenders` are the templates that extend this one (a block of it cannot be renamed)."""
     if not is_current(model, source):
         raise RenameRefused("The template does not parse: fix it before renaming.")
     found = resolve_at(model, position)
+    if found is None and (block := _block_at(source, position)) is not None:
+        _check_block_is_local(source, block.name, extenders)
+        return block
     if found is None:
         raise RenameRefused(_not_a_name(source, position))
     definition = found.definition
@@ -97,16 +116,66 @@ def rename_target(model: DocumentModel | None, source: str, position: Position) 
 
 
 def rename_edits(
-    model: DocumentModel | None, source: str, position: Position, new_name: str
+    model: DocumentModel | None,
+    source: str,
+    position: Position,
+    new_name: str,
+    extenders: Sequence[str] = (),
 ) -> tuple[Span, ...]:
     """The spans to replace with `new_name`; raises `RenameRefused` when the rename is
     refused or `new_name` is not a free Jinja identifier where the binding is used."""
-    target = rename_target(model, source, position)
+    target = rename_target(model, source, position, extenders)
     _check_identifier(new_name)
-    if new_name != target.name:
+    if new_name == target.name:
+        return target.spans
+    if target.frame is None:
+        if new_name in _block_names(source):
+            raise RenameRefused(f"A block `{new_name}` already exists in this template.")
+    else:
         assert model is not None
         _check_capture(model, target, new_name)
     return target.spans
+
+
+def _block_names(source: str) -> set[str]:
+    return {token.value for token in _block_tokens(lex(source))}
+
+
+def _block_tokens(tokens: Sequence[Token]) -> list[Token]:
+    """The tokens that name a block: in `block` and `endblock` tags, and after `self.`."""
+    named = [
+        statement.body[1]
+        for statement in statements(tokens)
+        if statement.tag in {"block", "endblock"}
+        and len(statement.body) > 1
+        and statement.body[1].type == "name"
+    ]
+    named += [
+        token
+        for first, dot, token in zip(tokens, tokens[1:], tokens[2:], strict=False)
+        if first.value == "self" and dot.value == "." and token.type == "name"
+    ]
+    return sorted(named, key=lambda token: token.span.start)
+
+
+def _block_at(source: str, position: Position) -> RenameTarget | None:
+    tokens = _block_tokens(lex(source))
+    under = next((t for t in tokens if t.span.start <= position <= t.span.end), None)
+    if under is None:
+        return None
+    spans = tuple(token.span for token in tokens if token.value == under.value)
+    return RenameTarget(under.value, under.span, spans, None)
+
+
+def _check_block_is_local(source: str, name: str, extenders: Sequence[str]) -> None:
+    if any(reference.tag == "extends" for reference in template_references(source)):
+        raise RenameRefused(
+            f"This template extends another: block `{name}` overrides the parent's by name."
+        )
+    if extenders:
+        raise RenameRefused(
+            f"`{extenders[0]}` extends this template: its blocks override `{name}` by name."
+        )
 
 
 def _not_a_name(source: str, position: Position) -> str:
@@ -140,7 +209,7 @@ def _check_capture(model: DocumentModel, target: RenameTarget, new_name: str) ->
             continue
         sees, _ = scoped.resolve(target.name, read.span.start)
         now, _ = scoped.resolve(new_name, read.span.start)
-        if sees is target.frame and (now is None or _encloses(now, target.frame)):
+        if sees is not None and sees is target.frame and (now is None or _encloses(now, sees)):
             raise RenameRefused(
                 f"`{new_name}` is read on line {read.span.start.line + 1} where the renamed "
                 f"`{target.name}` would shadow it."

@@ -170,3 +170,33 @@ def test_renamed_template_names_keep_the_pin_and_skip_other_names() -> None:
         (Span(Position(0, 32), Position(0, 38)), "shared/x.j2@3"),
         (Span(Position(1, 9), Position(1, 13)), "shared/x.j2"),
     ]
+
+
+BLOCKS = "{% block task %}T{% endblock task %}{% block tail %}{{ self.task() }}{% endblock %}"
+
+
+@pytest.mark.parametrize("cursor", [0, 1, 2], ids=["block-tag", "endblock-tag", "self-call"])
+def test_a_block_renames_its_tags_and_self_calls(cursor: int) -> None:
+    assert edits(BLOCKS, "task", cursor) == spans_of(BLOCKS, "task", 0, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("source", "extenders", "new_name", "message"),
+    [
+        pytest.param(BLOCKS, ("child.j2",), "job", "`child.j2` extends this", id="extended"),
+        pytest.param(
+            '{% extends "base.j2" %}' + BLOCKS, (), "job", "extends another", id="extends"
+        ),
+        pytest.param(BLOCKS, (), "tail", "block `tail` already exists", id="capture"),
+    ],
+)
+def test_a_block_rename_is_refused_where_it_would_break_an_override(
+    source: str, extenders: tuple[str, ...], new_name: str, message: str
+) -> None:
+    position = span(source, "task", 0).start
+    with pytest.raises(RenameRefused, match=message):
+        rename_edits(model_of(source), source, position, new_name, extenders)
+
+
+def spans_of(source: str, name: str, *occurrences: int) -> tuple[Span, ...]:
+    return tuple(span(source, name, n) for n in occurrences)

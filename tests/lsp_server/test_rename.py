@@ -130,3 +130,32 @@ async def test_rename_refuses_a_bad_new_name(
         await lsp.client.text_document_rename_async(
             types.RenameParams(new_name=new_name, **at(uri, 0, 8))
         )
+
+
+BASE = "{% block task %}T{% endblock task %}\n{{ self.task() }}\n"
+
+
+async def test_rename_a_block_edits_its_tags_and_self_calls(lsp, tmp_path: Path) -> None:
+    uri = await start(lsp, tmp_path, BASE)
+
+    edit = await lsp.client.text_document_rename_async(
+        types.RenameParams(new_name="job", **at(uri, 1, 10))
+    )
+
+    assert changes(edit) == {
+        uri: [
+            types.TextEdit(r(0, 9, 13), "job"),
+            types.TextEdit(r(0, 29, 33), "job"),
+            types.TextEdit(r(1, 8, 12), "job"),
+        ]
+    }
+
+
+async def test_a_block_of_an_extended_template_is_not_renamed(lsp, tmp_path: Path) -> None:
+    (tmp_path / "child.j2").write_text('{% extends "main.j2" %}{% block task %}C{% endblock %}')
+    uri = await start(lsp, tmp_path, BASE)
+
+    with pytest.raises(JsonRpcException, match="`child.j2` extends this template"):
+        await lsp.client.text_document_prepare_rename_async(
+            types.PrepareRenameParams(**at(uri, 0, 10))
+        )
