@@ -12,6 +12,7 @@ from lsp_server.convert import analysis_position, lsp_range, lsp_workspace_edit
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.analysis.renaming import (
+    Dependants,
     RenameRefused,
     Replacement,
     rename_edits,
@@ -44,9 +45,9 @@ def register(server: PromptToolServer) -> None:
         text = server.client_text(uri)
         model = await server.runner.document(server.template_name(uri))
         position = analysis_position(params.position, text)
-        extenders = await _extenders(server, uri)
+        dependants = await _dependants(server, uri)
         try:
-            target = rename_target(model, source, position, extenders)
+            target = rename_target(model, source, position, dependants)
         except RenameRefused as refused:
             return refused
         return lsp_range(target.span, text)
@@ -58,26 +59,28 @@ def register(server: PromptToolServer) -> None:
         text = server.client_text(uri)
         model = await server.runner.document(server.template_name(uri))
         position = analysis_position(params.position, text)
-        extenders = await _extenders(server, uri)
+        dependants = await _dependants(server, uri)
         try:
-            spans = rename_edits(model, source, position, params.new_name, extenders)
+            spans = rename_edits(model, source, position, params.new_name, dependants)
         except RenameRefused as refused:
             return refused
         replacements = [Replacement(span, params.new_name) for span in spans]
         return lsp_workspace_edit({uri: (replacements, text)})
 
 
-async def _extenders(server: PromptToolServer, uri: str) -> list[str]:
-    """The workspace templates that extend this one: their blocks override its blocks."""
+async def _dependants(server: PromptToolServer, uri: str) -> Dependants:
+    """The workspace templates that extend or import this one (the analyser's include
+    graph names them; only those few are read)."""
     name = server.template_name(uri)
-    return [
-        includer
-        for includer in await server.runner.includers(name)
-        if any(
-            reference.tag == "extends" and split_pin(reference.name)[0] == name
-            for reference in template_references(server.source_for(includer) or "")
-        )
-    ]
+    tags: dict[str, set[str]] = {}
+    for includer in await server.runner.includers(name):
+        for reference in template_references(server.source_for(includer) or ""):
+            if split_pin(reference.name)[0] == name:
+                tags.setdefault(reference.tag, set()).add(includer)
+    return Dependants(
+        extenders=tuple(sorted(tags.get("extends", set()))),
+        importers=tuple(sorted(tags.get("import", set()) | tags.get("from", set()))),
+    )
 
 
 def _answer(result: Result | RenameRefused) -> Result:

@@ -72,6 +72,15 @@ class Replacement:
     text: str
 
 
+@dataclass(frozen=True)
+class Dependants:
+    """The workspace templates that extend this one (they override its blocks by name) and
+    that import it (they call its macros by name, and may pass arguments by keyword)."""
+
+    extenders: tuple[str, ...] = ()
+    importers: tuple[str, ...] = ()
+
+
 class RenameRefused(Exception):
     """Why the name under the cursor cannot be renamed (or not to the new name)."""
 
@@ -92,15 +101,14 @@ def rename_target(
     model: DocumentModel | None,
     source: str,
     position: Position,
-    extenders: Sequence[str] = (),
+    dependants: Dependants = Dependants(),
 ) -> RenameTarget:
-    """The binding a rename at `position` would rename; raises `RenameRefused` otherwise.
-    `extenders` are the templates that extend this one (a block of it cannot be renamed)."""
+    """The binding a rename at `position` would rename; raises `RenameRefused` otherwise."""
     if not is_current(model, source):
         raise RenameRefused("The template does not parse: fix it before renaming.")
     found = resolve_at(model, position)
     if found is None and (block := _block_at(source, position)) is not None:
-        _check_block_is_local(source, block.name, extenders)
+        _check_block_is_local(source, block.name, dependants.extenders)
         return block
     if found is None:
         raise RenameRefused(_not_a_name(source, position))
@@ -110,9 +118,58 @@ def rename_target(
             f"`{found.name}` is not bound in this template (a contract variable, a global "
             "or an imported name): renaming it here would break what provides it."
         )
-    spans = tuple(sorted({*found.uses, *found.definitions}, key=lambda span: span.start))
+    if definition.origin in {"macro", "argument"} and dependants.importers:
+        raise RenameRefused(
+            f"`{dependants.importers[0]}` imports this template: it calls its macros by "
+            f"name, so renaming `{found.name}` here would break it."
+        )
+    found_spans = {*found.uses, *found.definitions}
+    if definition.origin == "argument":
+        found_spans.update(_keyword_arguments(model, source, definition.span, found.name))
+    spans = tuple(sorted(found_spans, key=lambda span: span.start))
     under = next(span for span in spans if span.start <= position <= span.end)
     return RenameTarget(found.name, under, spans, definition.frame)
+
+
+def _keyword_arguments(model: DocumentModel, source: str, argument: Span, name: str) -> list[Span]:
+    """The `name=` keywords of the calls (in this template) to the macro declaring the
+    argument at `argument`: renaming the argument renames how callers pass it."""
+    tokens = lex(source)
+    declaring = next(
+        (
+            statement
+            for statement in statements(tokens)
+            if statement.tag == "macro"
+            and statement.span.start <= argument.start <= statement.span.end
+            and len(statement.body) > 1
+        ),
+        None,
+    )
+    macro = resolve_at(model, declaring.body[1].span.start) if declaring else None
+    calls = set(macro.uses) if macro is not None else set()
+    found: list[Span] = []
+    for index, token in enumerate(tokens):
+        if token.span in calls:
+            found += _keywords_in_call(tokens, index + 1, name)
+    return found
+
+
+def _keywords_in_call(tokens: Sequence[Token], start: int, name: str) -> list[Span]:
+    if start >= len(tokens) or tokens[start].value != "(":
+        return []
+    found: list[Span] = []
+    depth = 0
+    for index in range(start, len(tokens) - 1):
+        token = tokens[index]
+        if token.type == "operator" and token.value in {"(", "[", "{"}:
+            depth += 1
+        elif token.type == "operator" and token.value in {")", "]", "}"}:
+            depth -= 1
+            if depth == 0:
+                break
+        elif depth == 1 and token.value == name and tokens[index + 1].value == "=":
+            found.append(token.span)
+    return found
 
 
 def rename_edits(
@@ -120,11 +177,11 @@ def rename_edits(
     source: str,
     position: Position,
     new_name: str,
-    extenders: Sequence[str] = (),
+    dependants: Dependants = Dependants(),
 ) -> tuple[Span, ...]:
     """The spans to replace with `new_name`; raises `RenameRefused` when the rename is
     refused or `new_name` is not a free Jinja identifier where the binding is used."""
-    target = rename_target(model, source, position, extenders)
+    target = rename_target(model, source, position, dependants)
     _check_identifier(new_name)
     if new_name == target.name:
         return target.spans

@@ -9,6 +9,7 @@ import pytest
 from prompt_tool.analysis.diagnostics import Position, Span
 from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.renaming import (
+    Dependants,
     RenameRefused,
     rename_edits,
     rename_target,
@@ -195,8 +196,36 @@ def test_a_block_rename_is_refused_where_it_would_break_an_override(
 ) -> None:
     position = span(source, "task", 0).start
     with pytest.raises(RenameRefused, match=message):
-        rename_edits(model_of(source), source, position, new_name, extenders)
+        rename_edits(model_of(source), source, position, new_name, Dependants(extenders))
 
 
 def spans_of(source: str, name: str, *occurrences: int) -> tuple[Span, ...]:
     return tuple(span(source, name, n) for n in occurrences)
+
+
+def test_a_macro_argument_renames_the_keywords_callers_pass_it_by() -> None:
+    source = (
+        "{% macro field(name, size=1) %}{{ name }}{% endmacro %}"
+        '{{ field(name="a", size=2) }}{{ field("b") }}{{ name }}'
+        "{% call field(size=1, name=x(name=2)) %}{% endcall %}"
+    )
+
+    assert edits(source, "name", 0) == spans_of(source, "name", 0, 1, 2, 4)
+
+
+@pytest.mark.parametrize(("name", "cursor"), [("field", 0), ("name", 0)], ids=["macro", "argument"])
+def test_a_macro_of_an_imported_template_is_not_renamed(name: str, cursor: int) -> None:
+    source = MACRO
+    position = span(source, name, cursor).start
+
+    with pytest.raises(RenameRefused, match=r"`lib\.j2` imports this template"):
+        rename_target(model_of(source), source, position, Dependants(importers=("lib.j2",)))
+
+
+def test_a_variable_of_an_imported_template_is_renamed() -> None:
+    source = ACCUMULATED
+    position = span(source, "total", 0).start
+
+    target = rename_target(model_of(source), source, position, Dependants(importers=("lib.j2",)))
+
+    assert target.spans == spans_of(source, "total", 0, 1, 2, 3)

@@ -155,7 +155,17 @@ async def test_a_block_of_an_extended_template_is_not_renamed(lsp, tmp_path: Pat
     (tmp_path / "child.j2").write_text('{% extends "main.j2" %}{% block task %}C{% endblock %}')
     uri = await start(lsp, tmp_path, BASE)
 
-    with pytest.raises(JsonRpcException, match="`child.j2` extends this template"):
+    with pytest.raises(JsonRpcException, match=r"`child\.j2` extends this template"):
         await lsp.client.text_document_prepare_rename_async(
             types.PrepareRenameParams(**at(uri, 0, 10))
+        )
+
+
+async def test_a_macro_of_an_imported_template_is_not_renamed(lsp, tmp_path: Path) -> None:
+    (tmp_path / "user.j2").write_text('{% from "main.j2" import field %}{{ field("x") }}')
+    uri = await start(lsp, tmp_path)
+
+    with pytest.raises(JsonRpcException, match=r"`user\.j2` imports this template"):
+        await lsp.client.text_document_rename_async(
+            types.RenameParams(new_name="row", **at(uri, 2, 10))
         )
