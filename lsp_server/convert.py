@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from lsprotocol import types
@@ -17,6 +17,7 @@ from lsprotocol import types
 from prompt_tool.analysis.completions import Candidate, CandidateKind
 from prompt_tool.analysis.diagnostics import Diagnostic, Fix, Position, Severity, Span
 from prompt_tool.analysis.outline import Fold, FoldKind, OutlineSymbol, SymbolKind
+from prompt_tool.analysis.renaming import Replacement
 from prompt_tool.analysis.tokens import HighlightToken, TokenKind
 
 SOURCE = "prompt-tool"
@@ -157,6 +158,18 @@ def result_id(diagnostics: Sequence[types.Diagnostic]) -> str:
 
 def lsp_text_edit(fix: Fix, text: ClientText) -> types.TextEdit:
     return types.TextEdit(lsp_range(fix.span, text), fix.replacement)
+
+
+def lsp_workspace_edit(
+    changes: Mapping[str, tuple[Sequence[Replacement], ClientText]],
+) -> types.WorkspaceEdit:
+    """One edit of several documents, each replacement converted in its own document's text."""
+    return types.WorkspaceEdit(
+        changes={
+            uri: [types.TextEdit(lsp_range(item.span, text), item.text) for item in replacements]
+            for uri, (replacements, text) in changes.items()
+        }
+    )
 
 
 def lsp_document_symbol(symbol: OutlineSymbol, text: ClientText) -> types.DocumentSymbol:

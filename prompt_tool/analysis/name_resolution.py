@@ -243,3 +243,9 @@ def _statement_ends(tagged: list[Statement]) -> dict[Span, Position]:
         elif item.tag == "endset" and open_sets:
             ends[open_sets.pop().span] = item.span.end
     return ends
+
+
+def scope_of(model: DocumentModel) -> _Scoped:
+    """The frames and binding sites of a model that analysed its text (for renaming,
+    which asks where a second name would resolve)."""
+    return _scope(model)

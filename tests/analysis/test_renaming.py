@@ -1,4 +1,4 @@
-"""Renaming: which spans change, and what is refused."""
+"""Renaming inside one template: each kind of binding, each refusal, capture detection."""
 
 from __future__ import annotations
 
@@ -6,130 +6,226 @@ import re
 
 import pytest
 
-from prompt_tool.analysis.diagnostics import Position
+from prompt_tool.analysis.diagnostics import Position, Span
 from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.renaming import (
+    Dependants,
     RenameRefused,
-    check_new_name,
+    rename_edits,
     rename_target,
-    renamed_templates,
-    template_name_edits,
+    renamed_template_names,
 )
 from prompt_tool.analysis.workspace import Workspace
 
-LOOPS = (
-    "{% set item = 'top' %}\n"
-    "{% for item in items %}{{ item.name }}{% endfor %}\n"
-    "{% for item in items %}{{ item }}{% endfor %}\n"
-    "{{ item }}\n"
-)
 
-
-def model_of(source: str, name: str = "t.j2") -> DocumentModel:
+def model_of(source: str) -> DocumentModel:
     workspace = Workspace()
-    workspace.set_document(name, source)
-    model = workspace.document(name)
+    workspace.set_document("t.j2", source)
+    model = workspace.document("t.j2")
     assert model is not None
     return model
 
 
-def at(source: str, word: str, occurrence: int = 0) -> Position:
-    """Where the `occurrence`-th whole word `word` starts."""
-    index = [match.start() for match in re.finditer(rf"\b{word}\b", source)][occurrence]
-    line = source.count("\n", 0, index)
-    return Position(line, index - (source.rfind("\n", 0, index) + 1))
+def span(source: str, name: str, nth: int) -> Span:
+    """The nth (0-based) occurrence of the word `name`, as a span."""
+    offset = [found.start() for found in re.finditer(rf"\b{name}\b", source)][nth]
+    line = source.count("\n", 0, offset)
+    column = offset - (source.rfind("\n", 0, offset) + 1)
+    return Span(Position(line, column), Position(line, column + len(name)))
 
 
-def texts(source: str, spans: tuple[object, ...]) -> list[tuple[int, int, int]]:
-    return [(s.start.line, s.start.column, s.end.column) for s in spans]  # type: ignore[attr-defined]
+def edits(source: str, name: str, cursor: int, new_name: str = "renamed") -> tuple[Span, ...]:
+    return rename_edits(model_of(source), source, span(source, name, cursor).start, new_name)
 
 
-def test_a_loop_variable_renames_only_within_its_own_loop() -> None:
-    target = rename_target(model_of(LOOPS), LOOPS, at(LOOPS, "item", 2))
-    assert target.name == "item"
-    assert texts(LOOPS, target.spans) == [(1, 7, 11), (1, 26, 30)]
-
-
-def test_the_top_level_set_renames_with_the_read_after_the_loops() -> None:
-    target = rename_target(model_of(LOOPS), LOOPS, at(LOOPS, "item", 5))
-    assert texts(LOOPS, target.spans) == [(0, 7, 11), (3, 3, 7)]
-
-
-def test_a_macro_renames_with_its_calls_and_an_argument_within_the_macro() -> None:
-    source = "{% macro row(a) %}{{ a }}{% endmacro %}{{ row(1) }}{{ row(a) }}"
-    macro = rename_target(model_of(source), source, at(source, "row", 1))
-    argument = rename_target(model_of(source), source, at(source, "a", 1))
-    assert texts(source, macro.spans) == [(0, 9, 12), (0, 42, 45), (0, 54, 57)]
-    assert texts(source, argument.spans) == [(0, 13, 14), (0, 21, 22)]
+TWO_LOOPS = "{% for item in a %}{{ item }}{% endfor %}\n{% for item in b %}{{ item }}{% endfor %}"
+MACRO = '{% macro field(name) %}{{ name }}{% endmacro %}{{ field("a") }}{{ field("b") }}'
+ACCUMULATED = "{% set total = 0 %}{% set total = total + 1 %}{{ total }}"
+WITH = "{% with y = 1 %}{{ y }}{% endwith %}{{ y }}"
+SHADOWED = '{% set item = "-" %}{% for item in items %}{{ item }}{% endfor %}{{ item }}'
 
 
 @pytest.mark.parametrize(
-    ("source", "needle", "reason"),
+    ("source", "name", "cursor", "expected"),
     [
-        pytest.param("{{ items }}", "items", "not defined in this template", id="context"),
-        pytest.param("{{ range(3) }}", "range", "not defined in this template", id="global"),
-        pytest.param(
-            "{% for x in items %}{{ loop.index }}{% endfor %}",
-            "loop",
-            "not defined in this template",
-            id="jinja-loop",
-        ),
-        pytest.param("{{ x | upper }}", "upper", "no variable or macro here", id="filter"),
-        pytest.param("Plain text", "text", "no variable or macro here", id="text"),
+        pytest.param(TWO_LOOPS, "item", 1, (0, 1), id="loop-variable-from-a-read"),
+        pytest.param(TWO_LOOPS, "item", 2, (2, 3), id="second-loop-from-its-target"),
+        pytest.param(MACRO, "field", 0, (0, 1, 2), id="macro-name"),
+        pytest.param(MACRO, "field", 2, (0, 1, 2), id="macro-from-a-call"),
+        pytest.param(MACRO, "name", 0, (0, 1), id="macro-argument"),
+        pytest.param(ACCUMULATED, "total", 2, (0, 1, 2, 3), id="set-variable-reassigned"),
+        pytest.param(WITH, "y", 1, (0, 1), id="with-variable-not-the-read-outside"),
+        pytest.param(SHADOWED, "item", 0, (0, 3), id="set-not-the-shadowing-loop"),
+        pytest.param(SHADOWED, "item", 2, (1, 2), id="loop-not-the-shadowed-set"),
     ],
 )
-def test_names_the_template_does_not_define_are_refused(
-    source: str, needle: str, reason: str
+def test_rename_covers_exactly_the_binding_and_its_reads(
+    source: str, name: str, cursor: int, expected: tuple[int, ...]
 ) -> None:
-    with pytest.raises(RenameRefused, match=reason):
-        rename_target(model_of(source), source, at(source, needle))
+    assert edits(source, name, cursor) == tuple(span(source, name, n) for n in expected)
 
 
-def test_a_template_that_does_not_parse_is_refused() -> None:
-    good = "{% set x = 1 %}{{ x }}"
-    broken = good + "{{ x }"
-    with pytest.raises(RenameRefused, match="does not parse"):
-        rename_target(model_of(good), broken, at(broken, "x"))
+def test_the_target_is_the_name_under_the_cursor() -> None:
+    source = ACCUMULATED
+    inside = span(source, "total", 2)
+    target = rename_target(model_of(source), source, Position(0, inside.start.column + 2))
+
+    assert (target.name, target.span) == ("total", inside)
 
 
 @pytest.mark.parametrize(
-    ("new_name", "reason"),
+    ("source", "position", "message"),
     [
-        pytest.param("2x", "not a name", id="not-identifier"),
-        pytest.param("for", "not a name", id="keyword"),
-        pytest.param("loop", "not a name", id="jinja-name"),
-        pytest.param("items", "already visible on line 1", id="capture-context"),
-        pytest.param("range", "already visible on line 1", id="capture-global"),
+        pytest.param("{{ user }}", Position(0, 4), "not bound in this template", id="contract"),
+        pytest.param("{{ range(3) }}", Position(0, 4), "not bound in this template", id="global"),
+        pytest.param("{{ x | upper }}", Position(0, 9), "`upper` is a filter", id="filter"),
+        pytest.param("{{ x is odd }}", Position(0, 10), "`odd` is a test", id="test"),
+        pytest.param(
+            "{% set x = 1 %}{% if x and x %}{% endif %}",
+            Position(0, 25),
+            "`and` is a keyword",
+            id="keyword",
+        ),
+        pytest.param("text {{ 1 }}", Position(0, 2), "no variable or macro", id="not-a-name"),
+        pytest.param(
+            "{% set x = 1 %}{{ x }}{% if %}", Position(0, 7), "does not parse", id="no-parse"
+        ),
     ],
 )
-def test_new_names_that_would_change_the_meaning_are_refused(new_name: str, reason: str) -> None:
-    model = model_of(LOOPS)
-    target = rename_target(model, LOOPS, at(LOOPS, "item"))
-    with pytest.raises(RenameRefused, match=reason):
-        check_new_name(model, target, new_name)
+def test_rename_is_refused_with_a_reason(source: str, position: Position, message: str) -> None:
+    with pytest.raises(RenameRefused, match=message):
+        rename_target(model_of(source), source, position)
 
 
-def test_a_fresh_name_is_accepted() -> None:
-    model = model_of(LOOPS)
-    target = rename_target(model, LOOPS, at(LOOPS, "item"))
-    check_new_name(model, target, "label")
+@pytest.mark.parametrize(
+    ("new_name", "message"),
+    [
+        pytest.param("2x", "not a valid Jinja name", id="not-an-identifier"),
+        pytest.param("a-b", "not a valid Jinja name", id="dash"),
+        pytest.param("and", "keyword", id="operator"),
+        pytest.param("endfor", "keyword", id="tag"),
+        pytest.param("true", "keyword", id="constant"),
+    ],
+)
+def test_the_new_name_must_be_a_free_identifier(new_name: str, message: str) -> None:
+    with pytest.raises(RenameRefused, match=message):
+        edits(ACCUMULATED, "total", 0, new_name)
 
 
-def test_template_names_follow_a_file_rename_and_keep_their_pins() -> None:
+@pytest.mark.parametrize(
+    ("source", "name", "cursor", "new_name", "message"),
+    [
+        pytest.param(
+            "{% set a = 1 %}{% set b = 2 %}{{ a }}{{ b }}",
+            "a",
+            0,
+            "b",
+            "`b` is already defined",
+            id="same-frame-binding",
+        ),
+        pytest.param(
+            "{% for x in xs %}{{ x }}{{ user }}{% endfor %}",
+            "x",
+            1,
+            "user",
+            "already defined|shadow",
+            id="contract-variable-read-in-the-loop",
+        ),
+        pytest.param(
+            "{% set a = 1 %}{% for x in xs %}{{ x }}{{ a }}{% endfor %}",
+            "x",
+            0,
+            "a",
+            "`a` is already defined",
+            id="outer-set-seen-by-the-loop-body",
+        ),
+        pytest.param(
+            "{% set a = 1 %}{{ a }}{{ range(a) }}", "a", 0, "range", "already defined", id="global"
+        ),
+    ],
+)
+def test_a_name_already_in_scope_is_a_capture(
+    source: str, name: str, cursor: int, new_name: str, message: str
+) -> None:
+    with pytest.raises(RenameRefused, match=message):
+        edits(source, name, cursor, new_name)
+
+
+def test_a_name_bound_only_elsewhere_is_no_capture() -> None:
+    source = TWO_LOOPS
+
+    assert edits(source, "item", 0, "item") == (span(source, "item", 0), span(source, "item", 1))
+    assert edits(source, "item", 2, "entry") == (span(source, "item", 2), span(source, "item", 3))
+
+
+def test_renamed_template_names_keep_the_pin_and_skip_other_names() -> None:
     source = (
-        '{% include "partials/a.j2" %}{% include "partials/a.j2@production" %}'
-        '{% import "partials/ab.j2" as m %}'
+        '{% include "a.j2" %}{% extends "a.j2@3" %}\n'
+        '{% from "a.j2" import m %}{% import "b.j2" as b %}{{ "a.j2" }}'
     )
-    edits = template_name_edits(source, {"partials/a.j2": "shared/b.j2"})
-    assert [(e.span.start.column, e.span.end.column, e.text) for e in edits] == [
-        (12, 25, "shared/b.j2"),
-        (41, 65, "shared/b.j2@production"),
+
+    found = renamed_template_names(source, {"a.j2": "shared/x.j2"})
+
+    assert [(item.span, item.text) for item in found] == [
+        (Span(Position(0, 12), Position(0, 16)), "shared/x.j2"),
+        (Span(Position(0, 32), Position(0, 38)), "shared/x.j2@3"),
+        (Span(Position(1, 9), Position(1, 13)), "shared/x.j2"),
     ]
 
 
-def test_a_folder_rename_renames_every_template_under_it() -> None:
-    names = ["partials/a.j2", "partials/deep/b.j2", "partialsx/c.j2", "main.j2"]
-    assert renamed_templates(names, "partials", "shared") == {
-        "partials/a.j2": "shared/a.j2",
-        "partials/deep/b.j2": "shared/deep/b.j2",
-    }
+BLOCKS = "{% block task %}T{% endblock task %}{% block tail %}{{ self.task() }}{% endblock %}"
+
+
+@pytest.mark.parametrize("cursor", [0, 1, 2], ids=["block-tag", "endblock-tag", "self-call"])
+def test_a_block_renames_its_tags_and_self_calls(cursor: int) -> None:
+    assert edits(BLOCKS, "task", cursor) == spans_of(BLOCKS, "task", 0, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("source", "extenders", "new_name", "message"),
+    [
+        pytest.param(BLOCKS, ("child.j2",), "job", "`child.j2` extends this", id="extended"),
+        pytest.param(
+            '{% extends "base.j2" %}' + BLOCKS, (), "job", "extends another", id="extends"
+        ),
+        pytest.param(BLOCKS, (), "tail", "block `tail` already exists", id="capture"),
+    ],
+)
+def test_a_block_rename_is_refused_where_it_would_break_an_override(
+    source: str, extenders: tuple[str, ...], new_name: str, message: str
+) -> None:
+    position = span(source, "task", 0).start
+    with pytest.raises(RenameRefused, match=message):
+        rename_edits(model_of(source), source, position, new_name, Dependants(extenders))
+
+
+def spans_of(source: str, name: str, *occurrences: int) -> tuple[Span, ...]:
+    return tuple(span(source, name, n) for n in occurrences)
+
+
+def test_a_macro_argument_renames_the_keywords_callers_pass_it_by() -> None:
+    source = (
+        "{% macro field(name, size=1) %}{{ name }}{% endmacro %}"
+        '{{ field(name="a", size=2) }}{{ field("b") }}{{ name }}'
+        "{% call field(size=1, name=x(name=2)) %}{% endcall %}"
+    )
+
+    assert edits(source, "name", 0) == spans_of(source, "name", 0, 1, 2, 4)
+
+
+@pytest.mark.parametrize(("name", "cursor"), [("field", 0), ("name", 0)], ids=["macro", "argument"])
+def test_a_macro_of_an_imported_template_is_not_renamed(name: str, cursor: int) -> None:
+    source = MACRO
+    position = span(source, name, cursor).start
+
+    with pytest.raises(RenameRefused, match=r"`lib\.j2` imports this template"):
+        rename_target(model_of(source), source, position, Dependants(importers=("lib.j2",)))
+
+
+def test_a_variable_of_an_imported_template_is_renamed() -> None:
+    source = ACCUMULATED
+    position = span(source, "total", 0).start
+
+    target = rename_target(model_of(source), source, position, Dependants(importers=("lib.j2",)))
+
+    assert target.spans == spans_of(source, "total", 0, 1, 2, 3)

@@ -1,4 +1,4 @@
-"""Rename over stdio: variables and macros in a template, template files in includes."""
+"""Rename over stdio: prepareRename's range or refusal, and rename's exact edits."""
 
 from __future__ import annotations
 
@@ -8,119 +8,164 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-LOOPS = "{% set item = 'top' %}\n{% for item in items %}{{ item.name }}{% endfor %}\n{{ item }}\n"
+SOURCE = """{% set item = "-" %}
+{% for item in items %}{{ item }}{% endfor %}
+{% macro field(name) %}{{ name }}{% endmacro %}{{ field(item) }}
+{{ user | upper }}
+"""
 
 
 def r(line: int, start: int, end: int) -> types.Range:
     return types.Range(types.Position(line, start), types.Position(line, end))
 
 
-def doc(uri: str) -> types.TextDocumentIdentifier:
-    return types.TextDocumentIdentifier(uri)
+def at(uri: str, line: int, character: int) -> dict[str, object]:
+    return {
+        "text_document": types.TextDocumentIdentifier(uri),
+        "position": types.Position(line, character),
+    }
 
 
-async def opened(lsp, tmp_path: Path, text: str) -> str:
+def changes(edit: types.WorkspaceEdit | None) -> dict[str, list[types.TextEdit]]:
+    assert edit is not None and edit.changes is not None
+    return {uri: list(edits) for uri, edits in edit.changes.items()}
+
+
+async def start(lsp, tmp_path: Path, source: str = SOURCE) -> str:
     await lsp.initialize(tmp_path)
-    uri = lsp.open(tmp_path / "main.j2", text)
+    uri = lsp.open(tmp_path / "main.j2", source)
     await lsp.published_version(uri, 1)
     return uri
 
 
-async def test_a_loop_variable_is_renamed_only_in_its_loop(lsp, tmp_path: Path) -> None:
-    uri = await opened(lsp, tmp_path, LOOPS)
+async def test_prepare_rename_answers_the_name_under_the_cursor(lsp, tmp_path: Path) -> None:
+    uri = await start(lsp, tmp_path)
 
-    prepared = await lsp.client.text_document_prepare_rename_async(
-        types.PrepareRenameParams(doc(uri), types.Position(1, 27))
+    loop = await lsp.client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(**at(uri, 1, 28))
     )
-    edit = await lsp.client.text_document_rename_async(
-        types.RenameParams(doc(uri), types.Position(1, 27), "row")
+    macro = await lsp.client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(**at(uri, 2, 51))
     )
 
-    assert prepared == r(1, 26, 30)
-    assert edit is not None and edit.changes is not None
-    assert list(edit.changes[uri]) == [
-        types.TextEdit(r(1, 7, 11), "row"),
-        types.TextEdit(r(1, 26, 30), "row"),
-    ]
+    assert loop == r(1, 26, 30)
+    assert macro == r(2, 50, 55)
 
 
 @pytest.mark.parametrize(
-    ("position", "new_name", "reason"),
+    ("line", "character", "message"),
     [
-        pytest.param(types.Position(1, 16), "rows", "not defined in this template", id="context"),
-        pytest.param(types.Position(1, 27), "items", "already visible", id="capture"),
-        pytest.param(types.Position(1, 27), "for", "not a name", id="keyword"),
+        pytest.param(3, 4, "not bound in this template", id="contract-variable"),
+        pytest.param(3, 12, "`upper` is a filter", id="filter"),
+        pytest.param(1, 13, "`in` is a keyword", id="keyword"),
+        pytest.param(0, 15, "no variable or macro", id="string"),
     ],
 )
-async def test_a_refused_rename_says_why(
-    lsp, tmp_path: Path, position: types.Position, new_name: str, reason: str
+async def test_prepare_rename_refuses_with_a_message(
+    lsp, tmp_path: Path, line: int, character: int, message: str
 ) -> None:
-    uri = await opened(lsp, tmp_path, LOOPS)
+    uri = await start(lsp, tmp_path)
 
-    with pytest.raises(JsonRpcException, match=reason) as raised:
-        await lsp.client.text_document_rename_async(
-            types.RenameParams(doc(uri), position, new_name)
+    with pytest.raises(JsonRpcException, match=message):
+        await lsp.client.text_document_prepare_rename_async(
+            types.PrepareRenameParams(**at(uri, line, character))
         )
 
-    assert raised.value.code == -32803
+
+async def test_prepare_rename_refuses_a_template_that_does_not_parse(lsp, tmp_path: Path) -> None:
+    uri = await start(lsp, tmp_path, "{% set x = 1 %}{{ x }}\n{% if %}\n")
+
+    with pytest.raises(JsonRpcException, match="does not parse"):
+        await lsp.client.text_document_prepare_rename_async(
+            types.PrepareRenameParams(**at(uri, 0, 7))
+        )
 
 
-def workspace(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text('[tool.prompt-tool.lint]\nroots = ["templates"]\n')
-    templates = tmp_path / "templates"
-    (templates / "partials").mkdir(parents=True)
-    (templates / "partials" / "a.j2").write_text("A\n")
-    (templates / "partials" / "ab.j2").write_text("AB\n")
-    (templates / "main.j2").write_text(
-        '{% include "partials/a.j2" %}\n{% include "partials/a.j2@production" %}\n'
-    )
-    (templates / "other.j2").write_text('{% import "partials/ab.j2" as m %}\n')
-    return templates
-
-
-async def will_rename(lsp, old: Path, new: Path) -> types.WorkspaceEdit | None:
-    return await lsp.client.workspace_will_rename_files_async(
-        types.RenameFilesParams([types.FileRename(lsp.uri_of(old), lsp.uri_of(new))])
-    )
-
-
-async def test_renaming_a_template_file_rewrites_the_includes_naming_it(
+async def test_rename_a_loop_variable_edits_exactly_its_binding_and_reads(
     lsp, tmp_path: Path
 ) -> None:
-    templates = workspace(tmp_path)
-    await lsp.initialize(tmp_path)
+    uri = await start(lsp, tmp_path)
 
-    edit = await will_rename(lsp, templates / "partials" / "a.j2", templates / "shared" / "b.j2")
+    edit = await lsp.client.text_document_rename_async(
+        types.RenameParams(new_name="entry", **at(uri, 1, 8))
+    )
 
-    assert edit is not None and edit.changes is not None
-    assert {uri: list(changes) for uri, changes in edit.changes.items()} == {
-        lsp.uri_of(templates / "main.j2"): [
-            types.TextEdit(r(0, 12, 25), "shared/b.j2"),
-            types.TextEdit(r(1, 12, 36), "shared/b.j2@production"),
+    assert changes(edit) == {
+        uri: [types.TextEdit(r(1, 7, 11), "entry"), types.TextEdit(r(1, 26, 30), "entry")]
+    }
+
+
+async def test_rename_a_macro_and_the_set_variable(lsp, tmp_path: Path) -> None:
+    uri = await start(lsp, tmp_path)
+
+    macro = await lsp.client.text_document_rename_async(
+        types.RenameParams(new_name="row", **at(uri, 2, 10))
+    )
+    variable = await lsp.client.text_document_rename_async(
+        types.RenameParams(new_name="fallback", **at(uri, 2, 57))
+    )
+
+    assert changes(macro) == {
+        uri: [types.TextEdit(r(2, 9, 14), "row"), types.TextEdit(r(2, 50, 55), "row")]
+    }
+    assert changes(variable) == {
+        uri: [types.TextEdit(r(0, 7, 11), "fallback"), types.TextEdit(r(2, 56, 60), "fallback")]
+    }
+
+
+@pytest.mark.parametrize(
+    ("new_name", "message"),
+    [
+        pytest.param("field", "`field` is already defined", id="capture"),
+        pytest.param("not", "keyword", id="keyword"),
+        pytest.param("two words", "not a valid Jinja name", id="not-an-identifier"),
+    ],
+)
+async def test_rename_refuses_a_bad_new_name(
+    lsp, tmp_path: Path, new_name: str, message: str
+) -> None:
+    uri = await start(lsp, tmp_path)
+
+    with pytest.raises(JsonRpcException, match=message):
+        await lsp.client.text_document_rename_async(
+            types.RenameParams(new_name=new_name, **at(uri, 0, 8))
+        )
+
+
+BASE = "{% block task %}T{% endblock task %}\n{{ self.task() }}\n"
+
+
+async def test_rename_a_block_edits_its_tags_and_self_calls(lsp, tmp_path: Path) -> None:
+    uri = await start(lsp, tmp_path, BASE)
+
+    edit = await lsp.client.text_document_rename_async(
+        types.RenameParams(new_name="job", **at(uri, 1, 10))
+    )
+
+    assert changes(edit) == {
+        uri: [
+            types.TextEdit(r(0, 9, 13), "job"),
+            types.TextEdit(r(0, 29, 33), "job"),
+            types.TextEdit(r(1, 8, 12), "job"),
         ]
     }
 
 
-async def test_renaming_a_folder_renames_every_template_under_it(lsp, tmp_path: Path) -> None:
-    templates = workspace(tmp_path)
-    await lsp.initialize(tmp_path)
+async def test_a_block_of_an_extended_template_is_not_renamed(lsp, tmp_path: Path) -> None:
+    (tmp_path / "child.j2").write_text('{% extends "main.j2" %}{% block task %}C{% endblock %}')
+    uri = await start(lsp, tmp_path, BASE)
 
-    edit = await will_rename(lsp, templates / "partials", templates / "shared")
-
-    assert edit is not None and edit.changes is not None
-    assert sorted(
-        (uri.rsplit("/", 1)[1], [change.new_text for change in changes])
-        for uri, changes in edit.changes.items()
-    ) == [
-        ("main.j2", ["shared/a.j2", "shared/a.j2@production"]),
-        ("other.j2", ["shared/ab.j2"]),
-    ]
+    with pytest.raises(JsonRpcException, match=r"`child\.j2` extends this template"):
+        await lsp.client.text_document_prepare_rename_async(
+            types.PrepareRenameParams(**at(uri, 0, 10))
+        )
 
 
-async def test_moving_a_template_out_of_the_roots_edits_nothing(lsp, tmp_path: Path) -> None:
-    templates = workspace(tmp_path)
-    await lsp.initialize(tmp_path)
+async def test_a_macro_of_an_imported_template_is_not_renamed(lsp, tmp_path: Path) -> None:
+    (tmp_path / "user.j2").write_text('{% from "main.j2" import field %}{{ field("x") }}')
+    uri = await start(lsp, tmp_path)
 
-    edit = await will_rename(lsp, templates / "partials" / "a.j2", tmp_path / "attic" / "a.j2")
-
-    assert edit is None
+    with pytest.raises(JsonRpcException, match=r"`user\.j2` imports this template"):
+        await lsp.client.text_document_rename_async(
+            types.RenameParams(new_name="row", **at(uri, 2, 10))
+        )

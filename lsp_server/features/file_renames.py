@@ -1,0 +1,88 @@
+"""Renaming or moving template files (or folders of them) rewrites the include, extends,
+import and from names that point at them, in every workspace template, before the move."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+
+from lsp_server.convert import ClientText, lsp_workspace_edit, split_lines
+from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.lint_config import DEFAULT_EXTENSIONS
+from prompt_tool.analysis.renaming import Replacement, renamed_template_names
+
+TEMPLATE_GLOB = "**/*.{" + ",".join(suffix.lstrip(".") for suffix in DEFAULT_EXTENSIONS) + "}"
+RENAME_FILTERS = types.FileOperationRegistrationOptions(
+    filters=[
+        types.FileOperationFilter(
+            types.FileOperationPattern(TEMPLATE_GLOB, types.FileOperationPatternKind.File)
+        ),
+        types.FileOperationFilter(
+            types.FileOperationPattern("**/*", types.FileOperationPatternKind.Folder)
+        ),
+    ]
+)
+
+
+def register(server: PromptToolServer) -> None:
+    @server.feature(types.WORKSPACE_WILL_RENAME_FILES, RENAME_FILTERS)
+    @server.guarded("rename files")
+    async def will_rename_files(params: types.RenameFilesParams) -> types.WorkspaceEdit | None:
+        renamed = await asyncio.to_thread(renamed_names, server, params.files)
+        if not renamed:
+            return None
+        opened = {
+            server.template_name(uri): (uri, document.source)
+            for uri, document in server.workspace.text_documents.items()
+        }
+        on_disk = await asyncio.to_thread(_read_templates, server, set(opened))
+        changes: dict[str, tuple[Sequence[Replacement], ClientText]] = {}
+        for uri, source in [*opened.values(), *on_disk]:
+            if replacements := renamed_template_names(source, renamed):
+                changes[uri] = (replacements, ClientText(split_lines(source), server.encoding))
+        return lsp_workspace_edit(changes) if changes else None
+
+
+def renamed_names(server: PromptToolServer, files: Sequence[types.FileRename]) -> dict[str, str]:
+    """Old include name → new one for every template a rename moves (each template under a
+    renamed folder); a template moved out of every template root has no new name."""
+    renamed: dict[str, str] = {}
+    for file in files:
+        old, new = Path(to_fs_path(file.old_uri) or ""), Path(to_fs_path(file.new_uri) or "")
+        moves = (
+            [(path, new / path.relative_to(old)) for path in _templates_under(server, old)]
+            if old.is_dir()
+            else [(old, new)]
+        )
+        for before, after in moves:
+            old_name, new_name = _include_name(server, before), _include_name(server, after)
+            if old_name is not None and new_name is not None and old_name != new_name:
+                renamed[old_name] = new_name
+    return renamed
+
+
+def _templates_under(server: PromptToolServer, folder: Path) -> list[Path]:
+    return sorted(
+        path for path in folder.rglob("*") if path.is_file() and server.files.is_template(path)
+    )
+
+
+def _include_name(server: PromptToolServer, path: Path) -> str | None:
+    """The name a template at `path` is included by; None outside every template root."""
+    name = server.files.name_for(path)
+    return None if Path(name).is_absolute() else name
+
+
+def _read_templates(server: PromptToolServer, skipped: set[str]) -> list[tuple[str, str]]:
+    """The URI and text of every workspace template not in `skipped` (the open ones)."""
+    found: list[tuple[str, str]] = []
+    for name in server.files.list_names():
+        path = server.files.path_for(name)
+        source = server.files.get_source(name) if name not in skipped else None
+        if path is not None and source is not None:
+            found.append((from_fs_path(str(path)) or "", source))
+    return found
