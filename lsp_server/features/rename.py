@@ -8,8 +8,10 @@ from typing import TypeVar
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from lsp_server.convert import analysis_position, lsp_range, lsp_workspace_edit
+from lsp_server.convert import ClientText, analysis_position, lsp_range, lsp_workspace_edit
 from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.diagnostics import Position
+from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.analysis.renaming import (
     Dependants,
@@ -29,6 +31,19 @@ class RenameRequestFailed(JsonRpcException):
     CODE = -32803
 
 
+async def _at_cursor(
+    server: PromptToolServer, params: types.PrepareRenameParams | types.RenameParams
+) -> tuple[str, ClientText, tuple[DocumentModel | None, str, Position, Dependants]]:
+    """The document, its client text, and what the analyser needs at the cursor: the model,
+    the source, the position and the templates that extend or import this one."""
+    uri = params.text_document.uri
+    source = server.workspace.get_text_document(uri).source
+    text = server.client_text(uri)
+    model = await server.runner.document(server.template_name(uri))
+    position = analysis_position(params.position, text)
+    return uri, text, (model, source, position, await _dependants(server, uri))
+
+
 def register(server: PromptToolServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
     async def rename(params: types.RenameParams) -> types.WorkspaceEdit | None:
@@ -40,28 +55,18 @@ def register(server: PromptToolServer) -> None:
 
     @server.guarded("prepare rename")
     async def _prepare(params: types.PrepareRenameParams) -> types.Range | RenameRefused:
-        uri = params.text_document.uri
-        source = server.workspace.get_text_document(uri).source
-        text = server.client_text(uri)
-        model = await server.runner.document(server.template_name(uri))
-        position = analysis_position(params.position, text)
-        dependants = await _dependants(server, uri)
+        _, text, found = await _at_cursor(server, params)
         try:
-            target = rename_target(model, source, position, dependants)
+            target = rename_target(*found)
         except RenameRefused as refused:
             return refused
         return lsp_range(target.span, text)
 
     @server.guarded("rename")
     async def _rename(params: types.RenameParams) -> types.WorkspaceEdit | RenameRefused:
-        uri = params.text_document.uri
-        source = server.workspace.get_text_document(uri).source
-        text = server.client_text(uri)
-        model = await server.runner.document(server.template_name(uri))
-        position = analysis_position(params.position, text)
-        dependants = await _dependants(server, uri)
+        uri, text, found = await _at_cursor(server, params)
         try:
-            spans = rename_edits(model, source, position, params.new_name, dependants)
+            spans = rename_edits(*found[:3], params.new_name, found[3])
         except RenameRefused as refused:
             return refused
         replacements = [Replacement(span, params.new_name) for span in spans]
