@@ -128,14 +128,16 @@ class AnalysisRunner:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._diagnostics_of, names)
 
-    async def includers(self, name: str) -> list[str]:
+    async def includers(self, name: str) -> list[tuple[str, str]]:
         """The templates the analyser holds (and those they reach) that include, extend or
-        import `name`: its include graph already knows, no file is read again."""
+        import `name`, each with how (`include`, `extends`, `import`, `from`): its include
+        graph already knows, no file is read again."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._includers_of, name)
 
-    def _includers_of(self, name: str) -> list[str]:
-        return sorted({edge.source for edge in self._workspace.graph().includers(name)})
+    def _includers_of(self, name: str) -> list[tuple[str, str]]:
+        edges = self._workspace.graph().includers(name)
+        return sorted({(edge.source, edge.ref.kind) for edge in edges})
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -49,8 +49,10 @@ class TemplateFiles:
 
     def get_source(self, name: str) -> str | None:
         path = self.path_for(name)
-        if path is None:
-            return None
+        return self.read(path) if path is not None else None
+
+    def read(self, path: Path) -> str | None:
+        """A template file's text; None when it is too large or cannot be read."""
         try:
             if path.stat().st_size > MAX_TEMPLATE_BYTES:
                 return None
@@ -113,8 +115,8 @@ class TemplateFolders:
 
     def get_source(self, name: str) -> str | None:
         for files in self.folders:
-            if files.path_for(name) is not None:
-                return files.get_source(name)
+            if (path := files.path_for(name)) is not None:
+                return files.read(path)
         return None
 
     def list_names(self) -> list[str]:

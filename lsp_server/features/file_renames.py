@@ -1,5 +1,6 @@
 """Renaming or moving template files (or folders of them) rewrites the include, extends,
-import and from names that point at them, in every workspace template, before the move."""
+import and from names that point at them, in every workspace template, before the move.
+The analyser's include graph names the templates that point at them; only those are read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lsprotocol import types
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import to_fs_path
 
 from lsp_server.convert import ClientText, lsp_workspace_edit, split_lines
 from lsp_server.server import PromptToolServer
@@ -35,13 +36,13 @@ def register(server: PromptToolServer) -> None:
         renamed = await asyncio.to_thread(renamed_names, server, params.files)
         if not renamed:
             return None
-        opened = {
-            server.template_name(uri): (uri, document.source)
-            for uri, document in server.workspace.text_documents.items()
-        }
-        on_disk = await asyncio.to_thread(_read_templates, server, set(opened))
+        await server.runner.settled()  # the include graph of the texts as the editor has them
+        includers = {found for name in renamed for found, _ in await server.runner.includers(name)}
         changes: dict[str, tuple[Sequence[Replacement], ClientText]] = {}
-        for uri, source in [*opened.values(), *on_disk]:
+        for includer in sorted(includers):
+            uri, source = server.uri_for(includer), server.source_for(includer)
+            if uri is None or source is None:
+                continue  # a published template: not the workspace's to edit
             if replacements := renamed_template_names(source, renamed):
                 changes[uri] = (replacements, ClientText(split_lines(source), server.encoding))
         return lsp_workspace_edit(changes) if changes else None
@@ -75,14 +76,3 @@ def _include_name(server: PromptToolServer, path: Path) -> str | None:
     """The name a template at `path` is included by; None outside every template root."""
     name = server.files.name_for(path)
     return None if Path(name).is_absolute() else name
-
-
-def _read_templates(server: PromptToolServer, skipped: set[str]) -> list[tuple[str, str]]:
-    """The URI and text of every workspace template not in `skipped` (the open ones)."""
-    found: list[tuple[str, str]] = []
-    for name in server.files.list_names():
-        path = server.files.path_for(name)
-        source = server.files.get_source(name) if name not in skipped else None
-        if path is not None and source is not None:
-            found.append((from_fs_path(str(path)) or "", source))
-    return found

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 from lsprotocol import types
-from pygls.uris import from_fs_path
 
 from lsp_server.convert import ClientText, analysis_position, lsp_location, split_lines
 from lsp_server.server import PromptToolServer
@@ -36,7 +35,7 @@ async def _includers(server: PromptToolServer, reference: str) -> list[types.Loc
     come from the analyser's include graph (workspace templates, open or not) and from the
     published templates, without blocking the event loop; only those few are read."""
     name = split_pin(reference)[0]
-    held = await server.runner.includers(name)
+    held = [includer for includer, _ in await server.runner.includers(name)]
     published = await asyncio.to_thread(server.published.includers_of, name)
     locations: list[types.Location] = []
     for includer in dict.fromkeys([*held, *published]):
@@ -53,10 +52,8 @@ async def _includers(server: PromptToolServer, reference: str) -> list[types.Loc
 
 
 def _opened(server: PromptToolServer, name: str) -> tuple[str, str] | None:
-    """A workspace template's URI and text, else those of a published one's read-only copy."""
-    uri, source = server.uri_for(name), server.source_for(name)
-    if uri is not None and source is not None:
-        return uri, source
-    if (copy := server.copies.copy_of(server.published, name)) is not None:
-        return from_fs_path(str(copy)) or "", copy.read_text()
-    return None
+    """A workspace template's URI and text, else its published read-only copy's URI and the
+    published text it holds (already in memory: the copy is not read back)."""
+    uri = server.target_uri(name)
+    source = server.source_for(name) or server.published.get_source(name)
+    return (uri, source) if uri is not None and source is not None else None

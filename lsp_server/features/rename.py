@@ -12,7 +12,6 @@ from lsp_server.convert import ClientText, analysis_position, lsp_range, lsp_wor
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Position
 from prompt_tool.analysis.document import DocumentModel
-from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.analysis.renaming import (
     Dependants,
     RenameRefused,
@@ -20,7 +19,6 @@ from prompt_tool.analysis.renaming import (
     rename_edits,
     rename_target,
 )
-from prompt_tool.analysis.template_links import template_references
 
 Result = TypeVar("Result")
 
@@ -74,17 +72,15 @@ def register(server: PromptToolServer) -> None:
 
 
 async def _dependants(server: PromptToolServer, uri: str) -> Dependants:
-    """The workspace templates that extend or import this one (the analyser's include
-    graph names them; only those few are read)."""
-    name = server.template_name(uri)
-    tags: dict[str, set[str]] = {}
-    for includer in await server.runner.includers(name):
-        for reference in template_references(server.source_for(includer) or ""):
-            if split_pin(reference.name)[0] == name:
-                tags.setdefault(reference.tag, set()).add(includer)
+    """The workspace templates that extend or import this one, from the edges of the
+    analyser's include graph (published templates are not the workspace's to break)."""
+    edges = await server.runner.includers(server.template_name(uri))
+    held = [(includer, kind) for includer, kind in edges if server.uri_for(includer)]
     return Dependants(
-        extenders=tuple(sorted(tags.get("extends", set()))),
-        importers=tuple(sorted(tags.get("import", set()) | tags.get("from", set()))),
+        extenders=tuple(includer for includer, kind in held if kind == "extends"),
+        importers=tuple(
+            dict.fromkeys(includer for includer, kind in held if kind in ("import", "from"))
+        ),
     )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 
 from jinja2 import Environment, TemplateSyntaxError, nodes
@@ -117,12 +118,16 @@ def _raise(error: TemplateSyntaxError | None) -> nodes.Template:
     raise error or TemplateSyntaxError("cannot parse", 1)
 
 
+@dataclass(frozen=True)
 class _Region:
-    """The chunks to re-lex: from the chunk before the edit through the chunk after it."""
+    """The chunks to re-lex, from the chunk before the edit through the chunk after it: their
+    token indices [first, last) in the old parse, and offsets (`new_stop` None: to the end)."""
 
-    def __init__(self, first: int, last: int, start: int, old_stop: int, new_stop: int | None):
-        self.first, self.last = first, last
-        self.start, self.old_stop, self.new_stop = start, old_stop, new_stop
+    first: int
+    last: int
+    start: int
+    old_stop: int
+    new_stop: int | None
 
     @classmethod
     def around_edit(cls, old: ParsedTemplate, text: str) -> _Region | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pytest
 
 from prompt_tool.analysis.diagnostics import Diagnostic, Position, Span
+from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.workspace import AnalysisConfig, Workspace
 
 
@@ -29,6 +31,23 @@ def text_span(source: str, needle: str, nth: int = 0) -> Span:
     line = source.count("\n", 0, offset)
     column = offset - (source.rfind("\n", 0, offset) + 1)
     return Span(Position(line, column), Position(line, column + len(needle)))
+
+
+def word_span(source: str, word: str, nth: int) -> Span:
+    """The nth (0-based) occurrence of the whole word `word`, as a span."""
+    offset = [found.start() for found in re.finditer(rf"\b{word}\b", source)][nth]
+    line = source.count("\n", 0, offset)
+    column = offset - (source.rfind("\n", 0, offset) + 1)
+    return Span(Position(line, column), Position(line, column + len(word)))
+
+
+def model_of(source: str, name: str = "t.j2") -> DocumentModel:
+    """The analyser's model of `source` held alone in a workspace, as template `name`."""
+    workspace = Workspace()
+    workspace.set_document(name, source)
+    model = workspace.document(name)
+    assert model is not None
+    return model
 
 
 def found(diagnostic: Diagnostic) -> Found:

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from prompt_tool.analysis.diagnostics import Position, Span
-from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.name_resolution import (
     Resolution,
     definition_at,
     resolve_at,
     uses_at,
 )
-from prompt_tool.analysis.workspace import Workspace
-
-
-def model_of(source: str) -> DocumentModel:
-    workspace = Workspace()
-    workspace.set_document("t.j2", source)
-    model = workspace.document("t.j2")
-    assert model is not None
-    return model
-
-
-def span(source: str, name: str, nth: int) -> Span:
-    """The nth (0-based) occurrence of the word `name`, as a span."""
-    offset = [found.start() for found in re.finditer(rf"\b{name}\b", source)][nth]
-    line = source.count("\n", 0, offset)
-    column = offset - (source.rfind("\n", 0, offset) + 1)
-    return Span(Position(line, column), Position(line, column + len(name)))
+from tests.analysis.conftest import model_of
+from tests.analysis.conftest import word_span as span
 
 
 def resolved(source: str, name: str, nth: int) -> Resolution:
