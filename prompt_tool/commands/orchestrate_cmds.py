@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from prompt_tool.commands.context import database
+from prompt_tool.core.config import load_render_budget
 
 if TYPE_CHECKING:
     from prompt_tool.db.db_utils import DatabaseManager
@@ -52,10 +53,10 @@ def _run_current(db: DatabaseManager, session_id: int, settings: RunnerSettings)
     from prompt_tool.orchestration.runner import run_prompt
 
     with db.session() as session:
-        phase, prompt = Orchestrator(session).current_prompt(session_id)
+        phase, prompt = Orchestrator(session, budget=load_render_budget(Path.cwd())).current_prompt(session_id)
     result = run_prompt(settings.command, prompt, timeout=settings.timeout)
     with db.session() as session:
-        Orchestrator(session).record_run(session_id, result)
+        Orchestrator(session, budget=load_render_budget(Path.cwd())).record_run(session_id, result)
     if not result.is_success:
         reason = "timed out" if result.timed_out else f"exited with status {result.exit_status}"
         typer.secho(
@@ -91,7 +92,7 @@ def plan(
     settings = _runner(runner, runner_timeout) if run else None
     db = database(ctx)
     with db.session() as session:
-        row = Orchestrator(session).create_planning_session(
+        row = Orchestrator(session, budget=load_render_budget(Path.cwd())).create_planning_session(
             project,
             feature,
             feature_type=feature_type,
@@ -143,7 +144,7 @@ def advance(
     if run:
         _run_current(db, session_id, _runner(runner, runner_timeout))
     with db.session() as session:
-        result = Orchestrator(session).advance(session_id, output)
+        result = Orchestrator(session, budget=load_render_budget(Path.cwd())).advance(session_id, output)
         row = result.session
         status, phase = row.status, row.phase
         prompt = getattr(row, f"{phase}_prompt") or ""

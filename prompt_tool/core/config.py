@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prompt_tool.core.budget import RENDER_TABLE, RenderBudget, parse_render_budget
 from prompt_tool.core.errors import ConfigError
 
 DATABASE_URL_ENV = "PROMPT_TOOL_DATABASE_URL"
@@ -78,3 +79,15 @@ def resolve_database_url(
             raise ConfigError(f"{path}: [tool.prompt-tool] database_url must be a non-empty string")
         return DatabaseUrl(configured, f"{path} [tool.prompt-tool] database_url")
     return DatabaseUrl(default_database_url(cwd), "default")
+
+
+def load_render_budget(start: Path) -> RenderBudget:
+    """`[tool.prompt-tool.render]` of the nearest pyproject.toml, else the default budget."""
+    section, path = load_tool_config(start)
+    table = section.get(RENDER_TABLE)
+    if table is None:
+        return RenderBudget()
+    where = f"{path}: [tool.prompt-tool.{RENDER_TABLE}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    return parse_render_budget(table, where)

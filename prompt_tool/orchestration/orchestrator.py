@@ -20,6 +20,7 @@ from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.errors import ConflictError, UsageError, ValidationError
 from prompt_tool.core.templating import TemplateEngine
 from prompt_tool.db.models import Execution, OrchestrationSession, Prompt
@@ -94,9 +95,9 @@ DEFAULT_FEATURE_TYPE = "feature"
 SUMMARY_LENGTH = 200
 
 
-def engine_for(resolution: Resolution) -> TemplateEngine:
+def engine_for(resolution: Resolution, budget: RenderBudget | None = None) -> TemplateEngine:
     """The sandboxed engine serving `resolution`'s versions, with the shared compiled cache."""
-    engine = loader_engine(resolution)
+    engine = loader_engine(resolution, budget=budget)
     engine.environment.bytecode_cache = COMPILED
     return engine
 
@@ -144,10 +145,17 @@ class AdvanceResult:
 class Orchestrator:
     """Owns no transaction: the caller's `DatabaseManager.session()` commits or rolls back."""
 
-    def __init__(self, session: Session, defaults: Sequence[TemplateSpec] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        defaults: Sequence[TemplateSpec] | None = None,
+        *,
+        budget: RenderBudget | None = None,
+    ) -> None:
         self.session = session
         self.sessions = SessionManager(session)
         self.defaults = defaults
+        self.budget = budget
 
     def create_planning_session(
         self,
@@ -184,7 +192,7 @@ class Orchestrator:
         )
         self.session.add(row)
         self.session.flush()
-        engine = engine_for(resolution)
+        engine = engine_for(resolution, self.budget)
         row.orchestrator_prompt = self._render(engine, row, "orchestrator", phase_rows)
         self.session.flush()
         return row
@@ -263,7 +271,7 @@ class Orchestrator:
         if row.template_versions is not None:
             resolution = self._recorded_resolution(row)
             phase_rows = self._phase_rows(row, resolution)
-            return self._render(engine_for(resolution), row, phase, phase_rows)
+            return self._render(engine_for(resolution, self.budget), row, phase, phase_rows)
         return self._render_legacy(row, phase)
 
     def _recorded_resolution(self, row: OrchestrationSession) -> Resolution:
@@ -294,7 +302,7 @@ class Orchestrator:
         source = version.content if version is not None else legacy
         if source is None:
             source = resolution.phase_prompt(phase).content
-        engine = engine_for(resolution)
+        engine = engine_for(resolution, self.budget)
         context = self._context(row, phase)
         return engine.render_string(source, to_render_mapping(context), f"session {row.id} {phase}")
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from jinja2 import DictLoader
 
+from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.errors import PromptToolError
 from prompt_tool.core.templating import (
+    RenderBudgetError,
     SandboxViolationError,
     TemplateEngine,
     TemplateRecursionError,
@@ -88,3 +90,126 @@ def test_names_exposed_for_the_analyser() -> None:
     assert {"bullet_list", "to_json", "upper"} <= engine.filter_names()
     assert {"defined", "string"} <= engine.test_names()
     assert {"range", "namespace", "strftime_now"} <= engine.global_names()
+
+
+TIGHT = RenderBudget(max_seconds=0.5, max_output_chars=10_000, max_iterations=1_000)
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        pytest.param("{{ 9**(9**9) }}", "digits", id="power-tower"),
+        pytest.param("{{ 9**(9**5) }}", "digits", id="power-over-str-limit"),
+        pytest.param("{{ (10**2000) * (10**3000) }}", "digits", id="integer-product"),
+        pytest.param(
+            "{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}",
+            "loop iterations",
+            id="nested-loops",
+        ),
+        pytest.param(
+            "{% set s = 'ab' * 2000 %}{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}",
+            "loop iterations",
+            id="nested-loops-over-text",
+        ),
+        pytest.param("{{ range(10**6)|list|length }}", "range", id="range"),
+        pytest.param("{{ range(10**30)|length }}", "range", id="range-beyond-maxsize"),
+        pytest.param("{{ lipsum(n=10**6) }}", "output", id="lipsum"),
+        pytest.param("{{ 'a' * 10**9 }}", "output", id="string-times-number"),
+        pytest.param("{{ [0] * 10**9 }}", "output", id="list-times-number"),
+        pytest.param("{% set x = 'a' * 9000 %}{{ x + x }}", "output", id="string-plus"),
+        pytest.param("{{ 'a'|center(10**9) }}", "argument", id="filter-width"),
+        pytest.param("{{ 'a'|center(1000000000) }}", "argument", id="filter-width-constant"),
+        pytest.param("{{ 'a'.ljust(10**9) }}", "argument", id="method-width"),
+        pytest.param("{{ '%999999999s'|format('a') }}", "format width", id="format-filter"),
+        pytest.param("{{ '%999999999s' % 'a' }}", "format width", id="percent-format"),
+        pytest.param("{{ '{:>999999999}'.format('a') }}", "format width", id="str-format"),
+        pytest.param(
+            "{{ range(1000)|join('x' * 5000) }}", "output", id="join-separator-amplifies"
+        ),
+        pytest.param(
+            "{{ ('a\n' * 4000)|indent(9000) }}", "output", id="indent-amplifies"
+        ),
+        pytest.param(
+            "{{ ('a' * 4000)|replace('a', 'b' * 4000) }}", "output", id="replace-amplifies"
+        ),
+        pytest.param(
+            "{% set ns = namespace(s='aaaaaaaaaa') %}{% for i in range(60) %}"
+            "{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+            "output",
+            id="namespace-doubling",
+        ),
+        pytest.param(
+            "{% set a = 'aaaaaaaaaa' %}" + "{% set a = a ~ a ~ a ~ a %}" * 30,
+            "output",
+            id="concat-doubling",
+        ),
+        pytest.param(
+            "{% set x %}{% for i in range(900) %}" + "a" * 100 + "{% endfor %}{% endset %}",
+            "output",
+            id="captured-block",
+        ),
+        pytest.param("{% for i in range(900) %}" + "a" * 100 + "{% endfor %}", "output", id="output"),
+        pytest.param(
+            "{% macro m(n) %}{% if n %}{{ m(n - 1) }}{{ m(n - 1) }}{% endif %}{% endmacro %}"
+            "{{ m(60) }}",
+            "longer than",
+            id="exponential-macro",
+        ),
+    ],
+)
+def test_render_over_budget_is_one_clear_error(source: str, reason: str) -> None:
+    engine = TemplateEngine(budget=TIGHT)
+    with pytest.raises(RenderBudgetError, match=f"render budget exceeded: .*{reason}") as caught:
+        engine.render_string(source, {}, name="prompt.j2")
+    assert str(caught.value).startswith("prompt.j2: ")
+    assert "\n" not in str(caught.value)
+    assert "[tool.prompt-tool.render]" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        pytest.param("{% for i in range(10) %}{{ i }}{% endfor %}", "0123456789", id="loop"),
+        pytest.param("{{ 2**10 }} {{ 'ab' * 3 }} {{ 7 % 3 }} {{ 1 + 2 }}", "1024 ababab 1 3", id="ops"),
+        pytest.param("{{ '%5s'|format('x') }}|{{ 'x'|center(5) }}", "    x|  x  ", id="widths"),
+        pytest.param("{{ [1, 2]|join(', ') }}", "1, 2", id="join"),
+        pytest.param("{{ 'a\nb'|indent(2, true) }}", "  a\n  b", id="indent"),
+        pytest.param("{{ '{:>3}'.format('x') }}", "  x", id="str-format"),
+        pytest.param(
+            "{% set ns = namespace(n=0) %}{% for i in range(5) %}{% set ns.n = ns.n + i %}"
+            "{% endfor %}{{ ns.n }}",
+            "10",
+            id="namespace",
+        ),
+        pytest.param("{{ lipsum(1, false, 5, 6)|wordcount }}", "5", id="lipsum"),
+        pytest.param("{% set x %}{{ 'a' ~ 'b' }}{% endset %}{{ x }}", "ab", id="captured"),
+    ],
+)
+def test_honest_templates_render_under_the_budget(source: str, expected: str) -> None:
+    assert TemplateEngine(budget=TIGHT).render_string(source, {}) == expected
+
+
+def test_budget_counts_loops_of_included_templates() -> None:
+    engine = TemplateEngine(
+        {"inner.j2": "{% for j in range(100) %}{% endfor %}"},
+        budget=TIGHT,
+    )
+    with pytest.raises(RenderBudgetError, match="loop iterations"):
+        engine.render_string("{% for i in range(20) %}{% include 'inner.j2' %}{% endfor %}", {})
+
+
+def test_each_render_gets_the_whole_budget() -> None:
+    engine = TemplateEngine(budget=TIGHT)
+    source = "{% for i in range(600) %}.{% endfor %}"
+    assert engine.render_string(source, {}) == "." * 600
+    assert engine.render_string(source, {}) == "." * 600
+
+
+def test_compiling_never_folds_unbounded_constants() -> None:
+    """Jinja folds constants at compile time; intercepted operators are not folded."""
+    from jinja2 import meta
+
+    environment = TemplateEngine().environment
+    ast = environment.parse("{{ 9**(9**9) }}{{ 'a'|center(1000000000) }}{{ 'a' * 10**9 }}")
+    assert meta.find_undeclared_variables(ast) == set()
+    environment.compile("{{ 9**(9**9) }}{{ 'a'|center(1000000000) }}")
