@@ -1,0 +1,112 @@
+"""Render budgets seen from the command line: publish stays fast, an oversized render stores nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+RunCli = Callable[..., Any]  # returns conftest.CliResult(exit_code, stdout, stderr)
+
+
+@pytest.fixture
+def shop(run_cli: RunCli) -> str:
+    assert run_cli("projects", "create", "shop").exit_code == 0
+    return "shop"
+
+
+def publish(run_cli: RunCli, folder: Path, name: str, source: str) -> None:
+    path = folder / name
+    path.write_text(source, encoding="utf-8")
+    result = run_cli("templates", "publish", str(path), "--project", "shop")
+    assert result.exit_code == 0, result.stderr
+
+
+def sessions(run_cli: RunCli) -> list[Any]:
+    listed = run_cli("orchestrate", "list", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    found: list[Any] = json.loads(listed.stdout)
+    return found
+
+
+def test_publishing_a_constant_power_tower_does_not_evaluate_it(
+    run_installed: RunCli, database_url: str, tmp_path: Path
+) -> None:
+    """`{{ 9**(9**9) }}` used to run for over 15 minutes at publish, holding the write lock."""
+    template = tmp_path / "analysis.j2"
+    template.write_text("{{ 9**(9**9) }}{{ 9**(9**5) }}{{ 'a'|center(1000000000) }}\n")
+    result = run_installed("templates", "publish", str(template), url=database_url)
+    assert result.exit_code == 0, result.stderr
+    assert "created" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        pytest.param("{{ 9**(9**9) }}", "digits", id="power-tower"),
+        pytest.param(
+            "{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}",
+            "output over 4,000,000 characters",
+            id="100-MB-prompt",
+        ),
+        pytest.param(
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            "loop iterations",
+            id="nested-loops",
+        ),
+    ],
+)
+def test_a_plan_over_budget_is_one_error_and_stores_nothing(
+    run_cli: RunCli, shop: str, tmp_path: Path, source: str, reason: str
+) -> None:
+    publish(run_cli, tmp_path, "orchestrator.j2", f"# Plan\n{source}\n")
+    result = run_cli("orchestrate", "plan", "shop", "Login")
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and "render budget exceeded" in line and reason in line
+    assert sessions(run_cli) == []
+
+
+def test_an_advance_over_budget_keeps_the_session_where_it_was(
+    run_cli: RunCli, shop: str, tmp_path: Path
+) -> None:
+    publish(run_cli, tmp_path, "analysis.j2", "{{ 'x' * 10**9 }}\n")
+    planned = run_cli("orchestrate", "plan", "shop", "Login", "--json")
+    assert planned.exit_code == 0, planned.stderr
+    session_id = json.loads(planned.stdout)["id"]
+    output = tmp_path / "plan.md"
+    output.write_text("the plan\n", encoding="utf-8")
+    result = run_cli("orchestrate", "advance", str(session_id), "--output-file", str(output))
+    assert result.exit_code == 1
+    assert "render budget exceeded" in result.stderr
+    shown = json.loads(run_cli("orchestrate", "show", str(session_id), "--json").stdout)
+    assert shown["phase"] == "orchestrator" and shown["prompts"]["analysis"] is None
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        pytest.param("max_output_chars = 100", "output over 100 characters", id="small-budget"),
+        pytest.param("max_output_chars = -1", "must be a positive number", id="negative"),
+        pytest.param("max_iterations = 1.5", "must be a whole number", id="fraction"),
+        pytest.param("max_minutes = 1", "unknown setting 'max_minutes'", id="unknown"),
+    ],
+)
+def test_the_budget_comes_from_pyproject(
+    run_cli: RunCli,
+    shop: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    table: str,
+    message: str,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.prompt-tool.render]\n{table}\n")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("orchestrate", "plan", "shop", "Login")
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and message in line
+    assert sessions(run_cli) == []
