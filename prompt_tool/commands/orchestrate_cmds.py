@@ -55,7 +55,7 @@ def _run_current(db: DatabaseManager, session_id: int, settings: RunnerSettings)
     with db.session() as session:
         phase, prompt = Orchestrator(session, budget=load_render_budget(Path.cwd())).current_prompt(session_id)
     result = run_prompt(settings.command, prompt, timeout=settings.timeout)
-    with db.session() as session:
+    with db.session(write=True) as session:
         Orchestrator(session, budget=load_render_budget(Path.cwd())).record_run(session_id, result)
     if not result.is_success:
         reason = "timed out" if result.timed_out else f"exited with status {result.exit_status}"
@@ -91,7 +91,7 @@ def plan(
     parsed = parse_variables(variables)
     settings = _runner(runner, runner_timeout) if run else None
     db = database(ctx)
-    with db.session() as session:
+    with db.session(write=True) as session:
         row = Orchestrator(session, budget=load_render_budget(Path.cwd())).create_planning_session(
             project,
             feature,
@@ -143,7 +143,7 @@ def advance(
     db = database(ctx)
     if run:
         _run_current(db, session_id, _runner(runner, runner_timeout))
-    with db.session() as session:
+    with db.session(write=True) as session:
         result = Orchestrator(session, budget=load_render_budget(Path.cwd())).advance(session_id, output)
         row = result.session
         status, phase = row.status, row.phase
@@ -255,7 +255,7 @@ def import_command(
     """Store a session exported from this or another database."""
     from prompt_tool.orchestration.session_io import import_session
 
-    with database(ctx).session() as session:
+    with database(ctx).session(write=True) as session:
         row = import_session(session, file)
         session_id = row.id
     typer.echo(f"Imported {file} as session {session_id}.")

@@ -39,7 +39,7 @@ def create(
     """Create a project."""
     from prompt_tool.orchestration.project_manager import ProjectManager
 
-    with database(ctx).session() as session:
+    with database(ctx).session(write=True) as session:
         ProjectManager(session).create(name, description)
     typer.echo(f"Created project {name}.")
 
@@ -117,7 +117,7 @@ def delete(
     from prompt_tool.core.errors import PromptToolError
     from prompt_tool.orchestration.project_manager import ProjectManager
 
-    with database(ctx).session() as session:
+    with database(ctx).session(write=True) as session:
         manager = ProjectManager(session)
         summary = manager.summary(name)
         question = (
@@ -149,7 +149,7 @@ def set_var(
     """Set a template variable of a project."""
     from prompt_tool.orchestration.project_manager import ProjectManager
 
-    with database(ctx).session() as session:
+    with database(ctx).session(write=True) as session:
         stored = ProjectManager(session).set_var(name, key, value)
     typer.echo(f"Set {name}.{key} = {json.dumps(stored, ensure_ascii=False)}")
 
@@ -159,6 +159,6 @@ def unset_var(ctx: typer.Context, name: str, key: str) -> None:
     """Remove a template variable of a project."""
     from prompt_tool.orchestration.project_manager import ProjectManager
 
-    with database(ctx).session() as session:
+    with database(ctx).session(write=True) as session:
         ProjectManager(session).unset_var(name, key)
     typer.echo(f"Removed {name}.{key}.")

@@ -77,7 +77,7 @@ def publish(
 
     files = collect_files(paths)
     try:
-        with database(ctx).session() as session:
+        with database(ctx).session(write=not dry_run) as session:
             result = OrchestrationTemplateManager(session).publish(
                 files,
                 project,
@@ -273,7 +273,7 @@ def label(
     """Move a label; the move is appended to the label history."""
     from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
 
-    with database(ctx).session() as session:
+    with database(ctx).session(write=True) as session:
         event = OrchestrationTemplateManager(session).set_label(
             name, label_name, version, project, feature_type, author=author, reason=reason
         )
@@ -335,7 +335,7 @@ def rollback(
     """Move the label back to the version it pointed at before (repeatable)."""
     from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
 
-    with database(ctx).session() as session:
+    with database(ctx).session(write=True) as session:
         event = OrchestrationTemplateManager(session).rollback(
             name, label_name, project, feature_type, author=author, reason=reason
         )
@@ -423,7 +423,7 @@ def install_defaults(ctx: typer.Context, author: str | None = AUTHOR) -> None:
     """Store the built-in templates as global templates (idempotent)."""
     from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
 
-    with database(ctx).session() as session:
+    with database(ctx).session(write=True) as session:
         result = OrchestrationTemplateManager(session).install_defaults(author)
     _print_publish(result, False)
 

@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from prompt_tool.core.errors import DatabaseError, SchemaOutdatedError
 from prompt_tool.db import migrations
-from prompt_tool.db.engine import create_database_engine, display_url, translated_errors
+from prompt_tool.db.engine import (
+    WRITE_OPTION,
+    create_database_engine,
+    display_url,
+    translated_errors,
+)
 
 ModelT = TypeVar("ModelT")
 
@@ -29,7 +34,7 @@ class DatabaseManager:
         self.url = url
         self.auto_migrate = auto_migrate
         self._engine: Engine | None = None
-        self._factory: sessionmaker[Session] | None = None
+        self._factory: dict[bool, sessionmaker[Session]] | None = None
         self._schema_checked = False
 
     @property
@@ -73,11 +78,15 @@ class DatabaseManager:
                 raise
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any exception."""
-        if self._factory is None:
-            self._factory = sessionmaker(self.engine, expire_on_commit=False)
-        session = self._factory()
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any exception.
+
+        `write=True` declares that the transaction will write: on SQLite it then takes the
+        database's write lock before its first read, so concurrent writers queue (up to the
+        busy timeout) instead of failing with "database is locked". Reads leave it False, so
+        they never wait for a writer and work on a read-only file.
+        """
+        session = self._factories()[write]()
         try:
             with translated_errors(self.url):
                 yield session
@@ -87,6 +96,15 @@ class DatabaseManager:
             raise
         finally:
             session.close()
+
+    def _factories(self) -> dict[bool, sessionmaker[Session]]:
+        if self._factory is None:
+            writer = self.engine.execution_options(**{WRITE_OPTION: True})
+            self._factory = {
+                False: sessionmaker(self.engine, expire_on_commit=False),
+                True: sessionmaker(writer, expire_on_commit=False),
+            }
+        return self._factory
 
     def dispose(self) -> None:
         """Close pooled connections (tests and short-lived processes call this at the end)."""

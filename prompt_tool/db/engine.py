@@ -20,6 +20,8 @@ from prompt_tool.core.errors import DatabaseError
 CONNECT_TIMEOUT_SECONDS = 5
 PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+WRITE_OPTION = "prompt_tool_writes"
+"""Execution option of a connection whose transaction will write (see `DatabaseManager.session`)."""
 
 
 def parse_url(url: str) -> URL:
@@ -97,7 +99,11 @@ def _sqlite_engine(url: URL, enforce_foreign_keys: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A writing transaction takes the write lock first (BEGIN IMMEDIATE), so it waits
+        # out the busy timeout for a concurrent writer; a deferred one that read first could
+        # only fail with "database is locked" when it tries to write.
+        writes = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 

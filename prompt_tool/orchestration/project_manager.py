@@ -35,11 +35,22 @@ class ProjectSummary:
 
 
 def parse_variable_value(raw: str) -> Any:
-    """JSON when `raw` is valid JSON, else the string itself."""
+    """JSON when `raw` is valid JSON, else the string itself.
+
+    Python's JSON reader also accepts NaN and ±Infinity, which are not JSON: SQLite would
+    store them and PostgreSQL refuse them with a raw driver error, so they are refused here.
+    """
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_refuse_constant)
     except ValueError:
         return raw
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValidationError(
+        f"invalid variable value containing {name}: NaN and Infinity are not JSON numbers"
+        f" (quote the value to store it as text, e.g. '\"{name}\"')"
+    )
 
 
 def validate_variable_name(key: str) -> str:
@@ -81,8 +92,9 @@ class ProjectManager:
     def list(self) -> list[Project]:
         return list(self.session.scalars(select(Project).order_by(Project.name)))
 
-    def get(self, name: str) -> Project:
-        project = self._find(name)
+    def get(self, name: str, *, for_update: bool = False) -> Project:
+        """The project; `for_update` locks its row until commit (read-modify-write of variables)."""
+        project = self._find(name, for_update)
         if project is None:
             raise NotFoundError(f"project {name!r} does not exist")
         return project
@@ -114,18 +126,23 @@ class ProjectManager:
     def set_var(self, name: str, key: str, raw_value: str) -> Any:
         """Store `key` for the project and return the value as stored (see the module doc)."""
         validate_variable_name(key)
-        project = self.get(name)
         value = parse_variable_value(raw_value)
+        project = self.get(name, for_update=True)
         project.variables = {**project.variables, key: value}
         self.session.flush()
         return value
 
     def unset_var(self, name: str, key: str) -> None:
-        project = self.get(name)
+        project = self.get(name, for_update=True)
         if key not in project.variables:
             raise NotFoundError(f"project {name!r} has no variable {key!r}")
         project.variables = {k: v for k, v in project.variables.items() if k != key}
         self.session.flush()
 
-    def _find(self, name: str) -> Project | None:
-        return self.session.scalars(select(Project).where(Project.name == name)).first()
+    def _find(self, name: str, for_update: bool = False) -> Project | None:
+        query = select(Project).where(Project.name == name)
+        if for_update:
+            # PostgreSQL: a concurrent set-var waits here and then reads the committed
+            # variables, so no update is lost (SQLite's BEGIN IMMEDIATE already serialises).
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(query).first()

@@ -12,7 +12,8 @@ would re-run validation and re-read everything on every collision, and turns a b
 eight publishers into up to 28 wasted transactions; the lock makes each one wait once. On
 SQLite the database-wide write lock serialises writers, taken before the first read
 (`_begin_writing`); the partial unique indexes on (scope, name, version) are the backstop on
-both.
+both. Label moves and rollbacks take the same lock before reading the label, so each event's
+"from" is the version the previous move left, and two first moves cannot both insert.
 """
 
 from __future__ import annotations
@@ -356,6 +357,7 @@ class OrchestrationTemplateManager:
             self.session.execute(text("DELETE FROM prompt_labels WHERE 1 = 0"))
 
     def _lock(self, scope: ScopeKey, names: Sequence[str]) -> None:
+        """PostgreSQL: serialise publishes and label moves of these templates (module doc)."""
         if self.session.get_bind().dialect.name != "postgresql" or not names:
             return
         keys = sorted({lock_key(scope, name) for name in names})
@@ -464,6 +466,7 @@ class OrchestrationTemplateManager:
             raise UsageError(f"a reason may not start with {ROLLBACK_REASON!r}: use `rollback`")
         self._begin_writing()
         target = self.get_version(name, version, project, feature_type)
+        self._lock((target.project_id, target.feature_type), [name])
         return self._move(target, label, author, reason, quiet_if_same)
 
     def _move(
@@ -540,6 +543,8 @@ class OrchestrationTemplateManager:
         below the top, so v1→v2→v3, rollback (→v2), rollback (→v1), rollback (error).
         """
         self._begin_writing()
+        any_version = self._versions(name, project, feature_type)[0]
+        self._lock((any_version.project_id, any_version.feature_type), [name])
         stack: list[int] = []
         for event in self.label_events(name, project, feature_type, label):
             if _is_rollback(event) and stack:

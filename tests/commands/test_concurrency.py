@@ -1,0 +1,139 @@
+"""Eight real processes per writing command, on SQLite and PostgreSQL: all wait, none is lost.
+
+Each command runs in its own process (forked, so that start-up is cheap), eight at once. On
+SQLite a writing command takes the write lock before its first read (BEGIN IMMEDIATE) and
+waits out the busy timeout; on PostgreSQL row and advisory locks serialise what must be.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliResult, cli_environment
+
+PROCESSES = 8
+RunCli = Callable[..., Any]
+
+
+def invoke_in_child(args: Sequence[str], database_url: str, cwd: Path) -> CliResult:
+    """One command in a forked child process: the CLI as a user runs it, minus interpreter start-up."""
+    from typer.testing import CliRunner
+
+    from prompt_tool.cli import app
+
+    os.chdir(cwd)
+    result = CliRunner().invoke(app, list(args), env=cli_environment(database_url))
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def run_parallel(
+    database_url: str, tmp_path: Path
+) -> Iterator[Callable[[Sequence[Sequence[str]]], list[CliResult]]]:
+    """Run each argument list in its own process, all at once; their results in order.
+
+    The processes are forked from one that has imported the CLI already, so eight of them
+    start in milliseconds instead of seconds and really do overlap.
+    """
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=PROCESSES, mp_context=context) as pool:
+
+        def run(commands: Sequence[Sequence[str]]) -> list[CliResult]:
+            futures = [
+                pool.submit(invoke_in_child, command, database_url, tmp_path)
+                for command in commands
+            ]
+            return [future.result(timeout=120) for future in futures]
+
+        yield run
+
+
+def assert_all_succeeded(results: list[CliResult]) -> None:
+    failures = [result.stderr for result in results if result.exit_code != 0]
+    assert failures == []
+
+
+@pytest.fixture
+def shop(run_cli: RunCli) -> str:
+    assert run_cli("projects", "create", "shop").exit_code == 0
+    return "shop"
+
+
+def test_projects_create(run_parallel: Any, run_cli: RunCli) -> None:
+    assert_all_succeeded(run_parallel([["projects", "create", f"p{i}"] for i in range(PROCESSES)]))
+    listed = json.loads(run_cli("projects", "list", "--json").stdout)
+    assert sorted(project["name"] for project in listed) == [f"p{i}" for i in range(PROCESSES)]
+
+
+def test_projects_create_of_one_name_has_one_winner(run_parallel: Any) -> None:
+    results = run_parallel([["projects", "create", "dup"]] * PROCESSES)
+    assert sorted(result.exit_code for result in results) == [0] + [1] * (PROCESSES - 1)
+    for result in results:
+        if result.exit_code:
+            assert result.stderr == "error: project 'dup' already exists\n"
+
+
+def test_projects_set_var_and_unset_var_lose_nothing(
+    run_parallel: Any, run_cli: RunCli, shop: str
+) -> None:
+    assert_all_succeeded(
+        run_parallel([["projects", "set-var", shop, f"k{i}", str(i)] for i in range(PROCESSES)])
+    )
+    variables = json.loads(run_cli("projects", "show", shop, "--json").stdout)["variables"]
+    assert variables == {f"k{i}": i for i in range(PROCESSES)}
+    assert_all_succeeded(
+        run_parallel([["projects", "unset-var", shop, f"k{i}"] for i in range(PROCESSES)])
+    )
+    assert json.loads(run_cli("projects", "show", shop, "--json").stdout)["variables"] == {}
+
+
+def test_templates_label_moves_form_one_chain(
+    run_parallel: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    template = tmp_path / "partials" / "rules.j2"
+    template.parent.mkdir()
+    for version in range(1, PROCESSES + 1):
+        template.write_text(f"rule {version}\n", encoding="utf-8")
+        published = run_cli("templates", "publish", str(tmp_path))
+        assert published.exit_code == 0, published.stderr
+    name = "partials/rules.j2"
+    assert_all_succeeded(
+        run_parallel(
+            [["templates", "label", name, "production", str(v)] for v in range(1, PROCESSES + 1)]
+        )
+    )
+    history = json.loads(run_cli("templates", "labels", name, "--json").stdout)
+    assert len(history) == PROCESSES
+    assert history[0]["from_version"] is None
+    for before, after in zip(history, history[1:], strict=False):
+        assert after["from_version"] == before["to_version"]
+
+
+def test_orchestrate_plan_advance_and_import(
+    run_parallel: Any, run_cli: RunCli, shop: str, tmp_path: Path
+) -> None:
+    planned = run_parallel([["orchestrate", "plan", shop, f"F{i}", "--json"] for i in range(PROCESSES)])
+    assert_all_succeeded(planned)
+    ids = sorted(json.loads(result.stdout)["id"] for result in planned)
+    assert len(set(ids)) == PROCESSES
+    output = tmp_path / "plan.md"
+    output.write_text("the plan\n", encoding="utf-8")
+    assert_all_succeeded(
+        run_parallel(
+            [["orchestrate", "advance", str(i), "--output-file", str(output)] for i in ids]
+        )
+    )
+    exported = tmp_path / "session.json"
+    assert run_cli("orchestrate", "export", str(ids[0]), str(exported)).exit_code == 0
+    assert_all_succeeded(run_parallel([["orchestrate", "import", str(exported)]] * PROCESSES))
+    listed = json.loads(run_cli("orchestrate", "list", "--json").stdout)
+    assert len(listed) == 2 * PROCESSES
+    assert sorted(row["phase"] for row in listed if row["id"] in ids) == ["analysis"] * PROCESSES
