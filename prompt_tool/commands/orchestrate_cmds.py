@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from prompt_tool.commands.context import database
-from prompt_tool.core.config import load_render_budget
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from prompt_tool.db.db_utils import DatabaseManager
+    from prompt_tool.orchestration.orchestrator import Orchestrator
     from prompt_tool.orchestration.runner import RunnerSettings, RunResult
 
 app = typer.Typer(no_args_is_help=True)
@@ -47,16 +49,23 @@ def _runner(command: str | None, timeout: float | None) -> RunnerSettings:
     return settings
 
 
+def orchestrator(session: Session) -> Orchestrator:
+    """The orchestrator, rendering under the `[tool.prompt-tool.render]` budget of the project."""
+    from prompt_tool.core.config import load_render_budget
+    from prompt_tool.orchestration.orchestrator import Orchestrator
+
+    return Orchestrator(session, budget=load_render_budget(Path.cwd()))
+
+
 def _run_current(db: DatabaseManager, session_id: int, settings: RunnerSettings) -> RunResult:
     """Run the current phase's prompt and record the execution; exit 1 if it failed."""
-    from prompt_tool.orchestration.orchestrator import Orchestrator
     from prompt_tool.orchestration.runner import run_prompt
 
     with db.session() as session:
-        phase, prompt = Orchestrator(session, budget=load_render_budget(Path.cwd())).current_prompt(session_id)
+        phase, prompt = orchestrator(session).current_prompt(session_id)
     result = run_prompt(settings.command, prompt, timeout=settings.timeout)
     with db.session(write=True) as session:
-        Orchestrator(session, budget=load_render_budget(Path.cwd())).record_run(session_id, result)
+        orchestrator(session).record_run(session_id, result)
     if not result.is_success:
         reason = "timed out" if result.timed_out else f"exited with status {result.exit_status}"
         typer.secho(
@@ -85,14 +94,14 @@ def plan(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Start a session: resolve the templates, render the planning prompt, store it."""
-    from prompt_tool.orchestration.orchestrator import Orchestrator, parse_variables
+    from prompt_tool.orchestration.orchestrator import parse_variables
     from prompt_tool.orchestration.session_io import describe_session
 
     parsed = parse_variables(variables)
     settings = _runner(runner, runner_timeout) if run else None
     db = database(ctx)
     with db.session(write=True) as session:
-        row = Orchestrator(session, budget=load_render_budget(Path.cwd())).create_planning_session(
+        row = orchestrator(session).create_planning_session(
             project,
             feature,
             feature_type=feature_type,
@@ -130,7 +139,6 @@ def advance(
     With neither --output-file nor --run, the last successful run of the phase is used.
     """
     from prompt_tool.core.errors import UsageError
-    from prompt_tool.orchestration.orchestrator import Orchestrator
 
     if output_file is not None and run:
         raise UsageError("--output-file and --run exclude each other")
@@ -144,7 +152,7 @@ def advance(
     if run:
         _run_current(db, session_id, _runner(runner, runner_timeout))
     with db.session(write=True) as session:
-        result = Orchestrator(session, budget=load_render_budget(Path.cwd())).advance(session_id, output)
+        result = orchestrator(session).advance(session_id, output)
         row = result.session
         status, phase = row.status, row.phase
         prompt = getattr(row, f"{phase}_prompt") or ""

@@ -173,7 +173,9 @@ def _check_arguments(budget: RenderBudget, args: Iterable[object]) -> None:
     for value in args:
         if isinstance(value, int) and not isinstance(value, bool):
             if abs(value) > budget.max_output_chars:
-                raise _over(f"argument {value:,} is larger than the output budget", "max_output_chars")
+                raise _over(
+                    f"argument {value:,} is larger than the output budget", "max_output_chars"
+                )
         elif isinstance(value, str) and LARGE_NUMBER.search(value):
             _check_format(budget, value)
 
@@ -182,7 +184,9 @@ def _check_format(budget: RenderBudget, text: str) -> None:
     """A `%`- or `{}`-format with a width above the output budget ('%999999999s')."""
     for digits in LARGE_NUMBER.findall(text):
         if len(digits) > 18 or int(digits) > budget.max_output_chars:
-            raise _over(f"format width {digits} is larger than the output budget", "max_output_chars")
+            raise _over(
+                f"format width {digits} is larger than the output budget", "max_output_chars"
+            )
 
 
 def _estimated_size(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
@@ -234,9 +238,7 @@ class BudgetedCodeGenerator(CodeGenerator):
 
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
         original = node.iter
-        counted = nodes.Call(
-            nodes.EnvironmentAttribute("budget_loop"), [original], [], None, None
-        )
+        counted = nodes.Call(nodes.EnvironmentAttribute("budget_loop"), [original], [], None, None)
         node.iter = counted.set_lineno(original.lineno)
         try:
             super().visit_For(node, frame)
@@ -305,14 +307,12 @@ class BudgetedEnvironment(SandboxedEnvironment):
             raise _over(f"range of more than {self.budget.max_range:,} items", "max_range")
         return numbers
 
-    def budget_lipsum(
-        self, n: int = 5, html: bool = True, min: int = 20, max: int = 100
-    ) -> str:
+    def budget_lipsum(self, n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
         _check_arguments(self.budget, [n, min, max])
         _check_size(self.budget, n * max * 12)
         return str(generate_lorem_ipsum(n, html, min, max))
 
-    def concat(self, parts: Iterable[str]) -> str:  # type: ignore[override]
+    def concat(self, parts: Iterable[str]) -> str:
         collected: list[str] = []
         size = 0
         for part in parts:
@@ -342,11 +342,15 @@ class BudgetedEnvironment(SandboxedEnvironment):
             _check_size(budget, len(sized[0]) * ints[0])
         elif operator == "+" and len(sized) == 2:
             _check_size(budget, len(sized[0]) + len(sized[1]))
-        elif operator == "**" and len(ints) == 2 and right > 0 and abs(left) > 1:
-            if right * abs(left).bit_length() * 0.302 > budget.max_integer_digits + 1:
-                raise _integer_over(budget)
+        elif (
+            operator == "**"
+            and len(ints) == 2
+            and right > 0
+            and right * abs(left).bit_length() * 0.302 > budget.max_integer_digits + 1
+        ):
+            raise _integer_over(budget)
 
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _tick()
         budget = __self.budget
         owner = getattr(__obj, "__self__", None)

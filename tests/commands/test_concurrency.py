@@ -7,6 +7,7 @@ waits out the busy timeout; on PostgreSQL row and advisory locks serialise what 
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
@@ -113,14 +114,16 @@ def test_templates_label_moves_form_one_chain(
     history = json.loads(run_cli("templates", "labels", name, "--json").stdout)
     assert len(history) == PROCESSES
     assert history[0]["from_version"] is None
-    for before, after in zip(history, history[1:], strict=False):
+    for before, after in itertools.pairwise(history):
         assert after["from_version"] == before["to_version"]
 
 
 def test_orchestrate_plan_advance_and_import(
     run_parallel: Any, run_cli: RunCli, shop: str, tmp_path: Path
 ) -> None:
-    planned = run_parallel([["orchestrate", "plan", shop, f"F{i}", "--json"] for i in range(PROCESSES)])
+    planned = run_parallel(
+        [["orchestrate", "plan", shop, f"F{i}", "--json"] for i in range(PROCESSES)]
+    )
     assert_all_succeeded(planned)
     ids = sorted(json.loads(result.stdout)["id"] for result in planned)
     assert len(set(ids)) == PROCESSES

@@ -123,12 +123,8 @@ TIGHT = RenderBudget(max_seconds=0.5, max_output_chars=10_000, max_iterations=1_
         pytest.param("{{ '%999999999s'|format('a') }}", "format width", id="format-filter"),
         pytest.param("{{ '%999999999s' % 'a' }}", "format width", id="percent-format"),
         pytest.param("{{ '{:>999999999}'.format('a') }}", "format width", id="str-format"),
-        pytest.param(
-            "{{ range(1000)|join('x' * 5000) }}", "output", id="join-separator-amplifies"
-        ),
-        pytest.param(
-            "{{ ('a\n' * 4000)|indent(9000) }}", "output", id="indent-amplifies"
-        ),
+        pytest.param("{{ range(1000)|join('x' * 5000) }}", "output", id="join-separator-amplifies"),
+        pytest.param("{{ ('a\n' * 4000)|indent(9000) }}", "output", id="indent-amplifies"),
         pytest.param(
             "{{ ('a' * 4000)|replace('a', 'b' * 4000) }}", "output", id="replace-amplifies"
         ),
@@ -148,7 +144,9 @@ TIGHT = RenderBudget(max_seconds=0.5, max_output_chars=10_000, max_iterations=1_
             "output",
             id="captured-block",
         ),
-        pytest.param("{% for i in range(900) %}" + "a" * 100 + "{% endfor %}", "output", id="output"),
+        pytest.param(
+            "{% for i in range(900) %}" + "a" * 100 + "{% endfor %}", "output", id="output"
+        ),
         pytest.param(
             "{% macro m(n) %}{% if n %}{{ m(n - 1) }}{{ m(n - 1) }}{% endif %}{% endmacro %}"
             "{{ m(60) }}",
@@ -170,7 +168,9 @@ def test_render_over_budget_is_one_clear_error(source: str, reason: str) -> None
     ("source", "expected"),
     [
         pytest.param("{% for i in range(10) %}{{ i }}{% endfor %}", "0123456789", id="loop"),
-        pytest.param("{{ 2**10 }} {{ 'ab' * 3 }} {{ 7 % 3 }} {{ 1 + 2 }}", "1024 ababab 1 3", id="ops"),
+        pytest.param(
+            "{{ 2**10 }} {{ 'ab' * 3 }} {{ 7 % 3 }} {{ 1 + 2 }}", "1024 ababab 1 3", id="ops"
+        ),
         pytest.param("{{ '%5s'|format('x') }}|{{ 'x'|center(5) }}", "    x|  x  ", id="widths"),
         pytest.param("{{ [1, 2]|join(', ') }}", "1, 2", id="join"),
         pytest.param("{{ 'a\nb'|indent(2, true) }}", "  a\n  b", id="indent"),
