@@ -1,6 +1,6 @@
 """Template store speed: resolution with 10,000 stored versions, and one 1,000-template publish.
 
-Targets (issue 4): resolving all three phases (and their includes) for a session with
+Targets (issue 4; the wide scope: issue 13): resolving all three phases (and their includes) for a session with
 10,000 stored versions across 100 projects takes a median ≤ 5 ms on SQLite and ≤ 10 ms on
 PostgreSQL; publishing 1,000 templates in one call takes ≤ 5 s on SQLite. Each resolve
 opens its own session, as a command or the orchestrator does. Run with
@@ -19,7 +19,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from prompt_tool.db import migrations
 from prompt_tool.db.db_utils import DatabaseManager
@@ -32,6 +32,8 @@ PROJECTS = 100
 VERSIONS_PER_TEMPLATE = 25  # 4 templates, 25 versions, 100 projects: 10,000
 RESOLVE_RUNS = 300
 PUBLISH_TEMPLATES = 1000
+WIDE_PARTIALS = 10_000  # one scope holding many templates (issue 13: quadratic on SQLite)
+WIDE_RUNS = 5
 RESULTS = Path(__file__).parent / "RESULTS.md"
 COMMAND = "python -m benchmarks store_bench"
 POSTGRES_URL = os.environ.get(
@@ -107,6 +109,52 @@ def median_resolve_ms(manager: DatabaseManager) -> float:
     return statistics.median(timings)
 
 
+def seed_wide_scope(manager: DatabaseManager) -> None:
+    """10,000 global partials with two versions each, and the three phase templates."""
+    with manager.session() as session:
+        session.add(Project(name="wide", variables={}))
+        rows = []
+        names = [(f"partials/p{index:05d}.j2", "partial") for index in range(WIDE_PARTIALS)]
+        for name, phase in [*TEMPLATES[:3], *names]:
+            for version in (1, 2):
+                content = body(name, version)
+                variables, references = template_facts(content)
+                rows.append(
+                    Prompt(
+                        project_id=None,
+                        feature_type=None,
+                        name=name,
+                        version=version,
+                        content=content,
+                        content_hash=content_hash(content),
+                        is_template=True,
+                        category=ORCHESTRATION_CATEGORY,
+                        phase=phase,
+                        referenced_templates=references,
+                        variables_used=variables,
+                    )
+                )
+        session.add_all(rows)
+
+
+def median_wide_resolve_ms(url: str) -> float:
+    """One resolve in a scope of 10,000 partials, each in a fresh session (median of a few)."""
+    manager = DatabaseManager(url)
+    try:
+        seed_wide_scope(manager)
+        timings = []
+        for _run in range(WIDE_RUNS):
+            started = time.perf_counter()
+            with manager.session() as session:
+                resolution = TemplateResolver(session).resolve("wide")
+            timings.append((time.perf_counter() - started) * 1000)
+            assert resolution.phases["analysis"].prompt is not None
+            assert resolution.phases["analysis"].prompt.version == 2
+        return statistics.median(timings)
+    finally:
+        manager.dispose()
+
+
 def publish_seconds(url: str, folder: Path) -> float:
     root = folder / "publish"
     (root / "partials").mkdir(parents=True)
@@ -137,7 +185,7 @@ def publish_seconds(url: str, folder: Path) -> float:
         manager.dispose()
 
 
-def sqlite_measures(folder: Path) -> tuple[int, float, float]:
+def sqlite_measures(folder: Path) -> tuple[int, float, float, float]:
     url = f"sqlite:///{folder / 'resolve.db'}"
     migrations.upgrade(url)
     manager = DatabaseManager(url)
@@ -148,10 +196,13 @@ def sqlite_measures(folder: Path) -> tuple[int, float, float]:
         manager.dispose()
     publish_url = f"sqlite:///{folder / 'publish.db'}"
     migrations.upgrade(publish_url)
-    return count, resolve, publish_seconds(publish_url, folder)
+    wide_url = f"sqlite:///{folder / 'wide.db'}"
+    migrations.upgrade(wide_url)
+    wide = median_wide_resolve_ms(wide_url)
+    return count, resolve, publish_seconds(publish_url, folder), wide
 
 
-def postgres_median_ms() -> float | None:
+def postgres_medians_ms() -> tuple[float, float] | None:
     from sqlalchemy import make_url
 
     from prompt_tool.core.errors import PromptToolError
@@ -173,7 +224,10 @@ def postgres_median_ms() -> float | None:
     try:
         migrations.upgrade(url)
         seed(manager)
-        return median_resolve_ms(manager)
+        resolve = median_resolve_ms(manager)
+        with manager.session() as session:
+            session.execute(text("TRUNCATE projects, prompts, prompt_labels CASCADE"))
+        return resolve, median_wide_resolve_ms(url)
     finally:
         manager.dispose()
         with admin.connect() as connection:
@@ -187,10 +241,14 @@ def verdict(value: float, target: float) -> str:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="store-bench-") as folder:
-        count, sqlite_ms, publish_s = sqlite_measures(Path(folder))
-    postgres_ms = postgres_median_ms()
+        count, sqlite_ms, publish_s, sqlite_wide_ms = sqlite_measures(Path(folder))
+    postgres = postgres_medians_ms()
+    postgres_ms, postgres_wide = postgres if postgres is not None else (None, None)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = os.getloadavg()[0]
+    wide_pg = (
+        f"{postgres_wide:.1f} ms" if postgres_wide is not None else "not run (server unreachable)"
+    )
     pg_row = (
         f"| resolve 3 phases + includes, PostgreSQL | {postgres_ms:.2f} ms | ≤ 10 ms | "
         f"{verdict(postgres_ms, 10)} |"
@@ -214,6 +272,10 @@ def main() -> None:
             pg_row,
             f"| publish {PUBLISH_TEMPLATES:,} templates in one call, SQLite | {publish_s:.2f} s | "
             f"≤ 5 s | {verdict(publish_s, 5)} |",
+            f"| resolve in a scope of {WIDE_PARTIALS:,} partials (2 versions each), SQLite | "
+            f"{sqlite_wide_ms:.1f} ms | ≤ 2,000 ms | {verdict(sqlite_wide_ms, 2000)} |",
+            f"| resolve in a scope of {WIDE_PARTIALS:,} partials (2 versions each), PostgreSQL | "
+            f"{wide_pg} | ≤ 2,000 ms | |",
             "",
         ]
     )

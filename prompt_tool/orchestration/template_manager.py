@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from prompt_tool.analysis.diagnostics import Diagnostic
@@ -37,6 +37,7 @@ from prompt_tool.db.models import (
     PromptLabel,
     PromptLabelEvent,
 )
+from prompt_tool.db.queries import newest_versions
 from prompt_tool.orchestration.db_template_source import DbTemplateSource
 from prompt_tool.orchestration.defaults import read_default_templates
 from prompt_tool.orchestration.template_files import (
@@ -370,18 +371,10 @@ class OrchestrationTemplateManager:
         """(newest version, its content hash) per name in `scope`, in one statement."""
         if not names:
             return {}
-        newest = (
-            select(Prompt.name, func.max(Prompt.version).label("version"))
-            .where(scope_filter([scope], Prompt), Prompt.name.in_(names))
-            .group_by(Prompt.name)
-            .subquery()
+        rows = self.session.scalars(
+            newest_versions(scope_filter([scope], Prompt), Prompt.name.in_(names))
         )
-        rows = self.session.execute(
-            select(Prompt.name, Prompt.version, Prompt.content_hash)
-            .join(newest, (Prompt.name == newest.c.name) & (Prompt.version == newest.c.version))
-            .where(scope_filter([scope], Prompt))
-        )
-        return {name: (version, digest) for name, version, digest in rows}
+        return {row.name: (row.version, row.content_hash) for row in rows}
 
     def _versions(self, name: str, project: str | None, feature_type: str | None) -> list[Prompt]:
         project_row = self._project(project)
@@ -600,24 +593,10 @@ class OrchestrationTemplateManager:
 
     def list_templates(self, project: str | None = None) -> list[TemplateSummary]:
         """Every orchestration template with its newest version and labels (two statements)."""
-        query = select(Prompt, Project.name).outerjoin(Project, Prompt.project_id == Project.id)
-        newest = (
-            select(
-                Prompt.project_id,
-                Prompt.feature_type,
-                Prompt.name,
-                func.max(Prompt.version).label("v"),
-            )
-            .where(Prompt.category == ORCHESTRATION_CATEGORY)
-            .group_by(Prompt.project_id, Prompt.feature_type, Prompt.name)
-            .subquery()
-        )
-        query = query.join(
-            newest,
-            (Prompt.name == newest.c.name)
-            & (Prompt.version == newest.c.v)
-            & Prompt.project_id.is_not_distinct_from(newest.c.project_id)
-            & Prompt.feature_type.is_not_distinct_from(newest.c.feature_type),
+        query = (
+            newest_versions(Prompt.category == ORCHESTRATION_CATEGORY)
+            .add_columns(Project.name)
+            .outerjoin(Project, Prompt.project_id == Project.id)
         )
         if project is not None:
             project_row = self._project(project)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, true
 from sqlalchemy.orm import Session
 
 from prompt_tool.core.errors import NotFoundError
@@ -33,6 +33,7 @@ from prompt_tool.db.models import (
     PromptLabel,
     PromptLabelEvent,
 )
+from prompt_tool.db.queries import newest_versions
 from prompt_tool.orchestration.defaults import read_default_templates
 from prompt_tool.orchestration.template_files import (
     TemplateSpec,
@@ -171,29 +172,10 @@ def _candidate_scopes(model: type[Prompt] | type[PromptLabel]) -> ColumnElement[
 
 
 def _newest_statement() -> Select[Prompt]:
-    newest = (
-        select(
-            Prompt.project_id,
-            Prompt.feature_type,
-            Prompt.name,
-            func.max(Prompt.version).label("version"),
-        )
-        .where(
-            Prompt.category == ORCHESTRATION_CATEGORY,
-            Prompt.is_template.is_(True),
-            _candidate_scopes(Prompt),
-        )
-        .group_by(Prompt.project_id, Prompt.feature_type, Prompt.name)
-        .subquery()
-    )
-    return select(Prompt).join(
-        newest,
-        and_(
-            Prompt.name == newest.c.name,
-            Prompt.version == newest.c.version,
-            Prompt.project_id.is_not_distinct_from(newest.c.project_id),
-            Prompt.feature_type.is_not_distinct_from(newest.c.feature_type),
-        ),
+    return newest_versions(
+        Prompt.category == ORCHESTRATION_CATEGORY,
+        Prompt.is_template.is_(True),
+        _candidate_scopes(Prompt),
     )
 
 
