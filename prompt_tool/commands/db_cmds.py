@@ -19,7 +19,7 @@ def upgrade(
     from prompt_tool.db.engine import display_url
 
     url = database_url(ctx).url
-    before = migrations.current(url)
+    before = migrations.current(url, missing_ok=True)
     migrations.upgrade(url, revision)
     after = migrations.current(url)
     typer.echo(f"{display_url(url)}: {before or 'empty'} -> {after or 'empty'}")

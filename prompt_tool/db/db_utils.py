@@ -16,6 +16,7 @@ from prompt_tool.db.engine import (
     WRITE_OPTION,
     create_database_engine,
     display_url,
+    require_existing_database,
     translated_errors,
 )
 
@@ -40,6 +41,8 @@ class DatabaseManager:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            if not self.auto_migrate:
+                require_existing_database(self.url)
             self._engine = create_database_engine(self.url)
         return self._engine
 

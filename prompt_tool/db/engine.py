@@ -6,7 +6,9 @@ defers BEGIN in a way that breaks SAVEPOINT and transactional DDL; both are fixe
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,13 +76,42 @@ def create_database_engine(url: str, *, enforce_foreign_keys: bool = True) -> En
         ) from None
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file behind a `sqlite:///path` URL; None for other URLs, memory and `file:` URIs."""
+    parsed = parse_url(url) if isinstance(url, str) else url
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def require_existing_database(url: str | URL) -> None:
+    """A SQLite URL must name an existing file: a typo must not create an empty database.
+
+    Only `db upgrade` (and the embedded default, migrated on first use) create the file.
+    """
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise DatabaseError(
+            f"no database file at {path} ({display_url(url)}): check the URL, "
+            "or create the database with `prompt-tool db upgrade`"
+        )
+
+
 def _sqlite_engine(url: URL, enforce_foreign_keys: bool) -> Engine:
     database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
         try:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise DatabaseError(f"cannot create the folder for {database}: {error}") from None
+    read_only = path is not None and path.exists() and not os.access(path, os.W_OK)
+    if read_only:
+        # Open read-only explicitly: reads work, a write fails with one clear line.
+        url = url.set(database=f"file:{path.resolve()}", query={"mode": "ro", "uri": "true"})
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
     is_file = bool(database) and database != ":memory:" and "mode=memory" not in database
 
@@ -93,8 +124,13 @@ def _sqlite_engine(url: URL, enforce_foreign_keys: bool) -> Engine:
             # WAL: readers never block the writer, and with synchronous=NORMAL a commit
             # does not wait for an fsync (a power cut may lose the last commits, never
             # corrupt the file); the rollback journal's fsync per commit cost ~12 ms here.
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            # A read-only file keeps the journal mode it has: it can still be read.
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.OperationalError as error:
+                if "readonly" not in str(error):
+                    raise
         cursor.close()
 
     @event.listens_for(engine, "begin")

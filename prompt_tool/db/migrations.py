@@ -21,6 +21,8 @@ from prompt_tool.db.engine import (
     create_database_engine,
     display_url,
     first_line,
+    require_existing_database,
+    sqlite_file,
     translated_errors,
 )
 
@@ -81,6 +83,8 @@ def history() -> list[Revision]:
 
 
 def _run(url: str, action: str, revision: str) -> None:
+    if action != "upgrade":
+        require_existing_database(url)
     config = alembic_config(url)
     engine = create_database_engine(url, enforce_foreign_keys=False)
     try:
@@ -117,8 +121,12 @@ def revision_of(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def current(url: str) -> str | None:
-    """The revision stamped in the database at `url`."""
+def current(url: str, *, missing_ok: bool = False) -> str | None:
+    """The revision stamped in the database at `url`; a missing SQLite file is an error,
+    or None with `missing_ok` (`db upgrade` is how a new file is created)."""
+    if missing_ok and (path := sqlite_file(url)) is not None and not path.exists():
+        return None
+    require_existing_database(url)
     engine = create_database_engine(url)
     try:
         with translated_errors(url), engine.connect() as connection:
