@@ -86,4 +86,3 @@ def test_sqlite_work_grows_linearly_with_the_templates_of_a_scope(
     small = sqlite_steps(tmp_path, sqlite_template, 1_000)
     large = sqlite_steps(tmp_path, sqlite_template, 4_000)
     assert large < 6 * small, f"{small} → {large} steps: worse than linear"
-
