@@ -54,7 +54,9 @@ class ErrorHandlingGroup(TyperGroup):
                 raise
             print_error(str(error))
             raise typer.Exit(error.exit_code) from None
-        except (typer.Exit, typer.Abort, typer.TyperException):
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+            # A reader that stopped early (`prompt-tool … | head`): Click's standalone mode
+            # exits quietly, as it does for `--help | head`, instead of an error line.
             raise
         except KeyboardInterrupt:
             print_error("interrupted")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -26,3 +27,32 @@ def test_installed_console_script_prints_version() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert __version__ in completed.stdout
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`prompt-tool … | head`: no BrokenPipeError line, the exit status Click gives `--help | head`."""
+    from tests.conftest import cli_environment
+
+    template = tmp_path / "partials" / "big.j2"
+    template.parent.mkdir()
+    template.write_text("a line of the template\n" * 20_000, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'db' / 'prompt-tool.db'}"
+    environment = cli_environment(url)
+    command = [sys.executable, "-m", "prompt_tool"]
+    subprocess.run([*command, "db", "upgrade"], env=environment, check=True, capture_output=True)
+    published = subprocess.run(
+        [*command, "templates", "publish", str(tmp_path)], env=environment, capture_output=True
+    )
+    assert published.returncode == 0, published.stderr
+    process = subprocess.Popen(
+        [*command, "templates", "show", "partials/big.j2"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(10) == b"# name: pa"
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 1
+    assert stderr == b""
