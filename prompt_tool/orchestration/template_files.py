@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -153,8 +154,34 @@ def file_name_for(name: str, phase: str) -> str:
     )
 
 
+# Control characters (newline, ESC of ANSI sequences), format characters (the bidi overrides
+# U+202A-U+202E and U+2066-U+2069, zero-width marks) and line/paragraph separators: in a
+# template's name they would forge output lines, colour a terminal or show another name.
+UNSAFE_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def visible(text: str) -> str:
+    """`text` with every unsafe character written as an escape, safe to print in one line."""
+    return "".join(
+        f"\\u{ord(char):04x}" if unicodedata.category(char) in UNSAFE_NAME_CATEGORIES else char
+        for char in text
+    )
+
+
+def check_name_characters(file: TemplateFile) -> None:
+    """A template's name comes from its path: refuse the characters a name must never hold."""
+    for char in file.include_name:
+        if unicodedata.category(char) in UNSAFE_NAME_CATEGORIES:
+            name = unicodedata.name(char, "a control character")
+            raise ValidationError(
+                f"{visible(str(file.path))}: the file name contains U+{ord(char):04X} "
+                f"({name.lower()}), which a template name may not hold; rename the file"
+            )
+
+
 def spec_for(file: TemplateFile, feature_type: str | None) -> TemplateSpec:
     """The stored form of `file` published into a scope whose feature type is `feature_type`."""
+    check_name_characters(file)
     content = strip_export_line(file.source)
     header = read_header(content)
     phase = header.phase or phase_from_path(file.include_name)
