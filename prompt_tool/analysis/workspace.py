@@ -435,7 +435,13 @@ class Workspace:
         else:
             visible = analysis.frames[0].visible() if analysis.frames else {}
         variables = {
-            name: FieldInfo(name, binding.type, binding.doc)
+            name: FieldInfo(
+                name,
+                binding.type,
+                binding.doc,
+                is_optional=binding.may_be_none,
+                may_be_absent=binding.origin == "contract" and not binding.is_certain,
+            )
             for name, binding in visible.items()
             if binding.origin != "global"
         }
@@ -464,5 +470,10 @@ class Workspace:
 
 
 def _fingerprint(root: RootScope) -> tuple[Any, ...]:
-    names = tuple(sorted((name, id(info.type)) for name, info in root.variables.items()))
+    names = tuple(
+        sorted(
+            (name, id(info.type), info.is_optional, info.may_be_absent)
+            for name, info in root.variables.items()
+        )
+    )
     return (names, root.is_open, root.contract_name, root.includer, root.include_site)
