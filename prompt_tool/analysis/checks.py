@@ -580,8 +580,8 @@ class _Checker:
             self.check_may_be_empty(node, node.node, span)
 
     def _closing_bracket(self, opening: Token) -> Span:
-        depth, current = 0, opening
-        tokens = self.parsed.tokens
+        depth, tokens = 0, self.parsed.tokens
+        current: Token | None = opening
         while current is not None:
             if current.value in ("[", "("):
                 depth += 1
@@ -751,7 +751,7 @@ class _Checker:
 
     def visit_If(self, node: nodes.If) -> None:
         branches: list[Frame] = []
-        known: list[set[str]] = []
+        known: list[frozenset[str]] = []
         negative = _Facts()
         for current in [node, *node.elif_]:
             with negative.apply(self):

@@ -9,7 +9,7 @@ assigned after them (they run when called), which `late` holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -96,7 +96,7 @@ def merge_branches(
     target: Frame,
     branches: list[Frame],
     is_exhaustive: bool,
-    known: Sequence[set[str]] = (),
+    known: Sequence[Collection[str]] = (),
 ) -> None:
     """Fold the assignments of `if`/`elif`/`else` branches into the frame that holds them.
 
