@@ -204,8 +204,8 @@ def _none_tests(test: nodes.Node | None) -> list[nodes.Node]:
 
 
 _SIZE_FILTERS = frozenset({"length", "count"})
-_EMPTY_WHEN = {"eq": 0, "le": 0, "lt": 1}
-_NONEMPTY_WHEN = {"gt": 0, "ge": 1, "ne": 0}
+_EMPTY_WHEN = {"eq": 0, "lteq": 0, "lt": 1}
+_NONEMPTY_WHEN = {"gt": 0, "gteq": 1, "ne": 0}
 
 
 def _sized_key(node: nodes.Node) -> str | None:
@@ -615,7 +615,7 @@ class _Checker:
         if owner.kind not in (Kind.LIST, Kind.STR):
             return
         key = _sized_operand_key(operand)
-        if key is None or id(node) in self.tolerant or self.is_guarded(node):
+        if key is None or self._is_tolerated(node):
             return
         if self.is_known(self.truthy, key):
             return
@@ -632,7 +632,7 @@ class _Checker:
         if not self._may_be_none(operand):
             return
         key = guard_key(operand)
-        if id(node) in self.tolerant or self.is_guarded(node):
+        if self._is_tolerated(node):
             return
         if self.is_known(self.truthy, key) or self.is_known(self.present, key):
             return
@@ -642,6 +642,15 @@ class _Checker:
             f"guard it with `{{% if {shown} %}}` or `{shown} is not none`"
         )
         self.report("PT018", span, message, related=self._related())
+
+    def _is_tolerated(self, node: nodes.Node) -> bool:
+        """Whether an undefined result of `node` itself is handled: it is the operand of
+        `|default` or `is defined`, or such a test on it encloses it. (A guard on a key
+        above it, `files is defined`, says nothing about `files[0]`.)"""
+        if id(node) in self.tolerant:
+            return True
+        key = guard_key(node)
+        return key is not None and key in self.guards
 
     def _may_be_none(self, operand: nodes.Node | None) -> bool:
         if isinstance(operand, nodes.Name):
