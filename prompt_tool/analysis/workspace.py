@@ -236,8 +236,12 @@ class Workspace:
             extra = self._analyse(parsed, root, context_only=True).diagnostics
             found += [item for item in extra if (item.code, item.span) not in reported]
         found += include_diagnostics(parsed, self._lookup())
-        found += cycle_diagnostics(parsed, self.graph().cycle_of(parsed.name))
+        found += cycle_diagnostics(parsed, self.graph().cycle_of(parsed.name), self._assigned_names)
         return found
+
+    def _assigned_names(self, name: str) -> frozenset[str] | None:
+        parsed = self.parsed(name)
+        return parsed.assigned_names if parsed is not None and parsed.ast is not None else None
 
     def _finish(self, parsed: ParsedTemplate, found: list[Diagnostic]) -> list[Diagnostic]:
         result: dict[tuple[object, ...], Diagnostic] = {}
