@@ -114,7 +114,7 @@ class ParsedTemplate:
         for node in self.ast.find_all((nodes.Name, nodes.NSRef)):
             if isinstance(node, nodes.NSRef):
                 found.add(node.name)
-            elif node.ctx in ("store", "param"):
+            elif isinstance(node, nodes.Name) and node.ctx in ("store", "param"):
                 found.add(node.name)
         return frozenset(found)
 
