@@ -112,9 +112,8 @@ class ParsedTemplate:
             return frozenset()
         found: set[str] = set()
         for node in self.ast.find_all((nodes.Name, nodes.NSRef)):
-            if isinstance(node, nodes.NSRef):
-                found.add(node.name)
-            elif isinstance(node, nodes.Name) and node.ctx in ("store", "param"):
+            is_store = isinstance(node, nodes.Name) and node.ctx in ("store", "param")
+            if is_store or isinstance(node, nodes.NSRef):
                 found.add(node.name)
         return frozenset(found)
 

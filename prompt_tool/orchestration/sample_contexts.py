@@ -17,6 +17,7 @@ with it, and it can back a `templates render --sample --seed S` command.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 import types
 import typing
@@ -36,6 +37,9 @@ from prompt_tool.orchestration.contract import (
 
 MAX_DEPTH = 6
 """Below this nesting depth lists are empty and optionals None, so recursive types end."""
+MAX_ELEMENTS = 1000
+"""At most this many list and dict elements in one sample: long lists of long lists of a
+recursive type would otherwise grow as length ** depth."""
 
 
 class ListSize(StrEnum):
@@ -118,6 +122,7 @@ class SampleBuilder:
         self.rng = rng
         self.shape = shape
         self.overrides = dict(overrides or {})
+        self.elements_left = MAX_ELEMENTS
 
     def value(self, annotation: object, depth: int = 0) -> Any:
         """A value of type `annotation`; raises ValidationError for a type it cannot build."""
@@ -139,7 +144,7 @@ class SampleBuilder:
         if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
             return self.record(annotation, depth)
         if isinstance(annotation, type) and typing.is_typeddict(annotation):
-            hints = get_type_hints(annotation)
+            hints = _hints(annotation)
             return {name: self.value(hint, depth + 1) for name, hint in hints.items()}
         if annotation in _SEQUENCES:
             return self.sequence(list, str, depth)
@@ -149,7 +154,7 @@ class SampleBuilder:
 
     def record(self, cls: type, depth: int = 0) -> Any:
         """An instance of dataclass `cls`, each init field sampled (or overridden)."""
-        hints = get_type_hints(cls)
+        hints = _hints(cls)
         values: dict[str, Any] = {}
         for item in dataclasses.fields(cls):
             if not item.init:
@@ -194,15 +199,19 @@ class SampleBuilder:
         return self.rng.random() < 0.5
 
     def size(self, depth: int) -> int:
-        """How many elements the next list gets."""
+        """How many elements the next list gets (within what is left of MAX_ELEMENTS)."""
         lists = self.shape.lists
         if lists is ListSize.EMPTY or depth >= MAX_DEPTH:
-            return 0
-        if lists is ListSize.ONE:
-            return 1
-        if lists is ListSize.LONG:
-            return self.shape.long_length
-        return self.rng.choice((0, 0, 1, 2, 3, self.shape.long_length))
+            wanted = 0
+        elif lists is ListSize.ONE:
+            wanted = 1
+        elif lists is ListSize.LONG:
+            wanted = self.shape.long_length
+        else:
+            wanted = self.rng.choice((0, 0, 1, 2, 3, self.shape.long_length))
+        granted = max(min(wanted, self.elements_left), 0)
+        self.elements_left -= granted
+        return granted
 
     def sequence(self, origin: object, element: object, depth: int) -> Any:
         items = [self.value(element, depth + 1) for _ in range(self.size(depth))]
@@ -228,6 +237,12 @@ class SampleBuilder:
         if style is TextStyle.UNICODE:
             return self.rng.choice(UNICODE_TEXTS)
         return self.rng.choice(("", *PLAIN_TEXTS, *UNICODE_TEXTS))
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """A class's resolved annotations, read once: resolving them is most of a sample's cost."""
+    return get_type_hints(cls)
 
 
 def _is_abc(origin: object, *names: str) -> bool:
