@@ -112,8 +112,9 @@ class ParsedTemplate:
             return frozenset()
         found: set[str] = set()
         for node in self.ast.find_all((nodes.Name, nodes.NSRef)):
-            is_store = isinstance(node, nodes.Name) and node.ctx in ("store", "param")
-            if is_store or isinstance(node, nodes.NSRef):
+            if isinstance(node, nodes.Name | nodes.NSRef) and (
+                isinstance(node, nodes.NSRef) or node.ctx in ("store", "param")
+            ):
                 found.add(node.name)
         return frozenset(found)
 
