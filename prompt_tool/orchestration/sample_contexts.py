@@ -33,7 +33,10 @@ from prompt_tool.orchestration.contract import (
     PhaseContext,
     ProjectInfo,
     SessionInfo,
+    to_render_mapping,
 )
+from prompt_tool.orchestration.orchestrator import engine_for
+from prompt_tool.orchestration.template_resolver import Resolution
 
 MAX_DEPTH = 6
 """Below this nesting depth lists are empty and optionals None, so recursive types end."""
@@ -285,6 +288,22 @@ def sample_context(
     }
     context: PhaseContext = SampleBuilder(rng, shape, overrides).record(cls)
     return context
+
+
+def render_sample(
+    resolution: Resolution,
+    phase: str,
+    seed: int,
+    *,
+    variables: Mapping[str, Any] | None = None,
+    shape: SampleShape = SampleShape(),
+) -> str:
+    """`phase` of `resolution` rendered exactly as the orchestrator renders it (its engine
+    over the resolved versions, its context mapping), with the sample for `seed`; raises
+    TemplateRenderError as a session's render would."""
+    context = sample_context(phase, random.Random(seed), variables=variables, shape=shape)
+    name = resolution.phase_prompt(phase).name
+    return engine_for(resolution).render(name, to_render_mapping(context))
 
 
 def sample_contexts(

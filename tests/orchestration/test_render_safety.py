@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,10 +27,13 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from prompt_tool.analysis.diagnostics import Severity
-from prompt_tool.core.templating import TemplateRenderError
+from prompt_tool.core.templating import (
+    TemplateEngine,
+    TemplateRecursionError,
+    TemplateRenderError,
+)
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.orchestration.contract import to_render_mapping
-from prompt_tool.orchestration.orchestrator import engine_for
 from prompt_tool.orchestration.project_manager import ProjectManager
 from prompt_tool.orchestration.sample_contexts import (
     EXTREME_SHAPES,
@@ -39,9 +41,10 @@ from prompt_tool.orchestration.sample_contexts import (
     Presence,
     SampleShape,
     TextStyle,
+    render_sample,
     sample_context,
 )
-from prompt_tool.orchestration.template_files import TemplateFile
+from prompt_tool.orchestration.template_files import TemplateFile, collect_files, spec_for
 from prompt_tool.orchestration.template_manager import (
     OrchestrationTemplateManager,
     TemplateValidationError,
@@ -58,9 +61,8 @@ PASSES, FLAGGED, REFUSED = "passes", "flagged", "refused"
 
 @dataclass(frozen=True)
 class Case:
-    """A small template tree published into its own scope (feature type = the case id)."""
+    """What the check must say of one corpus folder, and what rendering it then does."""
 
-    files: dict[str, str]
     verdict: str
     codes: frozenset[str] = frozenset()
     """The codes the analyser must report (flagged, refused)."""
@@ -68,119 +70,26 @@ class Case:
     """For a flagged case: some generated context makes the render fail."""
 
 
+CORPUS_ROOT = Path(__file__).parent / "render_corpus"
+"""One folder per case, laid out as a user's template tree; its name is the feature type
+it is published under, so each case has a scope (one template per phase) of its own."""
+
 CORPUS: dict[str, Case] = {
-    "guarded_first_file": Case(
-        {
-            "analysis.j2": "{% if files %}Start with {{ files[0].path }} "
-            "({{ (files|first).language }}).{% endif %}\n"
-            '{% include "partials/files.j2" %}\n{{ plan.summary }}'
-        },
-        PASSES,
-    ),
-    "criteria_or_placeholder": Case(
-        {
-            "orchestrator.j2": "Goal: {{ feature.acceptance_criteria|first "
-            "if feature.acceptance_criteria else 'none given' }}\n"
-            "Last: {{ feature.acceptance_criteria|last|default('-') }}\n"
-            "{{ feature.acceptance_criteria|numbered_list }}"
-        },
-        PASSES,
-    ),
-    "latest_output": Case(
-        {
-            "implementation.j2": "{% if session.previous_outputs|length > 0 %}"
-            "Last: {{ session.previous_outputs[-1].summary|truncate_words(5) }}{% endif %}\n"
-            "{% for output in session.previous_outputs %}{% if loop.first %}first {% endif %}"
-            "{{ output.phase }}{% endfor %}\n{{ analysis.content|code_block('diff') }}"
-        },
-        PASSES,
-    ),
-    "default_assignment": Case(
-        {
-            "orchestrator.j2": "{% if tone is not defined %}{% set tone = 'neutral' %}"
-            "{% endif %}Tone: {{ tone }}.\n"
-            "{% if style is undefined %}{% set style = vars.style %}{% endif %}{{ style }}\n"
-            "At most {{ vars.max_files + 1 }} files in {{ vars.languages|join(', ') }}."
-        },
-        PASSES,
-    ),
-    "namespace_counter": Case(
-        {
-            "analysis.j2": "{% set ns = namespace(count=0) %}{% for f in files %}"
-            "{% set ns.count = ns.count + 1 %}{% endfor %}{{ ns.count }} files: "
-            "{{ files|map(attribute='path')|join(', ') }}\n"
-            "{{ files|map(attribute='summary')|map('truncate_words', 3)|list|to_json }}"
-        },
-        PASSES,
-    ),
-    "unicode_filters": Case(
-        {
-            "implementation.j2": "{{ feature.name|upper|center(30) }}\n"
-            "{{ feature.description|indent_block(4) }}\n{{ plan|to_json }}\n"
-            "{{ project.variables|dictsort|length }} {{ vars|length }}\n"
-            '{% include "partials/project_context.j2" %}'
-        },
-        PASSES,
-    ),
-    "own_partial": Case(
-        {
-            "orchestrator.j2": "{% for criterion in feature.acceptance_criteria %}"
-            '{% include "partials/criterion.j2" %}{% endfor %}',
-            "partials/criterion.j2": "- {{ criterion|trim }} (of {{ feature.name }})\n",
-        },
-        PASSES,
-    ),
-    "first_file_unguarded": Case(
-        {"analysis.j2": "Start with {{ files[0].path }}."},
-        FLAGGED,
-        frozenset({"PT017"}),
-    ),
-    "first_criterion": Case(
-        {"orchestrator.j2": "Main goal: {{ feature.acceptance_criteria|first }}"},
-        FLAGGED,
-        frozenset({"PT017"}),
-    ),
-    "previous_output": Case(
-        {"implementation.j2": "Before: {{ session.previous_outputs[0].summary }}"},
-        FLAGGED,
-        frozenset({"PT017"}),
-    ),
-    "initial": Case(
-        {"orchestrator.j2": "{{ feature.name[0]|upper }}"},
-        FLAGGED,
-        frozenset({"PT017"}),
-    ),
-    "loop_scoped_assignment": Case(
-        {
-            "orchestrator.j2": "{% set last = 'none' %}{% for c in feature.acceptance_criteria %}"
-            "{% set last = c %}{% endfor %}{{ last }}"
-        },
-        FLAGGED,
-        frozenset({"PT011"}),
-        fails=False,
-    ),
-    "countdown": Case(
-        {
-            "orchestrator.j2": '{% set n = 3 %}{% include "partials/countdown.j2" %}',
-            "partials/countdown.j2": "{% if n > 0 %}{{ n }} {% set n = n - 1 %}"
-            '{% include "partials/countdown.j2" %}{% endif %}',
-        },
-        FLAGGED,
-        frozenset({"PT010"}),
-        fails=False,
-    ),
-    "endless_recursion": Case(
-        {
-            "orchestrator.j2": '{% include "partials/again.j2" %}',
-            "partials/again.j2": '{% if feature.name %}{% include "partials/again.j2" %}'
-            "{% endif %}",
-        },
-        REFUSED,
-        frozenset({"PT009"}),
-    ),
-    "unknown_attribute": Case(
-        {"orchestrator.j2": "{{ feature.nmae }}"}, REFUSED, frozenset({"PT004"})
-    ),
+    "guarded_first_file": Case(PASSES),
+    "criteria_or_placeholder": Case(PASSES),
+    "latest_output": Case(PASSES),
+    "default_assignment": Case(PASSES),
+    "namespace_counter": Case(PASSES),
+    "unicode_filters": Case(PASSES),
+    "own_partial": Case(PASSES),
+    "first_file_unguarded": Case(FLAGGED, frozenset({"PT017"})),
+    "first_criterion": Case(FLAGGED, frozenset({"PT017"})),
+    "previous_output": Case(FLAGGED, frozenset({"PT017"})),
+    "initial": Case(FLAGGED, frozenset({"PT017"})),
+    "loop_scoped_assignment": Case(FLAGGED, frozenset({"PT011"}), fails=False),
+    "countdown": Case(FLAGGED, frozenset({"PT010"}), fails=False),
+    "endless_recursion": Case(REFUSED, frozenset({"PT009"})),
+    "unknown_attribute": Case(REFUSED, frozenset({"PT004"})),
 }
 
 
@@ -202,15 +111,12 @@ class Store:
 
     def render(self, resolution: Resolution, phase: str, seed: int, shape: SampleShape) -> str:
         """One phase rendered as the orchestrator renders it, with a generated context."""
-        context = sample_context(phase, random.Random(seed), variables=VARIABLES, shape=shape)
-        name = resolution.phase_prompt(phase).name
         self.renders += 1
-        return engine_for(resolution).render(name, to_render_mapping(context))
+        return render_sample(resolution, phase, seed, variables=VARIABLES, shape=shape)
 
 
-def _phase_of(include_name: str) -> str | None:
-    stem = Path(include_name).stem
-    return None if include_name.startswith("partials/") else stem
+def phases_of(files: list[TemplateFile]) -> list[str]:
+    return [spec_for(file, None).phase for file in files if spec_for(file, None).phase != "partial"]
 
 
 def publish_corpus(session: Session) -> Store:
@@ -224,11 +130,8 @@ def publish_corpus(session: Session) -> Store:
     store.resolutions[DEFAULTS_CASE] = resolver.resolve(PROJECT, None)
     store.phases[DEFAULTS_CASE] = ["orchestrator", "analysis", "implementation"]
     store.verdicts[DEFAULTS_CASE] = (PASSES, frozenset())
-    for case, spec in CORPUS.items():
-        files = [
-            TemplateFile(Path(f"corpus/{case}/{name}"), name, text)
-            for name, text in spec.files.items()
-        ]
+    for case in CORPUS:
+        files = collect_files([CORPUS_ROOT / case])
         try:
             result = manager.publish(files, PROJECT, case)
         except TemplateValidationError as refused:
@@ -237,7 +140,7 @@ def publish_corpus(session: Session) -> Store:
         codes = frozenset(d.code for d in result.diagnostics if d.severity <= Severity.WARNING)
         store.verdicts[case] = (FLAGGED if codes else PASSES, codes)
         store.resolutions[case] = resolver.resolve(PROJECT, case)
-        store.phases[case] = [p for p in map(_phase_of, spec.files) if p is not None]
+        store.phases[case] = phases_of(files)
     return store
 
 
@@ -248,12 +151,15 @@ def store(db_manager: DatabaseManager) -> Iterator[Store]:
 
 
 def test_the_analyser_gives_each_corpus_template_its_expected_verdict(store: Store) -> None:
+    assert sorted(CORPUS) == sorted(path.name for path in CORPUS_ROOT.iterdir())
     assert store.verdicts[DEFAULTS_CASE] == (PASSES, frozenset())
     for case, spec in CORPUS.items():
         verdict, codes = store.verdicts[case]
         assert (case, verdict) == (case, spec.verdict)
         assert spec.codes <= codes, f"{case}: expected {sorted(spec.codes)}, got {sorted(codes)}"
 
+
+PASSING = {DEFAULTS_CASE, *(case for case, spec in CORPUS.items() if spec.verdict == PASSES)}
 
 SHAPES = st.builds(
     SampleShape,
@@ -266,11 +172,8 @@ SHAPES = st.builds(
 
 def test_every_passing_template_renders_under_every_generated_context(store: Store) -> None:
     targets = list(store.passing())
-    assert len(targets) == 3 + sum(
-        len([p for p in map(_phase_of, c.files) if p])
-        for c in CORPUS.values()
-        if c.verdict == PASSES
-    )
+    expected = sum(len(phases) for case, phases in store.phases.items() if case in PASSING)
+    assert len(targets) == expected == 3 + len(PASSING) - 1
     for seed, shape in enumerate(EXTREME_SHAPES):
         for case, resolution, phase in targets:
             _render_or_fail(store, case, resolution, phase, seed, shape)
@@ -283,12 +186,16 @@ def test_every_passing_template_renders_under_every_generated_context(store: Sto
     )
     @given(seed=st.integers(min_value=0, max_value=2**32 - 1), shape=SHAPES)
     def renders(seed: int, shape: SampleShape) -> None:
+        examples.append((seed, shape))
         for case, resolution, phase in targets:
             _render_or_fail(store, case, resolution, phase, seed, shape)
 
+    examples: list[tuple[int, SampleShape]] = []
     renders()
-    # Every (template, context) pair was rendered: the extremes, then each example.
-    assert store.renders >= len(targets) * (len(EXTREME_SHAPES) + 1)
+    # Every (template, context) pair was rendered: the extremes, then each example
+    # (10 templates x (4 + 25) contexts = 290 renders per database).
+    assert len(examples) >= EXAMPLES // 2
+    assert store.renders == len(targets) * (len(EXTREME_SHAPES) + len(examples))
 
 
 def _render_or_fail(
@@ -319,17 +226,10 @@ def test_flagged_templates_fail_where_the_warning_says(store: Store) -> None:
     assert failing == {case: spec.fails for case, spec in CORPUS.items() if spec.verdict == FLAGGED}
 
 
-def sample_mapping(phase: str, seed: int, shape: SampleShape) -> Mapping[str, Any]:
-    return to_render_mapping(
-        sample_context(phase, random.Random(seed), variables=VARIABLES, shape=shape)
-    )
-
-
 def test_endless_recursion_would_really_recurse() -> None:
     """The refusal is right: rendered anyway, the PT009 corpus case never ends."""
-    from prompt_tool.core.templating import TemplateEngine, TemplateRecursionError
-
-    files = CORPUS["endless_recursion"].files
-    engine = TemplateEngine(dict(files))
+    files = collect_files([CORPUS_ROOT / "endless_recursion"])
+    engine = TemplateEngine({file.include_name: file.source for file in files})
+    context = sample_context("orchestrator", random.Random(0), shape=EXTREME_SHAPES[1])
     with pytest.raises(TemplateRecursionError):
-        engine.render("orchestrator.j2", sample_mapping("orchestrator", 0, EXTREME_SHAPES[1]))
+        engine.render("orchestrator.j2", to_render_mapping(context))
