@@ -636,7 +636,10 @@ class _Checker:
             return
         if self.is_known(self.truthy, key) or self.is_known(self.present, key):
             return
-        shown = key or self._text(span)
+        inner = operand
+        while isinstance(inner, nodes.Filter) and inner.name in _DEFAULT_FILTERS:
+            inner = inner.node
+        shown = key or guard_key(inner) or self._text(span)
         message = (
             f"`{shown}` is optional and may be None, so `{self._text(span)}` fails then; "
             f"guard it with `{{% if {shown} %}}` or `{shown} is not none`"
@@ -653,6 +656,14 @@ class _Checker:
         return key is not None and key in self.guards
 
     def _may_be_none(self, operand: nodes.Node | None) -> bool:
+        if isinstance(operand, nodes.Filter) and operand.name in _DEFAULT_FILTERS:
+            # `default` replaces an undefined value, and None only when asked to (`true`).
+            boolean = operand.args[1] if len(operand.args) > 1 else None
+            for keyword in operand.kwargs:
+                if keyword.key == "boolean":
+                    boolean = keyword.value
+            replaces_none = isinstance(boolean, nodes.Const) and bool(boolean.value)
+            return not replaces_none and self._may_be_none(operand.node)
         if isinstance(operand, nodes.Name):
             binding = self.frame.lookup(operand.name).binding
             return binding is not None and binding.may_be_none

@@ -165,6 +165,11 @@ NONE_FINDINGS = [
     ),
     pytest.param("{% if items %}{{ ticket.labels }}{% endif %}", "ticket.labels", id="other-guard"),
     pytest.param(
+        "{{ (ticket|default('-')).title }}",
+        "ticket|default('-')).title",
+        id="default-keeps-none",
+    ),
+    pytest.param(
         "{% if ticket.title %}{{ ticket.labels }}{% endif %}",
         "ticket.title",
         id="the-test-itself-reads-it",
@@ -193,6 +198,7 @@ NONE_CLEAN = [
     pytest.param("{% if notes %}{{ notes|join(', ') }}{% endif %}", id="guarded-join"),
     pytest.param("{{ ticket.title|default('-') }}", id="default-on-attribute"),
     pytest.param("{{ notes|default([], true)|length }}", id="default-boolean"),
+    pytest.param("{{ notes|default([], boolean=true)|length }}", id="default-boolean-keyword"),
     pytest.param(
         "{% if ticket.title is defined %}{{ ticket.title }}{% endif %}", id="defined-attribute"
     ),
