@@ -636,10 +636,10 @@ class _Checker:
             return
         if self.is_known(self.truthy, key) or self.is_known(self.present, key):
             return
-        inner = operand
+        inner: nodes.Node | None = operand
         while isinstance(inner, nodes.Filter) and inner.name in _DEFAULT_FILTERS:
             inner = inner.node
-        shown = key or guard_key(inner) or self._text(span)
+        shown = key or (guard_key(inner) if inner is not None else None) or self._text(span)
         message = (
             f"`{shown}` is optional and may be None, so `{self._text(span)}` fails then; "
             f"guard it with `{{% if {shown} %}}` or `{shown} is not none`"
