@@ -24,14 +24,7 @@ from prompt_tool.core.templating import TemplateRenderError
 from prompt_tool.db import migrations
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.orchestration.project_manager import ProjectManager
-from prompt_tool.orchestration.sample_contexts import (
-    EXTREME_SHAPES,
-    ListSize,
-    Presence,
-    SampleShape,
-    TextStyle,
-    render_sample,
-)
+from prompt_tool.orchestration.sample_contexts import ALL_SHAPES, EXTREME_SHAPES, render_sample
 from prompt_tool.orchestration.template_files import collect_files, spec_for
 from prompt_tool.orchestration.template_manager import (
     OrchestrationTemplateManager,
@@ -45,16 +38,6 @@ VARIABLES = {"max_files": "3", "style": '"terse"', "languages": '["python", "sql
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "orchestration" / "render_corpus"
 RESULTS = Path(__file__).parent / "RESULTS.md"
 COMMAND = "python -m benchmarks render_safety_bench"
-
-
-def drawn_shape(rng: random.Random) -> SampleShape:
-    """One shape chosen by `rng`, as the property test's strategy chooses them."""
-    return SampleShape(
-        rng.choice(list(ListSize)),
-        rng.choice(list(Presence)),
-        rng.choice(list(TextStyle)),
-        rng.randint(2, 60),
-    )
 
 
 def passing_targets(manager: DatabaseManager) -> list[tuple[str, str]]:
@@ -91,7 +74,7 @@ def count_renders(manager: DatabaseManager, targets: list[tuple[str, str]]) -> t
             if feature_type not in resolutions:
                 resolutions[feature_type] = resolver.resolve(PROJECT, feature_type or None)
         for seed in range(SEEDS):
-            shapes = (*EXTREME_SHAPES, drawn_shape(random.Random(seed)))
+            shapes = (*EXTREME_SHAPES, random.Random(seed).choice(ALL_SHAPES))
             for shape in shapes:
                 for feature_type, phase in targets:
                     try:

@@ -166,23 +166,41 @@ def guard_key(node: nodes.Node) -> str | None:
     return None
 
 
-def defined_guards(test: nodes.Node | None) -> tuple[set[str], set[str]]:
+Facts = tuple[set[str], set[str]]
+"""Keys a test proves when it is true, and when it is false."""
+
+
+def _through_logic(test: nodes.Node | None, leaf: Callable[[nodes.Node], Facts]) -> Facts:
+    """What `test` proves, `not`, `and` and `or` taken as Jinja evaluates them (the right
+    operand of `and` runs only when the left is true), `leaf` asked about the rest."""
+    if test is None:
+        return set(), set()
+    if isinstance(test, nodes.Not):
+        when_true, when_false = _through_logic(test.node, leaf)
+        return when_false, when_true
+    if isinstance(test, nodes.And):
+        left, right = _through_logic(test.left, leaf), _through_logic(test.right, leaf)
+        return left[0] | right[0], set()
+    if isinstance(test, nodes.Or):
+        left, right = _through_logic(test.left, leaf), _through_logic(test.right, leaf)
+        return set(), left[1] | right[1]
+    return leaf(test)
+
+
+def defined_guards(test: nodes.Node | None) -> Facts:
     """Keys known defined when `test` is true, and when it is false."""
+    return _through_logic(test, _defined_leaf)
+
+
+def _defined_leaf(test: nodes.Node) -> Facts:
     if isinstance(test, nodes.Test) and test.name in ("defined", "undefined"):
         key = guard_key(test.node)
         keys = {key} if key else set()
         return (keys, set()) if test.name == "defined" else (set(), keys)
-    if isinstance(test, nodes.Not):
-        when_true, when_false = defined_guards(test.node)
-        return when_false, when_true
-    if isinstance(test, nodes.And):
-        return defined_guards(test.left)[0] | defined_guards(test.right)[0], set()
-    if isinstance(test, nodes.Or):
-        return set(), defined_guards(test.left)[1] | defined_guards(test.right)[1]
     return set(), set()
 
 
-def checked_names(test: nodes.Node | None) -> tuple[set[str], set[str]]:
+def checked_names(test: nodes.Node | None) -> Facts:
     """Names a test proves defined when it is true, and when it is false (for merging
     branches): `is defined` guards, plus `x is none` / `x is not none`, which read `x`
     themselves, so an undefined `x` was already reported at the test."""
@@ -215,19 +233,14 @@ def _sized_key(node: nodes.Node) -> str | None:
     return guard_key(node)
 
 
-def truthy_guards(test: nodes.Node | None) -> tuple[set[str], set[str]]:
+def truthy_guards(test: nodes.Node | None) -> Facts:
     """Keys known truthy (not None, not empty) when `test` is true, and when it is false:
-    `{% if files %}`, `files|length > 0`, `not files` (swapped), `and`/`or` as Jinja
-    evaluates them. `x is not none` proves less (not None, maybe empty): see `present`."""
-    if test is None:
-        return set(), set()
-    if isinstance(test, nodes.Not):
-        when_true, when_false = truthy_guards(test.node)
-        return when_false, when_true
-    if isinstance(test, nodes.And):
-        return truthy_guards(test.left)[0] | truthy_guards(test.right)[0], set()
-    if isinstance(test, nodes.Or):
-        return set(), truthy_guards(test.left)[1] | truthy_guards(test.right)[1]
+    `{% if files %}`, `files|length > 0`, `not files`. (`x is not none` proves less: not
+    None, maybe empty; see `present_guards`.)"""
+    return _through_logic(test, _truthy_leaf)
+
+
+def _truthy_leaf(test: nodes.Node) -> Facts:
     if isinstance(test, nodes.Compare) and len(test.ops) == 1:
         operand, limit = test.ops[0], test.ops[0].expr
         key = _sized_key(test.expr) if isinstance(test.expr, nodes.Filter) else None
@@ -241,19 +254,17 @@ def truthy_guards(test: nodes.Node | None) -> tuple[set[str], set[str]]:
     return ({key}, set()) if key else (set(), set())
 
 
-def present_guards(test: nodes.Node | None) -> tuple[set[str], set[str]]:
-    """Keys known not None when `test` is true, and when false (`is none` / `is not none`)."""
-    if isinstance(test, nodes.Not):
-        when_true, when_false = present_guards(test.node)
-        return when_false, when_true
-    if isinstance(test, nodes.And):
-        return present_guards(test.left)[0] | present_guards(test.right)[0], set()
-    if isinstance(test, nodes.Or):
-        return set(), present_guards(test.left)[1] | present_guards(test.right)[1]
+def present_guards(test: nodes.Node | None) -> Facts:
+    """Keys known not None when `test` is true, and when it is false: `is none`, and
+    everything truthy."""
+    return _through_logic(test, _present_leaf)
+
+
+def _present_leaf(test: nodes.Node) -> Facts:
     if isinstance(test, nodes.Test) and test.name == "none":
         key = guard_key(test.node)
         return (set(), {key}) if key else (set(), set())
-    return truthy_guards(test)
+    return _truthy_leaf(test)
 
 
 def check_template(

@@ -92,6 +92,15 @@ EXTREME_SHAPES: tuple[SampleShape, ...] = (
     SampleShape(ListSize.LONG, Presence.NONE, TextStyle.MIXED),
 )
 
+ALL_SHAPES: tuple[SampleShape, ...] = tuple(
+    SampleShape(lists, optionals, text, long_length)
+    for lists in ListSize
+    for optionals in Presence
+    for text in TextStyle
+    for long_length in (2, 25, 60)
+)
+"""Every combination of the switches (with three long lengths): what a sweep draws from."""
+
 PLAIN_TEXTS: tuple[str, ...] = ("x", "plain words", "Refactor the checkout flow")
 UNICODE_TEXTS: tuple[str, ...] = (
     "Ünïcødé — ✓ 日本語 한국어 🚀",

@@ -36,11 +36,9 @@ from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.orchestration.contract import to_render_mapping
 from prompt_tool.orchestration.project_manager import ProjectManager
 from prompt_tool.orchestration.sample_contexts import (
+    ALL_SHAPES,
     EXTREME_SHAPES,
-    ListSize,
-    Presence,
     SampleShape,
-    TextStyle,
     render_sample,
     sample_context,
 )
@@ -161,13 +159,7 @@ def test_the_analyser_gives_each_corpus_template_its_expected_verdict(store: Sto
 
 PASSING = {DEFAULTS_CASE, *(case for case, spec in CORPUS.items() if spec.verdict == PASSES)}
 
-SHAPES = st.builds(
-    SampleShape,
-    lists=st.sampled_from(ListSize),
-    optionals=st.sampled_from(Presence),
-    text=st.sampled_from(TextStyle),
-    long_length=st.integers(min_value=2, max_value=60),
-)
+SHAPES = st.sampled_from(ALL_SHAPES)
 
 
 def test_every_passing_template_renders_under_every_generated_context(store: Store) -> None:

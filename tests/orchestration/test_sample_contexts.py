@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from prompt_tool.core.errors import NotFoundError, ValidationError
 from prompt_tool.orchestration.contract import CONTEXT_CLASSES
 from prompt_tool.orchestration.sample_contexts import (
+    ALL_SHAPES,
     EXTREME_SHAPES,
     UNICODE_TEXTS,
     ListSize,
@@ -93,13 +94,7 @@ def values_of(value: Any) -> typing.Iterator[Any]:
             yield from values_of(item)
 
 
-SHAPES = st.builds(
-    SampleShape,
-    lists=st.sampled_from(ListSize),
-    optionals=st.sampled_from(Presence),
-    text=st.sampled_from(TextStyle),
-    long_length=st.integers(min_value=0, max_value=30),
-)
+SHAPES = st.sampled_from(ALL_SHAPES)
 
 
 @given(phase=st.sampled_from(sorted(CONTEXT_CLASSES)), seed=st.integers(0, 2**32), shape=SHAPES)
