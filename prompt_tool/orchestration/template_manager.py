@@ -245,6 +245,8 @@ class OrchestrationTemplateManager:
         spec = TemplateSpec(name, name, phase, feature_type, content, source_path or "")
         project_row = self._project(project)
         scope: ScopeKey = (project_row.id if project_row else None, feature_type)
+        catalog = ScopeCatalog(self.session, project_row, feature_type, self.get_default_templates())
+        self._check_one_per_phase([spec], catalog, scope)
         [item] = self._store([spec], scope, message, author or current_user(), False)
         return self.get_version(name, item.version, project, feature_type)
 
@@ -287,7 +289,7 @@ class OrchestrationTemplateManager:
             others.discard(spec.name)
             if others:
                 raise ConflictError(
-                    f"{spec.source_path}: this scope already has the {spec.phase} template "
+                    f"{spec.source_path or spec.name}: this scope already has the {spec.phase} template "
                     f"{sorted(others)[0]}; a scope holds one template per phase, so name the "
                     f"file {file_name_for(sorted(others)[0], spec.phase)} to publish a new version of it"
                 )

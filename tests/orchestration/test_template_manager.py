@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from prompt_tool.core.errors import ConflictError, NotFoundError, UsageError, ValidationError
+from prompt_tool.core.errors import (
+    ConflictError,
+    DatabaseError,
+    NotFoundError,
+    UsageError,
+    ValidationError,
+)
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.db.models import Prompt, PromptLabelEvent
 from prompt_tool.orchestration.template_files import collect_files
@@ -109,6 +115,33 @@ def test_second_template_for_a_phase_in_one_scope_is_refused(
         publish_tree(
             store, tmp_path / "b", {"deep.analysis.j2": "B {{ feature.name }}\n"}, project=project
         )
+
+
+def test_a_second_phase_name_is_refused_on_every_way_in(store: Store, project: str) -> None:
+    """Programmatic stores (import uses them) get the publish rule; the database backs it."""
+    with store() as manager:
+        manager.create_orchestration_template("orchestration_analysis_default", "analysis", "A")
+    with pytest.raises(ConflictError, match="one template per phase"), store() as manager:
+        manager.create_orchestration_template("orchestration_analysis_custom", "analysis", "B")
+    with pytest.raises(DatabaseError, match=r"(?i)unique|duplicate"), store() as manager:
+        manager.session.add(
+            Prompt(
+                name="orchestration_analysis_custom",
+                version=1,
+                phase="analysis",
+                content="B",
+                content_hash="b",
+                is_template=True,
+                category="__orchestration__",
+            )
+        )
+        manager.session.flush()
+    with store() as manager:
+        names = {row.name for row in manager.list_templates()}
+        manager.create_orchestration_template(
+            "orchestration_analysis_custom", "analysis", "C", project
+        )
+    assert names == {"orchestration_analysis_default"}
 
 
 def test_unknown_project_is_a_clear_error(store: Store, tmp_path: Path) -> None:
