@@ -1,4 +1,7 @@
-"""one template per phase per scope, enforced by the database
+"""one template per phase per scope, enforced by the database; a session's status reason
+
+Adds `orchestration_sessions.status_reason` (nullable text): the one-line reason a session
+is `failed` (the render that failed and why) or `cancelled`.
 
 The resolver takes a slot's template for a phase; with two names for one phase in one scope
 it used to take the alphabetically first, whatever the labels said. This revision adds one
@@ -18,7 +21,8 @@ always succeeds:
 - sessions that rendered with an archived name keep rendering the same versions: the keys of
   their `template_versions` map are renamed with it (the prompt ids do not change).
 
-Downgrade drops the indexes only; archived names stay archived (their rows are intact).
+Downgrade drops the indexes and the reason column; archived names stay archived (their rows
+are intact).
 
 Revision ID: 0005
 Revises: 0004
@@ -197,6 +201,8 @@ def archive_extra_names(bind: sa.Connection) -> None:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("orchestration_sessions") as batch_op:
+        batch_op.add_column(sa.Column("status_reason", sa.Text(), nullable=True))
     archive_extra_names(op.get_bind())
     for kind, condition in SCOPE_KINDS.items():
         scope = [
@@ -216,3 +222,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for kind in reversed(SCOPE_KINDS):
         op.drop_index(f"uq_phase_prompts_{kind}", table_name="prompts")
+    with op.batch_alter_table("orchestration_sessions") as batch_op:
+        batch_op.drop_column("status_reason")

@@ -253,7 +253,8 @@ class OrchestrationSession(Base):
     The `*_template` text columns are the legacy form, kept for sessions created before
     migration 0003. `template_versions` (qualified name → prompt id, includes too) and
     `render_inputs` (label, criteria, variables) make a re-render reproduce the first one;
-    both are NULL for sessions created before migration 0004.
+    both are NULL for sessions created before migration 0004. `status_reason` says, in one
+    line, why a session is `failed` or `cancelled` (migration 0005).
     """
 
     __tablename__ = "orchestration_sessions"
@@ -283,6 +284,7 @@ class OrchestrationSession(Base):
     variant_assignments: Mapped[dict[str, Any]] = mapped_column(default=dict)
     template_versions: Mapped[dict[str, Any] | None] = mapped_column()
     render_inputs: Mapped[dict[str, Any] | None] = mapped_column()
+    status_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime,

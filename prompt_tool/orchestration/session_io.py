@@ -87,6 +87,7 @@ def describe_session(
         "description": row.feature_description,
         "feature_type": row.feature_type,
         "status": row.status,
+        "status_reason": row.status_reason,
         "phase": row.phase,
         "versions": versions,
         "template_versions": row.template_versions,

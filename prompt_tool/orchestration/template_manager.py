@@ -245,7 +245,9 @@ class OrchestrationTemplateManager:
         spec = TemplateSpec(name, name, phase, feature_type, content, source_path or "")
         project_row = self._project(project)
         scope: ScopeKey = (project_row.id if project_row else None, feature_type)
-        catalog = ScopeCatalog(self.session, project_row, feature_type, self.get_default_templates())
+        catalog = ScopeCatalog(
+            self.session, project_row, feature_type, self.get_default_templates()
+        )
         self._check_one_per_phase([spec], catalog, scope)
         [item] = self._store([spec], scope, message, author or current_user(), False)
         return self.get_version(name, item.version, project, feature_type)
