@@ -39,7 +39,7 @@ def test_a_file_under_the_root_is_shown_relative_with_its_content(tmp_path: Path
     (tmp_path / "src" / "cart.py").write_text("\n  def total(): ...\n", encoding="utf-8")
     info = read_session_file(tmp_path / "src" / "cart.py", tmp_path)
     assert info == FileInfo(
-        "src/cart.py", "python", 19, "\n  def total(): ...\n", "def total(): ..."
+        "src/cart.py", "python", 20, "\n  def total(): ...\n", "def total(): ..."
     )
 
 
