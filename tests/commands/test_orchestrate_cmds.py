@@ -196,6 +196,11 @@ def test_an_output_file_advances_the_session(run_cli: RunCli, shop: str, tmp_pat
             id="output-file",
         ),
         pytest.param(["import", "/nonexistent/s.json"], 1, "s.json: cannot read", id="import"),
+        pytest.param(
+            ["show", str(10**20)], 1, f"no orchestration session {10**20}", id="huge-session-id"
+        ),
+        pytest.param(["retry", "2147483648"], 1, "no orchestration session", id="retry-unknown"),
+        pytest.param(["cancel", "0"], 1, "no orchestration session 0", id="cancel-unknown"),
     ],
 )
 def test_errors_are_one_line(
