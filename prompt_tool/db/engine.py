@@ -108,8 +108,7 @@ def _sqlite_engine(url: URL, enforce_foreign_keys: bool) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise DatabaseError(f"cannot create the folder for {database}: {error}") from None
-    read_only = path is not None and path.exists() and not os.access(path, os.W_OK)
-    if read_only:
+    if path is not None and path.exists() and not os.access(path, os.W_OK):
         # Open read-only explicitly: reads work, a write fails with one clear line.
         url = url.set(database=f"file:{path.resolve()}", query={"mode": "ro", "uri": "true"})
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
