@@ -1,4 +1,8 @@
-"""Render budgets seen from the command line: publish stays fast, an oversized render stores nothing."""
+"""Render budgets from the command line: publish stays fast, an oversized render is not stored.
+
+A render over budget fails its session (kept, with the one-line reason, so that `retry` can
+try again once the template is fixed); the oversized text itself is never stored.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,21 @@ def sessions(run_cli: RunCli) -> list[Any]:
     assert listed.exit_code == 0, listed.stderr
     found: list[Any] = json.loads(listed.stdout)
     return found
+
+
+def show(run_cli: RunCli, session_id: int) -> dict[str, Any]:
+    shown = run_cli("orchestrate", "show", str(session_id), "--json")
+    assert shown.exit_code == 0, shown.stderr
+    data: dict[str, Any] = json.loads(shown.stdout)
+    return data
+
+
+def assert_failed_without_prompt(run_cli: RunCli, phase: str, reason: str) -> None:
+    [listed] = sessions(run_cli)
+    shown = show(run_cli, listed["id"])
+    assert (shown["status"], shown["phase"]) == ("failed", phase)
+    assert shown["prompts"][phase] is None
+    assert "render budget exceeded" in shown["status_reason"] and reason in shown["status_reason"]
 
 
 def test_publishing_a_constant_power_tower_does_not_evaluate_it(
@@ -67,10 +86,10 @@ def test_a_plan_over_budget_is_one_error_and_stores_nothing(
     assert result.exit_code == 1
     [line] = result.stderr.splitlines()
     assert line.startswith("error: ") and "render budget exceeded" in line and reason in line
-    assert sessions(run_cli) == []
+    assert_failed_without_prompt(run_cli, "orchestrator", reason)
 
 
-def test_an_advance_over_budget_keeps_the_session_where_it_was(
+def test_an_advance_over_budget_stores_no_prompt(
     run_cli: RunCli, shop: str, tmp_path: Path
 ) -> None:
     publish(run_cli, tmp_path, "analysis.j2", "{{ 'x' * 10**9 }}\n")
@@ -82,20 +101,28 @@ def test_an_advance_over_budget_keeps_the_session_where_it_was(
     result = run_cli("orchestrate", "advance", str(session_id), "--output-file", str(output))
     assert result.exit_code == 1
     assert "render budget exceeded" in result.stderr
-    shown = json.loads(run_cli("orchestrate", "show", str(session_id), "--json").stdout)
-    assert shown["phase"] == "orchestrator" and shown["prompts"]["analysis"] is None
+    assert_failed_without_prompt(run_cli, "analysis", "output over")
+
+
+def test_the_budget_comes_from_pyproject(
+    run_cli: RunCli, shop: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.prompt-tool.render]\nmax_output_chars = 100\n")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("orchestrate", "plan", "shop", "Login")
+    assert result.exit_code == 1 and "output over 100 characters" in result.stderr
+    assert_failed_without_prompt(run_cli, "orchestrator", "output over 100 characters")
 
 
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        pytest.param("max_output_chars = 100", "output over 100 characters", id="small-budget"),
         pytest.param("max_output_chars = -1", "must be a positive number", id="negative"),
         pytest.param("max_iterations = 1.5", "must be a whole number", id="fraction"),
         pytest.param("max_minutes = 1", "unknown setting 'max_minutes'", id="unknown"),
     ],
 )
-def test_the_budget_comes_from_pyproject(
+def test_a_bad_budget_setting_is_one_error_before_anything_is_stored(
     run_cli: RunCli,
     shop: str,
     tmp_path: Path,
