@@ -17,6 +17,10 @@ revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+DOWNGRADE_LOSES: str | None = (
+    "every project, template version, label, execution and experiment (the whole schema)"
+)
+"""What this revision's downgrade deletes (`db downgrade` asks before it; None: nothing)."""
 
 SCOPE_KINDS = {
     "global_any": "project_id IS NULL AND feature_type IS NULL",

@@ -17,6 +17,10 @@ revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+DOWNGRADE_LOSES: str | None = (
+    "every orchestration session and the link of each execution to its session"
+)
+"""What this revision's downgrade deletes (`db downgrade` asks before it; None: nothing)."""
 
 
 def upgrade() -> None:

@@ -34,6 +34,10 @@ revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+DOWNGRADE_LOSES: str | None = (
+    "which template versions each session used (the text of its templates is copied back)"
+)
+"""What this revision's downgrade deletes (`db downgrade` asks before it; None: nothing)."""
 
 PHASES = ("orchestrator", "analysis", "implementation")
 CATEGORY = "__orchestration__"
@@ -155,6 +159,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # What 0004's downgrade kept for its upgrade points at prompt ids this rewrites: drop it.
+    op.execute("DROP TABLE IF EXISTS prompt_tool_kept_0004")
     restore_legacy_texts(op.get_bind())
     with op.batch_alter_table("orchestration_sessions") as batch_op:
         for phase in PHASES:

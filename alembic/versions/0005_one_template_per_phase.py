@@ -43,6 +43,8 @@ revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+DOWNGRADE_LOSES: str | None = "the one-line reason of each failed or cancelled session"
+"""What this revision's downgrade deletes (`db downgrade` asks before it; None: nothing)."""
 
 RUN_PHASES = ("orchestrator", "analysis", "implementation")
 KEPT_LABEL = "production"

@@ -116,6 +116,52 @@ def downgrade(url: str, revision: str) -> None:
     _run(url, "downgrade", revision)
 
 
+@dataclass(frozen=True)
+class DowngradeLoss:
+    """A revision whose downgrade deletes data, and what."""
+
+    revision: str
+    loses: str
+
+
+UNDECLARED_LOSS = "data its downgrade drops (the migration does not say what)"
+
+
+def downgrade_losses(url: str, target: str) -> list[DowngradeLoss]:
+    """What `downgrade(url, target)` would delete, newest revision first.
+
+    Each migration declares `DOWNGRADE_LOSES` (None when its downgrade keeps everything);
+    one that does not declare it is assumed to lose data. A target that cannot be resolved
+    returns nothing here: the downgrade itself then fails with Alembic's message.
+    """
+    scripts = _scripts()
+    revision = current(url)
+    steps = None
+    if target.startswith("-") and target[1:].isdigit():
+        steps, stop = int(target[1:]), None
+    elif target == "base":
+        stop = None
+    else:
+        try:
+            found = scripts.get_revision(target)
+        except Exception:  # Alembic's CommandError / ResolutionError for an unknown id
+            return []
+        if found is None:
+            return []
+        stop = found.revision
+    losses: list[DowngradeLoss] = []
+    while revision is not None and revision != stop and (steps is None or steps > 0):
+        script = scripts.get_revision(revision)
+        if script is None:
+            break
+        loses = getattr(script.module, "DOWNGRADE_LOSES", UNDECLARED_LOSS)
+        if loses:
+            losses.append(DowngradeLoss(script.revision, str(loses)))
+        revision = script.down_revision if isinstance(script.down_revision, str) else None
+        steps = None if steps is None else steps - 1
+    return losses
+
+
 def revision_of(connection: Connection) -> str | None:
     """The revision stamped in the database behind `connection` (None when never migrated)."""
     return MigrationContext.configure(connection).get_current_revision()

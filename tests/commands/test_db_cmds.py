@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from prompt_tool.db import migrations
 
 RunCli = Callable[..., Any]  # returns conftest.CliResult(exit_code, stdout, stderr)
@@ -14,7 +16,7 @@ def test_upgrade_current_downgrade_on_an_empty_database(
     run_cli: RunCli, empty_database_url: str
 ) -> None:
     url = empty_database_url
-    first = run_cli("db", "current", url=url)
+    first = run_cli("db", "current", url=url)  # a missing SQLite file is reported, not created
     assert first.exit_code == 0
     assert first.stdout.startswith("empty (head is 0005")
 
@@ -23,7 +25,7 @@ def test_upgrade_current_downgrade_on_an_empty_database(
     assert upgraded.stdout.strip().endswith("empty -> 0005")
     assert run_cli("db", "current", url=url).stdout.strip() == "0005 (head)"
 
-    downgraded = run_cli("db", "downgrade", "0002", url=url)
+    downgraded = run_cli("db", "downgrade", "0002", "--yes", url=url)
     assert downgraded.exit_code == 0, downgraded.stderr
     assert downgraded.stdout.strip().endswith("0005 -> 0002")
     assert migrations.current(url) == "0002"
@@ -64,3 +66,37 @@ def test_commands_refuse_a_schema_that_is_behind(run_cli: RunCli, empty_database
         "is at revision 0002, code needs 0005: run `prompt-tool db upgrade`"
     )
     assert migrations.current(empty_database_url) == "0002"
+
+
+def test_downgrade_that_deletes_data_needs_yes_without_a_terminal(
+    run_cli: RunCli, database_url: str
+) -> None:
+    assert run_cli("projects", "create", "shop").exit_code == 0
+    refused = run_cli("db", "downgrade", "base")
+    assert refused.exit_code == 1
+    [line] = refused.stderr.splitlines()
+    assert line.startswith("error: Downgrading ") and line.endswith("pass --yes to confirm")
+    assert "every project" in line and "(0001)" in line and "(0002)" in line
+    assert migrations.current(database_url) == migrations.head()
+    assert run_cli("projects", "show", "shop").exit_code == 0
+
+
+def test_downgrade_asks_on_a_terminal(
+    run_cli: RunCli, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("prompt_tool.commands.db_cmds.can_ask", lambda: True)
+    answered_no = run_cli("db", "downgrade", "0003", input="n\n")
+    assert answered_no.exit_code == 1
+    assert "Continue?" in answered_no.stdout
+    assert "reason of each failed or cancelled session (0005)" in answered_no.stdout
+    assert answered_no.stderr == "error: not downgraded to 0003 (confirm, or pass --yes)\n"
+    assert migrations.current(database_url) == migrations.head()
+    answered_yes = run_cli("db", "downgrade", "0003", input="y\n")
+    assert answered_yes.exit_code == 0, answered_yes.stderr
+    assert migrations.current(database_url) == "0003"
+
+
+def test_a_downgrade_that_keeps_everything_does_not_ask(run_cli: RunCli, database_url: str) -> None:
+    assert run_cli("db", "downgrade", "0004", "--yes").exit_code == 0
+    assert run_cli("db", "downgrade", "0003").exit_code == 0
+    assert migrations.current(database_url) == "0003"

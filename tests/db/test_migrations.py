@@ -301,3 +301,53 @@ def test_0005_archives_extra_phase_templates_and_keeps_sessions_rendering(
     migrations.upgrade(url, "0005")
     [[archived]] = query(url, "SELECT name FROM prompts WHERE id = 5")
     assert archived == "orchestration_analysis_legacy_other"
+
+
+def session_inputs(url: str) -> list[tuple[Any, ...]]:
+    rows = query(
+        url, "SELECT id, template_versions, render_inputs FROM orchestration_sessions ORDER BY id"
+    )
+    return [
+        (row[0], *(json.loads(v) if isinstance(v, str) else v for v in row[1:])) for row in rows
+    ]
+
+
+def test_downgrade_to_0003_and_back_keeps_recorded_versions_and_variables(
+    empty_database_url: str,
+) -> None:
+    from prompt_tool.db.db_utils import DatabaseManager
+    from prompt_tool.orchestration.orchestrator import Orchestrator
+    from prompt_tool.orchestration.project_manager import ProjectManager
+
+    url = empty_database_url
+    migrations.upgrade(url)
+    manager = DatabaseManager(url)
+    try:
+        with manager.session(write=True) as session:
+            ProjectManager(session).create("shop")
+            for feature in ("Login", "Logout"):
+                Orchestrator(session).create_planning_session(
+                    "shop", feature, variables={"reviewer": "ana", "limit": 3}
+                )
+    finally:
+        manager.dispose()
+    before = session_inputs(url)
+    assert before[0][2]["variables"] == {"reviewer": "ana", "limit": 3}
+    assert before[0][1]
+
+    migrations.downgrade(url, "0003")
+    migrations.upgrade(url)
+
+    assert session_inputs(url) == before
+    assert "prompt_tool_kept_0004" not in set(
+        inspect(create_database_engine(url)).get_table_names()
+    )
+
+
+def test_below_0003_the_kept_values_are_dropped_with_the_schema(empty_database_url: str) -> None:
+    url = empty_database_url
+    migrations.upgrade(url)
+    migrations.downgrade(url, "0003")
+    assert "prompt_tool_kept_0004" in set(inspect(create_database_engine(url)).get_table_names())
+    migrations.downgrade(url, "base")
+    assert set(inspect(create_database_engine(url)).get_table_names()) <= {"alembic_version"}
