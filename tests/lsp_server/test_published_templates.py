@@ -284,3 +284,10 @@ async def test_references_of_an_include_name_reach_published_includers(
             (lsp.uri_of(copy), types.Position(1, 12)),
         ]
     )
+
+
+def test_a_missing_database_file_is_reported_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "typo.db"
+    problem = PublishedTemplates(f"sqlite:///{path}").load()
+    assert problem is not None and problem.startswith("no database file at ")
+    assert not path.exists()
