@@ -78,6 +78,9 @@ def plan(
     criteria: list[str] = typer.Option([], "--criterion", help="An acceptance criterion."),
     variables: list[str] = typer.Option([], "--var", help="NAME=VALUE template variable."),
     label: str = typer.Option("production", "--label", help="Label of the versions to use."),
+    unit_key: str | None = typer.Option(
+        None, "--unit-key", help="What a running experiment's assignment sticks to (a user, ...)."
+    ),
     run: bool = typer.Option(False, "--run", help="Pipe the plan prompt to the runner."),
     runner: str | None = RUNNER_OPTION,
     runner_timeout: float | None = TIMEOUT_OPTION,
@@ -99,6 +102,7 @@ def plan(
             variables=parsed,
             description=description,
             acceptance_criteria=criteria,
+            unit_key=unit_key,
         )
         session_id, prompt = row.id, row.orchestrator_prompt or ""
         described = describe_session(row)
@@ -152,6 +156,33 @@ def advance(
         return
     typer.echo(f"Session {session_id}: {result.finished_phase} recorded; now {phase}. Prompt:\n")
     typer.echo(prompt)
+
+
+@app.command()
+def complete(
+    ctx: typer.Context,
+    session_id: int = typer.Argument(..., metavar="SESSION", help="The session's id."),
+    outcome: str = typer.Option(..., "--outcome", help="success or failure."),
+    score: float | None = typer.Option(None, "--score", help="A number, e.g. a review grade."),
+    note: str | None = typer.Option(None, "--note", help="Why, in a sentence."),
+) -> None:
+    """Record how a session went (for its experiment) and mark it completed."""
+    from prompt_tool.core.errors import UsageError
+    from prompt_tool.orchestration.session_outcomes import complete_session
+
+    if outcome not in ("success", "failure"):
+        raise UsageError(f"--outcome {outcome!r}: use success or failure")
+    with database(ctx).session() as session:
+        result = complete_session(
+            session, session_id, success=outcome == "success", score=score, note=note
+        )
+        status = result.session.status
+    where = (
+        f"recorded for experiment {', '.join(result.experiments)}"
+        if result.experiments
+        else "no experiment covers it, so nothing was recorded for one"
+    )
+    typer.echo(f"Session {session_id}: {outcome} ({status}); {where}.")
 
 
 @app.command()

@@ -46,7 +46,7 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_database_url: str) -> None:
     model_tables = set(Base.metadata.tables)
 
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == migrations.head() == "0004"
+    assert migrations.current(empty_database_url) == migrations.head() == "0006"
     assert table_names(empty_database_url) == model_tables | {"alembic_version"}
 
     migrations.downgrade(empty_database_url, "base")
@@ -54,7 +54,7 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_database_url: str) -> None:
     assert table_names(empty_database_url) == {"alembic_version"}
 
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == "0004"
+    assert migrations.current(empty_database_url) == "0006"
     assert table_names(empty_database_url) == model_tables | {"alembic_version"}
 
 
@@ -71,8 +71,8 @@ def test_models_match_migrations(database_url: str) -> None:
 
 def test_history_lists_the_revisions_in_order() -> None:
     revisions = migrations.history()
-    assert [revision.revision for revision in revisions] == ["0001", "0002", "0003", "0004"]
-    assert [revision.down_revision for revision in revisions] == [None, "0001", "0002", "0003"]
+    assert [revision.revision for revision in revisions] == ["0001", "0002", "0003", "0004", "0006"]
+    assert [revision.down_revision for revision in revisions] == [None, "0001", "0002", "0003", "0004"]
     assert all(revision.description for revision in revisions)
 
 
