@@ -243,33 +243,42 @@ class ExperimentManager:
             raise NotFoundError(f"project {project!r} does not exist")
         if self.session.scalars(select(Experiment.id).where(Experiment.name == name)).first():
             raise ConflictError(f"experiment {name!r} exists already")
+        strategies = [self._strategy(spec, project, feature_type) for spec in variants]
         experiment = Experiment(
             name=name,
             description=description,
-            project=project_row,
+            project_id=project_row.id,
             feature_type=feature_type,
             unit=unit,
             min_sample=min_sample,
             status="draft",
+            variants=[
+                ExperimentVariant(name=spec.name, weight=spec.weight, strategy=strategy)
+                for spec, strategy in zip(variants, strategies, strict=True)
+            ],
         )
-        for spec in variants:
-            variant = ExperimentVariant(name=spec.name, weight=spec.weight)
-            for step in spec.strategy:
-                prompt = self._catalog().find_version(project, feature_type, step.name, step.pin)
-                if prompt.phase != step.phase:
-                    raise ValidationError(
-                        f"variant {spec.name!r}: {prompt.name} v{prompt.version} is a"
-                        f" {prompt.phase} template, not a {step.phase} template"
-                    )
-                variant.strategy.append(ExperimentVariantPrompt(phase=step.phase, prompt=prompt))
-            experiment.variants.append(variant)
-        self.session.add(experiment)
         try:
             with self.session.begin_nested():
+                self.session.add(experiment)
                 self.session.flush()
         except IntegrityError:
             raise ConflictError(f"experiment {name!r} exists already") from None
         return experiment
+
+    def _strategy(
+        self, spec: VariantSpec, project: str, feature_type: str | None
+    ) -> list[ExperimentVariantPrompt]:
+        """The variant's steps, each looked up now and checked to serve its phase."""
+        steps = []
+        for step in spec.strategy:
+            prompt = self._catalog().find_version(project, feature_type, step.name, step.pin)
+            if prompt.phase != step.phase:
+                raise ValidationError(
+                    f"variant {spec.name!r}: {prompt.name} v{prompt.version} is a"
+                    f" {prompt.phase} template, not a {step.phase} template"
+                )
+            steps.append(ExperimentVariantPrompt(phase=step.phase, prompt=prompt))
+        return steps
 
     def get(self, name: str) -> Experiment:
         found = self.session.scalars(
@@ -297,14 +306,13 @@ class ExperimentManager:
         experiment = self.get(name)
         if experiment.status not in STARTABLE:
             raise ConflictError(f"experiment {name!r} is {experiment.status}: it cannot start")
-        previous = experiment.status
-        experiment.status = "running"
-        experiment.started_at = experiment.started_at or utc_now()
         try:
+            # Changed inside the savepoint: begin_nested() flushes what is pending first.
             with self.session.begin_nested():
+                experiment.status = "running"
+                experiment.started_at = experiment.started_at or utc_now()
                 self.session.flush()
         except IntegrityError:
-            experiment.status = previous
             scope = f"project {experiment.project.name!r}" + (
                 f", feature type {experiment.feature_type!r}"
                 if experiment.feature_type
@@ -403,13 +411,14 @@ class ExperimentManager:
 
     def counts(self, experiment: Experiment) -> list[VariantCounts]:
         """Units and outcomes per variant, control first: two statements."""
-        units = dict(
-            self.session.execute(
+        units: dict[int, int] = {
+            variant_id: count
+            for variant_id, count in self.session.execute(
                 select(ExperimentAssignment.variant_id, func.count())
                 .where(ExperimentAssignment.experiment_id == experiment.id)
                 .group_by(ExperimentAssignment.variant_id)
-            ).tuples()
-        )
+            )
+        }
         outcomes: dict[int, list[tuple[bool, float | None]]] = {}
         for variant_id, success, score in self.session.execute(
             select(
@@ -417,7 +426,7 @@ class ExperimentManager:
             )
             .join(ExperimentAssignment, ExperimentOutcome.assignment_id == ExperimentAssignment.id)
             .where(ExperimentAssignment.experiment_id == experiment.id)
-        ).tuples():
+        ):
             outcomes.setdefault(variant_id, []).append((success, score))
         result = []
         for variant in experiment.variants:

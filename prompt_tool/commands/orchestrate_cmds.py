@@ -206,6 +206,8 @@ def show(
         f"Session {data['id']}: {data['project']} / {data['feature']}"
         f" ({data['feature_type'] or 'feature'}) — {data['status']}, phase {data['phase']}"
     )
+    for experiment, record in (data["variant_assignments"] or {}).items():
+        typer.echo(f"  experiment {experiment}: variant {record['variant']}")
     for phase, version in data["versions"].items():
         used = "legacy text" if version is None else f"{version['name']} v{version['version']}"
         typer.echo(f"  {phase}: {used}")

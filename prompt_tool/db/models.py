@@ -148,10 +148,11 @@ class Project(Base):
     sessions: Mapped[list[OrchestrationSession]] = relationship(
         back_populates="project", cascade="all, delete", passive_deletes=True
     )
-    # Loaded and deleted by the ORM with the project, so that the strategy rows pointing at
-    # the project's template versions go before those versions do.
+    # Not passive: the ORM deletes the experiments (the database cascades to their strategy
+    # rows) in a statement before the project's, because PostgreSQL checks the strategy's
+    # foreign key to the project's template versions before its own cascade reaches them.
     experiments: Mapped[list[Experiment]] = relationship(
-        back_populates="project", cascade="all, delete", passive_deletes=True
+        back_populates="project", cascade="all, delete"
     )
 
 

@@ -72,7 +72,13 @@ def test_models_match_migrations(database_url: str) -> None:
 def test_history_lists_the_revisions_in_order() -> None:
     revisions = migrations.history()
     assert [revision.revision for revision in revisions] == ["0001", "0002", "0003", "0004", "0006"]
-    assert [revision.down_revision for revision in revisions] == [None, "0001", "0002", "0003", "0004"]
+    assert [revision.down_revision for revision in revisions] == [
+        None,
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+    ]
     assert all(revision.description for revision in revisions)
 
 
