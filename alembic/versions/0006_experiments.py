@@ -53,11 +53,13 @@ def upgrade() -> None:
             f"{orphans} experiment(s) have no project; experiments now belong to a project:"
             " set their project_id or delete them, then upgrade again"
         )
-    op.execute("UPDATE experiments SET status = 'concluded' WHERE status = 'completed'")
     with op.batch_alter_table("experiments") as batch_op:
         batch_op.drop_constraint(op.f("ck_experiments_phase"), type_="check")
         batch_op.drop_constraint(op.f("ck_experiments_status"), type_="check")
         batch_op.drop_column("phase")
+    # Between the two constraints: neither the old nor the new one accepts both statuses.
+    op.execute("UPDATE experiments SET status = 'concluded' WHERE status = 'completed'")
+    with op.batch_alter_table("experiments") as batch_op:
         batch_op.alter_column("project_id", existing_type=sa.Integer(), nullable=False)
         batch_op.add_column(
             sa.Column(
@@ -130,13 +132,14 @@ def downgrade() -> None:
 
     for kind in reversed(RUNNING):
         op.drop_index(f"uq_experiments_running_{kind}", table_name="experiments")
-    op.execute(
-        "UPDATE experiments SET status = 'completed' WHERE status IN ('stopped', 'concluded')"
-    )
     with op.batch_alter_table("experiments") as batch_op:
         batch_op.drop_constraint(op.f("ck_experiments_min_sample_positive"), type_="check")
         batch_op.drop_constraint(op.f("ck_experiments_unit"), type_="check")
         batch_op.drop_constraint(op.f("ck_experiments_status"), type_="check")
+    op.execute(
+        "UPDATE experiments SET status = 'completed' WHERE status IN ('stopped', 'concluded')"
+    )
+    with op.batch_alter_table("experiments") as batch_op:
         batch_op.drop_column("stopped_at")
         batch_op.drop_column("started_at")
         batch_op.drop_column("winner")

@@ -9,6 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from prompt_tool.core.errors import DatabaseError
 from prompt_tool.db import migrations
@@ -222,3 +223,59 @@ def test_is_up_to_date_follows_the_revision(empty_database_url: str) -> None:
         assert migrations.is_up_to_date(engine) is True
     finally:
         engine.dispose()
+
+
+def seed_0004_experiments(url: str) -> None:
+    execute(url, "INSERT INTO projects (id, name, variables) VALUES (1, 'shop', '{}')")
+    for experiment_id, status, phase in ((1, "completed", "analysis"), (2, "running", None)):
+        execute(
+            url,
+            "INSERT INTO experiments (id, name, status, project_id, phase)"
+            " VALUES (:id, :name, :status, 1, :phase)",
+            id=experiment_id,
+            name=f"e{experiment_id}",
+            status=status,
+            phase=phase,
+        )
+
+
+def test_0006_reshapes_experiments_and_back(empty_database_url: str) -> None:
+    url = empty_database_url
+    migrations.upgrade(url, "0004")
+    seed_0004_experiments(url)
+
+    migrations.upgrade(url, "0006")
+    assert query(
+        url, "SELECT id, status, unit, min_sample, winner FROM experiments ORDER BY id"
+    ) == [
+        (1, "concluded", "project+feature", 30, None),
+        (2, "running", "project+feature", 30, None),
+    ]
+    with pytest.raises(IntegrityError):
+        execute(url, "UPDATE experiments SET status = 'completed' WHERE id = 2")
+    with pytest.raises(IntegrityError):
+        execute(
+            url,
+            "INSERT INTO experiments (id, name, status, project_id, unit, min_sample)"
+            " VALUES (3, 'e3', 'running', 1, 'project+feature', 30)",
+        )
+
+    migrations.downgrade(url, "0004")
+    assert query(url, "SELECT id, status, phase FROM experiments ORDER BY id") == [
+        (1, "completed", None),
+        (2, "running", None),
+    ]
+    execute(url, "UPDATE experiments SET phase = 'analysis' WHERE id = 2")
+    with pytest.raises(IntegrityError):
+        execute(url, "UPDATE experiments SET phase = 'review' WHERE id = 2")
+
+
+def test_0006_refuses_an_experiment_without_a_project(empty_database_url: str) -> None:
+    url = empty_database_url
+    migrations.upgrade(url, "0004")
+    execute(url, "INSERT INTO experiments (id, name, status) VALUES (1, 'lost', 'draft')")
+
+    with pytest.raises(DatabaseError, match="1 experiment\\(s\\) have no project"):
+        migrations.upgrade(url, "0006")
+    assert migrations.current(url) == "0004"
+    assert query(url, "SELECT name FROM experiments") == [("lost",)]
