@@ -121,7 +121,14 @@ EXPERIMENT_STEPS: list[list[str]] = [
         "10",
     ],
     ["experiments", "start", EXPERIMENT],
-    ["orchestrate", "plan", "webshop", "Coupon codes are case-sensitive", "--feature-type", "bugfix"],
+    [
+        "orchestrate",
+        "plan",
+        "webshop",
+        "Coupon codes are case-sensitive",
+        "--feature-type",
+        "bugfix",
+    ],
     ["orchestrate", "complete", "2", "--outcome", "success", "--score", "4", "--note", "fixed"],
 ]
 SIMULATED_SESSIONS = 60
