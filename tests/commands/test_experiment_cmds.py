@@ -38,6 +38,14 @@ def shop(run_cli: RunCli, tmp_path: Path) -> str:
     return "webshop"
 
 
+def create(name: str, *variants: str, project: str = "webshop") -> list[str]:
+    """`experiments create NAME --project PROJECT --variant V …`."""
+    args = ["experiments", "create", name, "--project", project]
+    for variant in variants:
+        args += ["--variant", variant]
+    return args
+
+
 def plan(run_cli: RunCli, feature: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(
         ok(run_cli, "orchestrate", "plan", "webshop", feature, "--json")
@@ -47,21 +55,7 @@ def plan(run_cli: RunCli, feature: str) -> dict[str, Any]:
 
 def test_an_experiment_from_creation_to_promotion(run_cli: RunCli, shop: str) -> None:
     created = json.loads(
-        ok(
-            run_cli,
-            "experiments",
-            "create",
-            "deep",
-            "--project",
-            "webshop",
-            "--variant",
-            "control:50",
-            "--variant",
-            DEEP,
-            "--min-sample",
-            "2",
-            "--json",
-        )
+        ok(run_cli, *create("deep", "control:50", DEEP), "--min-sample", "2", "--json")
     )
     assert [v["name"] for v in created["variants"]] == ["control", "B"]
     assert created["variants"][1]["strategy"]["analysis"]["version"] == 2
@@ -137,7 +131,7 @@ def test_create_from_a_strategy_file(run_cli: RunCli, shop: str, tmp_path: Path)
         f'[[variant]]\nname = "B"\nweight = 20\n[variant.strategy]\nanalysis = "{ANALYSIS}@2"\n',
         encoding="utf-8",
     )
-    ok(run_cli, "experiments", "create", "deep", "--project", "webshop", "--file", str(strategy))
+    ok(run_cli, *create("deep"), "--file", str(strategy))
     shown = json.loads(ok(run_cli, "experiments", "show", "deep", "--json"))
     assert [(v["name"], v["traffic"]) for v in shown["variants"]] == [("control", 0.8), ("B", 0.2)]
     assert ok(run_cli, "experiments", "weight", "deep", "B", "50") == (
@@ -149,45 +143,25 @@ def test_create_from_a_strategy_file(run_cli: RunCli, shop: str, tmp_path: Path)
     ("args", "exit_code", "message"),
     [
         pytest.param(
-            ("experiments", "create", "x", "--project", "webshop", "--variant", "a"),
+            create("x", "a"),
             2,
             "error: --variant 'a': expected NAME:WEIGHT",
             id="variant-syntax",
         ),
         pytest.param(
-            ("experiments", "create", "x", "--project", "webshop", "--variant", "a:1"),
+            create("x", "a:1"),
             2,
             "error: an experiment needs at least two variants",
             id="one-variant",
         ),
         pytest.param(
-            (
-                "experiments",
-                "create",
-                "x",
-                "--project",
-                "nope",
-                "--variant",
-                "a:1",
-                "--variant",
-                "b:1",
-            ),
+            create("x", "a:1", "b:1", project="nope"),
             1,
             "error: project 'nope' does not exist",
             id="project",
         ),
         pytest.param(
-            (
-                "experiments",
-                "create",
-                "x",
-                "--project",
-                "webshop",
-                "--variant",
-                "a:1",
-                "--variant",
-                "b:1:analysis=ghost@3",
-            ),
+            create("x", "a:1", "b:1:analysis=ghost@3"),
             1,
             "error: no published template 'ghost@3' for project 'webshop'",
             id="template",
@@ -227,37 +201,16 @@ def test_errors_are_one_line(
 def test_file_errors_name_the_file(run_cli: RunCli, shop: str, tmp_path: Path) -> None:
     strategy = tmp_path / "strategy.toml"
     strategy.write_text("[[variant]\n", encoding="utf-8")
-    result = run_cli("experiments", "create", "x", "--project", "webshop", "--file", str(strategy))
+    result = run_cli(*create("x"), "--file", str(strategy))
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {strategy}: ") and result.stderr.count("\n") == 1
-    both = run_cli(
-        "experiments",
-        "create",
-        "x",
-        "--project",
-        "webshop",
-        "--file",
-        str(strategy),
-        "--variant",
-        "a:1",
-    )
+    both = run_cli(*create("x", "a:1"), "--file", str(strategy))
     assert both.stderr == "error: --variant and --file exclude each other\n"
 
 
 def test_a_second_running_experiment_is_refused(run_cli: RunCli, shop: str) -> None:
     for name in ("first", "second"):
-        ok(
-            run_cli,
-            "experiments",
-            "create",
-            name,
-            "--project",
-            "webshop",
-            "--variant",
-            "a:1",
-            "--variant",
-            "b:1",
-        )
+        ok(run_cli, *create(name, "a:1", "b:1"))
     ok(run_cli, "experiments", "start", "first")
     refused = run_cli("experiments", "start", "second")
     assert refused.exit_code == 1
@@ -270,18 +223,7 @@ def test_a_second_running_experiment_is_refused(run_cli: RunCli, shop: str) -> N
 def test_the_installed_script_lists_experiments(
     run_installed: Callable[..., Any], database_url: str, run_cli: RunCli, shop: str
 ) -> None:
-    ok(
-        run_cli,
-        "experiments",
-        "create",
-        "deep",
-        "--project",
-        "webshop",
-        "--variant",
-        "a:1",
-        "--variant",
-        DEEP,
-    )
+    ok(run_cli, *create("deep", "a:1", DEEP))
     result = run_installed("experiments", "list", "--json", url=database_url)
     assert result.exit_code == 0, result.stderr
     assert [e["name"] for e in json.loads(result.stdout)] == ["deep"]
