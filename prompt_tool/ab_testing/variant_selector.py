@@ -165,6 +165,32 @@ class VariantSelector:
             strategy={step.phase: step.prompt for step in variant.strategy},
         )
 
+    def recorded(self, row: OrchestrationSession) -> VariantChoice | None:
+        """The variant a session was assigned, with its strategy, so that resolving the
+        session again (a retry) keeps the strategy it is measured under."""
+        for name, record in (row.variant_assignments or {}).items():
+            if not isinstance(record, dict):
+                continue
+            variant = self.session.scalars(
+                select(ExperimentVariant)
+                .options(
+                    selectinload(ExperimentVariant.strategy).joinedload(
+                        ExperimentVariantPrompt.prompt
+                    )
+                )
+                .where(ExperimentVariant.id == record.get("variant_id"))
+            ).first()
+            if variant is not None:
+                return VariantChoice(
+                    experiment_id=variant.experiment_id,
+                    experiment=name,
+                    variant_id=variant.id,
+                    variant=variant.name,
+                    unit_key=str(record.get("unit_key")),
+                    strategy={step.phase: step.prompt for step in variant.strategy},
+                )
+        return None
+
 
 def session_assignments(
     session: Session, row: OrchestrationSession

@@ -1,4 +1,4 @@
-"""`prompt-tool orchestrate`: plan, advance, show, list, export and import sessions.
+"""`prompt-tool orchestrate`: plan, advance, retry, cancel, show, list, export and import sessions.
 
 A runner's command runs outside any database transaction: the session is committed before
 the command starts, and its execution is recorded in a transaction of its own, so a slow,
@@ -28,6 +28,9 @@ RUNNER_OPTION = typer.Option(
 TIMEOUT_OPTION = typer.Option(
     None, "--runner-timeout", help="Seconds before the command is killed (runner_timeout)."
 )
+FILE_OPTION = typer.Option(
+    [], "--file", help="A source file the analysis and implementation prompts show (repeat)."
+)
 
 
 def print_json(data: Any) -> None:
@@ -44,6 +47,18 @@ def _runner(command: str | None, timeout: float | None) -> RunnerSettings:
             "--run needs a command: pass --runner CMD or set [tool.prompt-tool] runner"
         )
     return settings
+
+
+def _fail_if_failed(session_id: int, status: str, reason: str | None) -> None:
+    """A render that failed is stored on the session; say so in one line and exit 1."""
+    if status == "failed":
+        typer.secho(
+            f"error: session {session_id} failed: {reason}; fix the template and run"
+            f" `prompt-tool orchestrate retry {session_id} --re-resolve`",
+            err=True,
+            fg="red",
+        )
+        raise typer.Exit(1)
 
 
 def _run_current(db: DatabaseManager, session_id: int, settings: RunnerSettings) -> RunResult:
@@ -81,6 +96,7 @@ def plan(
     unit_key: str | None = typer.Option(
         None, "--unit-key", help="What a running experiment's assignment sticks to (a user, ...)."
     ),
+    files: list[Path] = FILE_OPTION,
     run: bool = typer.Option(False, "--run", help="Pipe the plan prompt to the runner."),
     runner: str | None = RUNNER_OPTION,
     runner_timeout: float | None = TIMEOUT_OPTION,
@@ -88,9 +104,11 @@ def plan(
 ) -> None:
     """Start a session: resolve the templates, render the planning prompt, store it."""
     from prompt_tool.orchestration.orchestrator import Orchestrator, parse_variables
+    from prompt_tool.orchestration.session_files import read_session_files
     from prompt_tool.orchestration.session_io import describe_session
 
     parsed = parse_variables(variables)
+    given = read_session_files(files)
     settings = _runner(runner, runner_timeout) if run else None
     db = database(ctx)
     with db.session() as session:
@@ -103,9 +121,12 @@ def plan(
             description=description,
             acceptance_criteria=criteria,
             unit_key=unit_key,
+            files=given,
         )
         session_id, prompt = row.id, row.orchestrator_prompt or ""
+        status, reason = row.status, row.status_reason
         described = describe_session(row)
+    _fail_if_failed(session_id, status, reason)
     if settings is not None:
         _run_current(db, session_id, settings)
     if as_json:
@@ -125,6 +146,7 @@ def advance(
         None, "--output-file", help="The current phase's output, as written by hand or a tool."
     ),
     run: bool = typer.Option(False, "--run", help="Run the current prompt; its output is used."),
+    files: list[Path] = FILE_OPTION,
     runner: str | None = RUNNER_OPTION,
     runner_timeout: float | None = TIMEOUT_OPTION,
 ) -> None:
@@ -134,6 +156,7 @@ def advance(
     """
     from prompt_tool.core.errors import UsageError
     from prompt_tool.orchestration.orchestrator import Orchestrator
+    from prompt_tool.orchestration.session_files import read_session_files
 
     if output_file is not None and run:
         raise UsageError("--output-file and --run exclude each other")
@@ -143,19 +166,58 @@ def advance(
             output = output_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise UsageError(f"--output-file {output_file}: cannot read: {error}") from None
+    given = read_session_files(files)
     db = database(ctx)
     if run:
         _run_current(db, session_id, _runner(runner, runner_timeout))
     with db.session() as session:
-        result = Orchestrator(session).advance(session_id, output)
+        result = Orchestrator(session).advance(session_id, output, given)
         row = result.session
-        status, phase = row.status, row.phase
+        status, phase, reason = row.status, row.phase, row.status_reason
         prompt = getattr(row, f"{phase}_prompt") or ""
+    _fail_if_failed(session_id, status, reason)
     if status == "completed":
         typer.echo(f"Session {session_id}: {result.finished_phase} recorded; session completed.")
         return
     typer.echo(f"Session {session_id}: {result.finished_phase} recorded; now {phase}. Prompt:\n")
     typer.echo(prompt)
+
+
+@app.command()
+def retry(
+    ctx: typer.Context,
+    session_id: int = typer.Argument(..., metavar="SESSION", help="The session's id."),
+    re_resolve: bool = typer.Option(
+        False,
+        "--re-resolve",
+        help="Render from the versions resolved now (e.g. a fix just published), not the recorded ones.",
+    ),
+) -> None:
+    """Render the current phase again (a new attempt); a failed session becomes active."""
+    from prompt_tool.orchestration.orchestrator import Orchestrator
+
+    with database(ctx).session() as session:
+        row = Orchestrator(session).retry(session_id, re_resolve)
+        status, phase, reason = row.status, row.phase, row.status_reason
+        prompt = getattr(row, f"{phase}_prompt") or ""
+    _fail_if_failed(session_id, status, reason)
+    typer.echo(f"Session {session_id}: {phase} rendered again. Prompt:\n")
+    typer.echo(prompt)
+
+
+@app.command()
+def cancel(
+    ctx: typer.Context,
+    session_id: int = typer.Argument(..., metavar="SESSION", help="The session's id."),
+    reason: str | None = typer.Option(None, "--reason", help="Why, shown by `show`."),
+) -> None:
+    """Cancel a session: it stops for good and can no longer advance or retry."""
+    from prompt_tool.orchestration.orchestrator import Orchestrator
+
+    with database(ctx).session() as session:
+        row = Orchestrator(session).cancel(session_id, reason)
+        phase = row.phase
+    typer.echo(f"Session {session_id}: cancelled in the {phase} phase.")
 
 
 @app.command()
@@ -206,6 +268,8 @@ def show(
         f"Session {data['id']}: {data['project']} / {data['feature']}"
         f" ({data['feature_type'] or 'feature'}) — {data['status']}, phase {data['phase']}"
     )
+    if data["status_reason"]:
+        typer.echo(f"  reason: {data['status_reason']}")
     for experiment, record in (data["variant_assignments"] or {}).items():
         typer.echo(f"  experiment {experiment}: variant {record['variant']}")
     for phase, version in data["versions"].items():

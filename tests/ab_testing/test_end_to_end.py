@@ -173,3 +173,21 @@ def test_an_explicit_label_or_unit_key(db_manager: DatabaseManager, strategies: 
         second = orchestrator.create_planning_session(PROJECT, "b", unit_key="user-7")
         assert first.variant_assignments == second.variant_assignments
         assert first.variant_assignments["deep-analysis"]["unit_key"] == "user-7"
+
+
+def test_retry_with_re_resolve_keeps_the_variant_strategy(
+    db_manager: DatabaseManager, strategies: Strategies
+) -> None:
+    create_experiment(db_manager)
+    analysis_of: dict[str, int | None] = {}
+    n = 0
+    while len(analysis_of) < 2:
+        with db_manager.session() as session:
+            orchestrator = Orchestrator(session)
+            row = orchestrator.create_planning_session(PROJECT, f"feature {n}")
+            [record] = row.variant_assignments.values()
+            orchestrator.advance(row.id, "The plan.")
+            retried = orchestrator.retry(row.id, re_resolve=True)
+            analysis_of[record["variant"]] = retried.analysis_prompt_id
+        n += 1
+    assert analysis_of == {"control": strategies.production_id, "B": strategies.deep_id}
