@@ -13,6 +13,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from prompt_tool.core.errors import PromptToolError
+from prompt_tool.core.source_map import TracedRender, trace_render
 
 DEFAULT_EXTENSIONS: tuple[str, ...] = ("jinja2.ext.loopcontrols",)
 
@@ -129,9 +130,19 @@ class TemplateEngine:
     def global_names(self) -> frozenset[str]:
         return frozenset(self.environment.globals)
 
-    def render(self, name: str, context: Mapping[str, Any]) -> str:
-        """Render template `name` from the loader with `context`."""
-        return self._run(name, lambda: self.environment.get_template(name).render(context))
+    def render(
+        self, name: str, context: Mapping[str, Any], trace: TracedRender | None = None
+    ) -> str:
+        """Render template `name` from the loader with `context`.
+
+        With `trace` (an engine built with `instrument`), every chunk of output is recorded
+        with the template line it came from, for previews; the text is the same.
+        """
+        if trace is None:
+            return self._run(name, lambda: self.environment.get_template(name).render(context))
+        return self._run(
+            name, lambda: trace_render(self.environment.get_template(name), context, trace)
+        )
 
     def render_string(self, source: str, context: Mapping[str, Any], name: str = "<string>") -> str:
         """Render `source` directly (previews, tests); includes still go through the loader."""
