@@ -19,7 +19,7 @@ line of the expression, however many lines it spans. Text Jinja materialises ahe
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import FrameType, GeneratorType
 from typing import Any
@@ -61,9 +61,25 @@ class SourceMapCodeGenerator(CodeGenerator):
         self.writeline(f"{OUTPUT_TABLE} = {self.output_lines!r}")
 
 
+_MAPPED: dict[type[CodeGenerator], type[CodeGenerator]] = {}
+"""One recording subclass per base generator, made once (a cache, not state)."""
+
+
+def _mapping(base: type[CodeGenerator]) -> type[CodeGenerator]:
+    if issubclass(base, SourceMapCodeGenerator):
+        return base
+    if base not in _MAPPED:
+        _MAPPED[base] = type(f"SourceMapped{base.__name__}", (SourceMapCodeGenerator, base), {})
+    return _MAPPED[base]
+
+
 def instrument(environment: Environment) -> None:
-    """Compile `environment`'s templates for source maps (before it loads any template)."""
-    environment.code_generator_class = SourceMapCodeGenerator
+    """Compile `environment`'s templates for source maps (before it loads any template).
+
+    The recording is layered over the environment's own code generator (the render budget's
+    loop counting stays), so the instrumented code computes exactly what the plain one does.
+    """
+    environment.code_generator_class = _mapping(environment.code_generator_class)
 
 
 @dataclass(frozen=True)
@@ -134,23 +150,23 @@ class TracedRender:
         return "".join(chunk.text for chunk in self.chunks)
 
 
-def trace_render(template: Template, context: Mapping[str, Any], into: TracedRender) -> str:
-    """Render as `Template.render` does, recording each chunk's origin in `into`.
+def trace_chunks(
+    template: Template, context: Mapping[str, Any], into: TracedRender
+) -> Iterator[str]:
+    """The output of `template.generate(context)`, each chunk's origin recorded in `into`.
 
     A failure is located (`into.failed_at`) before Jinja rewrites its traceback, then raised
-    the way `Template.render` raises it.
+    the way `Template.generate` raises it.
     """
     generator = template.root_render_func(template.new_context(dict(context)))
-    if not isinstance(generator, GeneratorType):
-        return template.render(context)
     try:
         for text in generator:
-            found = origin_of(generator)
+            found = origin_of(generator) if isinstance(generator, GeneratorType) else None
             into.chunks.append(Chunk(text, found[0] if found else None, bool(found and found[1])))
+            yield text
     except Exception as error:
         into.failed_at = failing_origin(error)
         template.environment.handle_exception()
-    return into.text
 
 
 def failing_origin(error: BaseException) -> Origin | None:

@@ -13,7 +13,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from prompt_tool.core.errors import PromptToolError
-from prompt_tool.core.source_map import TracedRender, trace_render
+from prompt_tool.core.source_map import TracedRender, trace_chunks
 
 DEFAULT_EXTENSIONS: tuple[str, ...] = ("jinja2.ext.loopcontrols",)
 
@@ -140,9 +140,8 @@ class TemplateEngine:
         """
         if trace is None:
             return self._run(name, lambda: self.environment.get_template(name).render(context))
-        return self._run(
-            name, lambda: trace_render(self.environment.get_template(name), context, trace)
-        )
+        template = self.environment.get_template
+        return self._run(name, lambda: "".join(trace_chunks(template(name), context, trace)))
 
     def render_string(self, source: str, context: Mapping[str, Any], name: str = "<string>") -> str:
         """Render `source` directly (previews, tests); includes still go through the loader."""
