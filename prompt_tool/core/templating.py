@@ -130,16 +130,15 @@ class TemplateEngine:
     def global_names(self) -> frozenset[str]:
         return frozenset(self.environment.globals)
 
-    def render(
-        self, name: str, context: Mapping[str, Any], trace: TracedRender | None = None
-    ) -> str:
-        """Render template `name` from the loader with `context`.
+    def render(self, name: str, context: Mapping[str, Any]) -> str:
+        """Render template `name` from the loader with `context`."""
+        return self._run(name, lambda: self.environment.get_template(name).render(context))
 
-        With `trace` (an engine built with `instrument`), every chunk of output is recorded
-        with the template line it came from, for previews; the text is the same.
+    def render_traced(self, name: str, context: Mapping[str, Any], trace: TracedRender) -> str:
+        """`render`, recording each chunk with the template line it came from (previews).
+
+        The engine must be `instrument`ed; the text is the one `render` gives.
         """
-        if trace is None:
-            return self._run(name, lambda: self.environment.get_template(name).render(context))
         template = self.environment.get_template
         return self._run(name, lambda: "".join(trace_chunks(template(name), context, trace)))
 

@@ -109,7 +109,10 @@ def render_template(
 
     Previews call it too (with `trace`), so what they show is what a session sends.
     """
-    return engine.render(name, to_render_mapping(context), trace)
+    mapping = to_render_mapping(context)
+    if trace is None:
+        return engine.render(name, mapping)
+    return engine.render_traced(name, mapping, trace)
 
 
 def parse_variables(pairs: Sequence[str]) -> dict[str, Any]:

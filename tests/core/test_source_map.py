@@ -27,7 +27,7 @@ def mapped(templates: dict[str, str], context: dict[str, Any]) -> list[tuple[str
     engine = TemplateEngine(templates)
     instrument(engine.environment)
     trace = TracedRender()
-    text = engine.render("main.j2", context, trace)
+    text = engine.render_traced("main.j2", context, trace)
     assert text == plain
     found = []
     for line, source in zip(split_output_lines(text), line_sources(trace.chunks), strict=True):
@@ -142,7 +142,7 @@ def test_a_line_made_of_several_templates_is_the_first_visible_one() -> None:
     engine = TemplateEngine(templates)
     instrument(engine.environment)
     trace = TracedRender()
-    engine.render("main.j2", {}, trace)
+    engine.render_traced("main.j2", {}, trace)
     (only,) = line_sources(trace.chunks)
     assert only.origin == Origin("word.j2", 1)
     assert only.pieces == (
@@ -183,5 +183,5 @@ def test_a_failure_is_located_at_its_template_line(
     instrument(engine.environment)
     trace = TracedRender()
     with pytest.raises(TemplateRenderError):
-        engine.render("main.j2", {"n": 0}, trace)
+        engine.render_traced("main.j2", {"n": 0}, trace)
     assert trace.failed_at == failed_at
