@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 
 from prompt_tool.core.source_map import (
     Chunk,
@@ -185,3 +187,22 @@ def test_a_failure_is_located_at_its_template_line(
     with pytest.raises(TemplateRenderError):
         engine.render_traced("main.j2", {"n": 0}, trace)
     assert trace.failed_at == failed_at
+
+
+def test_instrumenting_keeps_the_environments_own_code_generator() -> None:
+    class Counting(CodeGenerator):
+        loops = 0
+
+        def visit_For(self, node: nodes.For, frame: Frame) -> None:
+            Counting.loops += 1
+            super().visit_For(node, frame)
+
+    engine = TemplateEngine({"main.j2": "{% for i in [1] %}{{ i }}{% endfor %}"})
+    engine.environment.code_generator_class = Counting
+    instrument(engine.environment)
+    instrument(engine.environment)
+    generator = engine.environment.code_generator_class
+    assert issubclass(generator, Counting) and generator.__mro__.count(Counting) == 1
+    trace = TracedRender()
+    assert engine.render_traced("main.j2", {}, trace) == "1"
+    assert Counting.loops == 1
