@@ -134,4 +134,10 @@ RULES: dict[str, Rule] = _rules(
         Severity.ERROR,
         "A contract type declared in the configuration cannot be resolved.",
     ),
+    Rule(
+        "PT019",
+        "invalid-sample",
+        Severity.ERROR,
+        "A sample context file does not fit its phase's contract.",
+    ),
 )

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
 from prompt_tool.core.contract_values import ContractValueError, build, locate
 from prompt_tool.db.models import RUN_PHASES
 from prompt_tool.orchestration.contract import CONTEXT_CLASSES, PhaseContext
@@ -86,3 +87,15 @@ def check_sample(text: str, phase: str | None) -> PhaseContext | SampleProblem:
         line, column = locate(text, error.path)
         return SampleProblem(f"{error} (the {phase} contract)", line, column)
     return context
+
+
+INVALID_SAMPLE = "PT019"
+
+
+def sample_diagnostics(sample: SampleFile, text: str, shown_path: str) -> list[Diagnostic]:
+    """What lint reports for a sample: nothing, or the one problem at its JSON value."""
+    checked = check_sample(text, sample.phase)
+    if not isinstance(checked, SampleProblem):
+        return []
+    span = Span.at(checked.line, checked.column)
+    return [Diagnostic(INVALID_SAMPLE, Severity.ERROR, checked.message, shown_path, span)]
