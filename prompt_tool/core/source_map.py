@@ -28,7 +28,8 @@ from jinja2 import Environment, Template, nodes
 from jinja2.compiler import CodeGenerator, Frame
 
 OUTPUT_TABLE = "prompt_tool_output_lines"
-"""The module global holding {code line: (template line, is static text)}."""
+"""The module global holding {code line: (template line, is static text)}, compiled in as
+`"code=line[s|e]&…"` and decoded on first use."""
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -58,7 +59,13 @@ class SourceMapCodeGenerator(CodeGenerator):
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         super().visit_Template(node, frame)
-        self.writeline(f"{OUTPUT_TABLE} = {self.output_lines!r}")
+        # A string, decoded on first use: a dict literal of every output line would cost
+        # the compile of each edit more than the whole table is worth.
+        encoded = "&".join(
+            f"{code}={line}{'s' if is_static else 'e'}"
+            for code, (line, is_static) in self.output_lines.items()
+        )
+        self.writeline(f"{OUTPUT_TABLE} = {encoded!r}")
 
 
 _MAPPED: dict[type[CodeGenerator], type[CodeGenerator]] = {}
@@ -113,6 +120,18 @@ def _template_of(frame: FrameType) -> Template | None:
     return found if isinstance(found, Template) else None
 
 
+def _output_table(frame: FrameType) -> dict[int, tuple[int, bool]] | None:
+    """The module's output table, decoded once and kept in the module's namespace."""
+    table = frame.f_globals.get(OUTPUT_TABLE)
+    if isinstance(table, str):
+        decoded: dict[int, tuple[int, bool]] = {}
+        for item in filter(None, table.split("&")):
+            code, _equals, line = item.partition("=")
+            decoded[int(code)] = (int(line[:-1]), line.endswith("s"))
+        frame.f_globals[OUTPUT_TABLE] = table = decoded
+    return table if isinstance(table, dict) else None
+
+
 def origin_of(generator: GeneratorType[Any, Any, Any]) -> tuple[Origin, bool] | None:
     """The origin of the value `generator` has just yielded, and whether it is static text."""
     current: GeneratorType[Any, Any, Any] = generator
@@ -125,8 +144,8 @@ def origin_of(generator: GeneratorType[Any, Any, Any]) -> tuple[Origin, bool] | 
             current = inner
             continue
         template = _template_of(frame)
-        table = frame.f_globals.get(OUTPUT_TABLE)
-        if template is None or not isinstance(table, dict):
+        table = _output_table(frame)
+        if template is None or table is None:
             return None
         item = table.get(frame.f_lineno)
         if item is not None:
