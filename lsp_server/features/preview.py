@@ -29,6 +29,7 @@ from lsp_server.server import PromptToolServer
 from prompt_tool.core.errors import PromptToolError
 from prompt_tool.orchestration.contract import PhaseContext
 from prompt_tool.orchestration.preview import (
+    Preview,
     TemplateOrigin,
     chained,
     phase_of,
@@ -73,6 +74,10 @@ def _plain(value: Any) -> Any:
 
 
 def register(server: PromptToolServer) -> None:
+    renders: dict[tuple[str, int | None, str, str], asyncio.Future[Preview]] = {}
+    """Renders in flight by (document, version, context, phase): a request repeated before
+    the first is answered (a client asking on every keystroke) shares its render."""
+
     @server.feature(PREVIEW_CONTEXTS)
     @server.guarded("preview contexts")
     async def preview_contexts(params: Any) -> dict[str, Any]:
@@ -114,7 +119,15 @@ def register(server: PromptToolServer) -> None:
             ),
             workspace_lookup(server),
         )
-        result = await asyncio.to_thread(render_preview, lookup, DEFAULT_LABEL, name, context)
+        key = (request.uri, document.version, choice, phase)
+        pending = renders.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(
+                asyncio.to_thread(render_preview, lookup, DEFAULT_LABEL, name, context)
+            )
+            renders[key] = pending
+            pending.add_done_callback(lambda _done: renders.pop(key, None))
+        result = await asyncio.shield(pending)
         return lsp_preview(
             request.uri, document.version, phase, choice, result, lambda o: _uri_of(server, o)
         )

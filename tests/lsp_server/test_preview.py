@@ -73,7 +73,10 @@ async def test_the_preview_follows_the_document_as_it_is_edited(
         {"uri": uri, "template": "analysis.j2", "version": None, "line": 2},
     ]
     lsp.change(uri, 2, "Edited for {{ feature.name }}\n" + ANALYSIS)
-    second = await request(lsp, "promptTool/preview", params)
+    second, again = await asyncio.gather(
+        request(lsp, "promptTool/preview", params), request(lsp, "promptTool/preview", params)
+    )
+    assert second == again
     assert second["version"] == 2
     assert second["text"].startswith("Edited for Login\n# Analyse Login\n")
     assert second["sourceMap"][1]["line"] == 1
