@@ -1,4 +1,6 @@
-"""What a preview in the editor renders with: templates as the editor has them, and contexts.
+"""The language server's previews: what they render with, and the two requests' answers.
+
+What a preview in the editor renders with: templates as the editor has them, and contexts.
 
 Templates: an open document's current text, else the file under the roots, else the
 published version the configured scope resolves to (held in memory by `PublishedTemplates`),
@@ -10,20 +12,26 @@ client sends back unchanged: `sample:PATH` (a sample file, its editor text when 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pygls.uris import from_fs_path, to_fs_path
 
+from lsp_server.convert import lsp_preview, lsp_preview_contexts, lsp_preview_problem
 from lsp_server.published import PublishedTemplates
 from lsp_server.server import PromptToolServer
 from prompt_tool.core.errors import PromptToolError
 from prompt_tool.orchestration.contract import PhaseContext
 from prompt_tool.orchestration.preview import (
+    Preview,
     TemplateLookup,
     TemplateOrigin,
     chained,
     files_lookup,
+    phase_of,
+    render_preview,
     sample_context,
     session_context,
 )
@@ -33,6 +41,7 @@ from prompt_tool.orchestration.sample_files import (
     check_sample,
     find_samples,
 )
+from prompt_tool.orchestration.template_resolver import DEFAULT_LABEL
 
 SAMPLE, SESSION, GENERATED = "sample", "session", "generated"
 RECENT_SESSIONS = 10
@@ -200,3 +209,107 @@ def read_session_context(url: str | None, session_id: int, phase: str) -> PhaseC
 def path_of(uri: str) -> Path | None:
     found = to_fs_path(uri)
     return Path(found) if found else None
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    """`{"textDocument": {"uri"}, "context"?: id, "phase"?: name}`."""
+
+    uri: str
+    context: str | None = None
+    phase: str | None = None
+
+
+def parse_request(params: Any) -> PreviewRequest:
+    """The request's fields, from the dict (or named tuple) the JSON-RPC layer hands over."""
+    data = _plain(params)
+    document = data.get("textDocument") if isinstance(data, dict) else None
+    uri = document.get("uri") if isinstance(document, dict) else None
+    if not isinstance(uri, str):
+        raise ContextProblem("params.textDocument.uri: expected a document URI")
+    context, phase = data.get("context"), data.get("phase")
+    return PreviewRequest(
+        uri,
+        context if isinstance(context, str) and context else None,
+        phase if isinstance(phase, str) and phase else None,
+    )
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "_asdict"):
+        value = value._asdict()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+async def answer_contexts(server: PromptToolServer, request: PreviewRequest) -> dict[str, Any]:
+    """`promptTool/previewContexts`: samples, the generated sample, recent sessions."""
+    document = server.workspace.get_text_document(request.uri)
+    try:
+        phase: str | None = phase_of(
+            document.source, server.template_name(request.uri), request.phase
+        )
+    except PromptToolError:
+        phase = None
+    settings = server.settings
+    sessions = await asyncio.to_thread(recent_sessions, settings.database_url, settings.project)
+    return lsp_preview_contexts(phase, [*list_contexts(server, phase), *sessions])
+
+
+async def answer_preview(
+    server: PromptToolServer,
+    request: PreviewRequest,
+    renders: dict[tuple[str, int | None, str, str], asyncio.Future[Preview]],
+) -> dict[str, Any]:
+    """`promptTool/preview`: the document's current text rendered with the chosen context."""
+    name = server.template_name(request.uri)
+    choice = request.context or f"{GENERATED}:0"
+    try:
+        source = server.workspace.get_text_document(request.uri).source
+        phase = phase_of(source, name, request.phase)
+        context = await _context(server, choice, phase)
+    except ContextProblem as problem:
+        return lsp_preview_problem(
+            request.uri, choice, str(problem), problem.uri, problem.line, problem.column
+        )
+    except PromptToolError as problem:
+        return lsp_preview_problem(request.uri, choice, str(problem), None, 0, 0)
+    document = server.workspace.get_text_document(request.uri)
+    own = (document.source, document.uri)
+    lookup = chained(
+        lambda wanted, pin: (
+            (own[0], TemplateOrigin(name, None, own[1]))
+            if wanted == name and not (pin or "").isdigit()
+            else None
+        ),
+        workspace_lookup(server),
+    )
+    key = (request.uri, document.version, choice, phase)
+    pending = renders.get(key)
+    if pending is None:
+        pending = asyncio.ensure_future(
+            asyncio.to_thread(render_preview, lookup, DEFAULT_LABEL, name, context)
+        )
+        renders[key] = pending
+        pending.add_done_callback(lambda _done: renders.pop(key, None))
+    result = await asyncio.shield(pending)
+    return lsp_preview(
+        request.uri, document.version, phase, choice, result, lambda o: _uri_of(server, o)
+    )
+
+
+def _uri_of(server: PromptToolServer, origin: TemplateOrigin) -> str | None:
+    """A file's URI; a published version's read-only copy (written once per version)."""
+    if origin.path is not None:
+        return origin.path
+    reference = f"{origin.name}@{origin.version}" if origin.version else origin.name
+    return server.target_uri(reference)
+
+
+async def _context(server: PromptToolServer, choice: str, phase: str) -> PhaseContext:
+    kind, _colon, value = choice.partition(":")
+    if kind == SESSION and value.isdigit():
+        url = server.settings.database_url
+        return await asyncio.to_thread(read_session_context, url, int(value), phase)
+    return load_context(server, choice, phase)
