@@ -45,7 +45,13 @@ SAMPLE: dict[str, Any] = {
     "session": {"id": "1", "phase": "analysis"},
     "plan": {"phase": "orchestrator", "summary": "Fix the basket", "content": "Step 1\nStep 2"},
     "files": [
-        {"path": f"src/module{index}.py", "language": "python", "summary": "relevant"}
+        {
+            "path": f"src/module{index}.py",
+            "language": "python",
+            "size": 10,
+            "content": "pass",
+            "summary": "relevant",
+        }
         for index in range(10)
     ],
     "vars": {"tone": "brief"},

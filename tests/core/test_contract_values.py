@@ -51,7 +51,9 @@ def test_nested_lists_of_dataclasses_are_built() -> None:
             "previous_outputs": [{"phase": "orchestrator", "summary": "s", "content": "c"}],
         },
         "plan": {"phase": "orchestrator", "summary": "s", "content": "c"},
-        "files": [{"path": "a.py", "language": "python", "summary": "why"}],
+        "files": [
+            {"path": "a.py", "language": "python", "size": 1, "content": "x", "summary": "why"}
+        ],
     }
     context = build(AnalysisContext, data)
     assert context.session.previous_outputs == [PhaseOutput("orchestrator", "s", "c")]
