@@ -206,8 +206,13 @@ def split_output_lines(text: str) -> list[str]:
 
 
 def line_sources(chunks: list[Chunk]) -> list[LineSource]:
-    """For every output line (as `split_output_lines` cuts the joined text), its sources."""
-    lines: list[list[tuple[int, Origin, bool]]] = [[]]
+    """For every output line (as `split_output_lines` cuts the joined text), its sources.
+
+    One pass; a chunk without a line break (most of them) costs a few comparisons.
+    """
+    found: list[LineSource] = []
+    pieces: list[tuple[int, Origin]] = []
+    visible: Origin | None = None
     column = 0
     pending_cr = False
     for chunk in chunks:
@@ -215,21 +220,29 @@ def line_sources(chunks: list[Chunk]) -> list[LineSource]:
         text = chunk.text
         if pending_cr and text.startswith("\n"):
             text = text[1:]  # the second half of a `\r\n` the previous chunk began
-        for index, piece in enumerate(_LINE_BREAK.split(text)):
-            if index:
-                if origin is not None and chunk.is_static:
-                    origin = Origin(origin.template, origin.line + 1)
-                lines.append([])
-                column = 0
-            if origin is not None and (piece or not lines[-1]):
-                lines[-1].append((column, origin, bool(piece.strip())))
-            column += len(piece)
         if text:
             pending_cr = text.endswith("\r")
-    return [_line_source(pieces) for pieces in lines]
+        if "\n" not in text and "\r" not in text:
+            if origin is not None and (text or not pieces):
+                pieces.append((column, origin))
+                if visible is None and text and not text.isspace():
+                    visible = origin
+            column += len(text)
+            continue
+        for index, piece in enumerate(_LINE_BREAK.split(text)):
+            if index:
+                found.append(LineSource(visible or _first(pieces), tuple(pieces)))
+                pieces, visible, column = [], None, 0
+                if origin is not None and chunk.is_static:
+                    origin = Origin(origin.template, origin.line + 1)
+            if origin is not None and (piece or not pieces):
+                pieces.append((column, origin))
+                if visible is None and piece.strip():
+                    visible = origin
+            column += len(piece)
+    found.append(LineSource(visible or _first(pieces), tuple(pieces)))
+    return found
 
 
-def _line_source(pieces: list[tuple[int, Origin, bool]]) -> LineSource:
-    visible = next((origin for _column, origin, shows in pieces if shows), None)
-    first = pieces[0][1] if pieces else None
-    return LineSource(visible or first, tuple((column, origin) for column, origin, _ in pieces))
+def _first(pieces: list[tuple[int, Origin]]) -> Origin | None:
+    return pieces[0][1] if pieces else None
