@@ -30,9 +30,9 @@ from prompt_tool.orchestration.preview import (
     TemplateOrigin,
     chained,
     files_lookup,
+    generated_context,
     phase_of,
     render_preview,
-    sample_context,
     session_context,
 )
 from prompt_tool.orchestration.sample_files import (
@@ -160,7 +160,7 @@ def load_context(server: PromptToolServer, choice: str, phase: str) -> PhaseCont
         return _sample(server, Path(value), phase)
     if kind == GENERATED and value.isdigit():
         try:
-            return sample_context(phase, int(value))
+            return generated_context(phase, int(value))
         except PromptToolError as error:
             raise ContextProblem(str(error)) from None
     raise ContextProblem(f"unknown preview context {choice!r}")

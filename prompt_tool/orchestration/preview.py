@@ -15,9 +15,11 @@ template.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, TemplateNotFound
 from sqlalchemy.orm import Session
@@ -41,6 +43,8 @@ from prompt_tool.orchestration.orchestrator import (
     Orchestrator,
     render_template,
 )
+from prompt_tool.orchestration.project_manager import ProjectManager
+from prompt_tool.orchestration.sample_contexts import sample_context
 from prompt_tool.orchestration.session_manager import SessionManager
 from prompt_tool.orchestration.template_files import (
     PARTIAL,
@@ -337,17 +341,21 @@ class PreviewService:
                 )
             origin = TemplateOrigin(found.name, found.version)
             name, phase = found.name, phase_of(found.content, found.name, phase or found.phase)
-        context, described = self._context(choice, phase)
+        context, described = self._context(choice, phase, project)
         preview = render_preview(lookup, label, name, context, counter)
         return PreviewOutcome(preview, origin, phase, project, feature_type, label, described)
 
-    def _context(self, choice: ContextChoice, phase: str) -> tuple[PhaseContext, str]:
+    def _context(
+        self, choice: ContextChoice, phase: str, project: str | None
+    ) -> tuple[PhaseContext, str]:
         if isinstance(choice, SessionChoice):
             context = session_context(self.session, choice.session_id, phase)
             return context, f"session {choice.session_id}"
         if isinstance(choice, JsonChoice):
             return json_context(phase, choice.text, choice.where), choice.where
-        return sample_context(phase, choice.seed), f"sample (seed {choice.seed})"
+        variables = ProjectManager(self.session).get(project).variables if project else None
+        context = generated_context(phase, choice.seed, variables)
+        return context, f"a generated sample (seed {choice.seed})"
 
 
 def json_context(phase: str, text: str, where: str) -> PhaseContext:
@@ -360,9 +368,12 @@ def json_context(phase: str, text: str, where: str) -> PhaseContext:
         raise ValidationError(f"{where}:{line + 1}:{column + 1}: {error}") from None
 
 
-def sample_context(phase: str, seed: int) -> PhaseContext:
-    """A context generated from the contract types (the render-safety test's generator)."""
-    raise UsageError("--sample: the sample-context generator is not available yet")
+def generated_context(
+    phase: str, seed: int, variables: Mapping[str, Any] | None = None
+) -> PhaseContext:
+    """A context generated from the contract types by the render-safety test's generator;
+    the same seed gives the same context. `variables` are the project's, when known."""
+    return sample_context(phase, random.Random(seed), variables=variables)
 
 
 def _read_text(path: Path) -> str:

@@ -228,3 +228,16 @@ def test_the_installed_script_prints_the_prompt_alone_on_stdout(
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "Hello Login\n"
     assert result.stderr.startswith("12 characters, ~4 tokens")
+
+
+def test_a_generated_sample_is_the_same_for_a_seed_and_uses_the_project_variables(
+    run_cli: RunCli, shop: str, tmp_path: Path
+) -> None:
+    work = write(tmp_path / "w", {"analysis.j2": "Lang {{ vars.language }}: {{ feature.name }}\n"})
+    args = ("templates", "render", str(work / "analysis.j2"), "--sample", "-p", shop)
+    first = ok(run_cli(*args, "--seed", "7"))
+    assert first.stdout.startswith("Lang python: ")
+    assert ok(run_cli(*args, "--seed", "7")).stdout == first.stdout
+    assert "with a generated sample (seed 7)" in first.stderr
+    seeds = {ok(run_cli(*args, "--seed", str(seed))).stdout for seed in range(4)}
+    assert len(seeds) > 1

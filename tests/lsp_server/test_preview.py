@@ -146,6 +146,17 @@ async def test_contexts_list_samples_and_sessions_and_a_session_preview_is_what_
     assert answer["text"] == sent
 
 
+async def test_without_a_context_the_generated_sample_renders(
+    lsp: LspSession, tmp_path: Path
+) -> None:
+    workspace(tmp_path)
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "analysis.j2", "Hello {{ feature.name | length }}\n")
+    answer = await request(lsp, "promptTool/preview", {"textDocument": {"uri": uri}})
+    assert (answer["context"], answer["error"]) == ("generated:0", None)
+    assert answer["text"].startswith("Hello ") and answer["sourceMap"][0]["line"] == 0
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
