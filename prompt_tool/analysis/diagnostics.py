@@ -146,4 +146,10 @@ RULES: dict[str, Rule] = _rules(
         Severity.WARNING,
         "An attribute, item or element of an optional value is read where it may be None.",
     ),
+    Rule(
+        "PT019",
+        "invalid-sample",
+        Severity.ERROR,
+        "A sample context file does not fit its phase's contract.",
+    ),
 )
