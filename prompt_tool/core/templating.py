@@ -191,16 +191,21 @@ def _check_format(budget: RenderBudget, text: str) -> None:
 
 
 def _estimated_size(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
-    """The size the amplifying filters and methods would build, before they build it."""
+    """The size the amplifying filters and methods would build, before they build it.
+
+    `name` is a filter's name, or `str.<method>` for a string method (its owner first).
+    """
     values = [*args, *kwargs.values()]
     if name in {"indent", "indent_block"} and values and isinstance(values[0], str):
-        width = next((v for v in values[1:] if isinstance(v, int) and not isinstance(v, bool)), 4)
-        return len(values[0]) + (values[0].count("\n") + 1) * max(width, 0)
-    if name == "replace" and len(values) >= 3 and all(isinstance(v, str) for v in values[:3]):
+        width = next((v for v in values[1:] if not isinstance(v, bool)), 4)
+        size = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
+        return len(values[0]) + (values[0].count("\n") + 1) * max(size, 0)
+    if name in {"replace", "str.replace"} and len(values) >= 3:
         text, old, new = values[:3]
-        return len(text) + (text.count(old) if old else len(text) + 1) * len(new)
-    if name == "join" and len(values) >= 2:
-        items, separator = (values[1], values[0]) if isinstance(values[0], str) else values[:2]
+        if isinstance(text, str) and isinstance(old, str) and isinstance(new, str):
+            return len(text) + (text.count(old) if old else len(text) + 1) * len(new)
+    if name in {"join", "str.join"} and len(values) >= 2:
+        items, separator = (values[1], values[0]) if name == "str.join" else values[:2]
         if isinstance(separator, str) and hasattr(items, "__len__"):
             return len(items) * len(separator)
     return 0
@@ -357,7 +362,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str | list | tuple):
             _check_arguments(budget, [*args, *kwargs.values()])
-            name = getattr(__obj, "__name__", "")
+            name = f"str.{getattr(__obj, '__name__', '')}"
             _check_size(budget, _estimated_size(name, (owner, *args), kwargs))
         result = super().call(__context, __obj, *args, **kwargs)
         _check_value(budget, result)

@@ -129,6 +129,14 @@ TIGHT = RenderBudget(max_seconds=0.5, max_output_chars=10_000, max_iterations=1_
             "{{ ('a' * 4000)|replace('a', 'b' * 4000) }}", "output", id="replace-amplifies"
         ),
         pytest.param(
+            "{{ ('a' * 4000).replace('a', 'b' * 4000) }}", "output", id="str-replace-amplifies"
+        ),
+        pytest.param("{{ ('x' * 5000).join(range(1000)|map('string')) }}", "output", id="str-join"),
+        pytest.param("{{ ('a' * 5000)|join('b' * 5000) }}", "output", id="join-over-text"),
+        pytest.param(
+            "{{ ('a\n' * 4000)|indent('x' * 9000) }}", "output", id="indent-with-a-string"
+        ),
+        pytest.param(
             "{% set ns = namespace(s='aaaaaaaaaa') %}{% for i in range(60) %}"
             "{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
             "output",
