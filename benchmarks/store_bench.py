@@ -53,6 +53,26 @@ def body(name: str, version: int) -> str:
     return f"{name} v{version}: plan {{{{ feature.name }}}} for {{{{ project.name }}}}.\n{include}"
 
 
+def version_row(
+    project_id: int | None, feature_type: str | None, name: str, phase: str, version: int
+) -> Prompt:
+    content = body(name, version)
+    variables, references = template_facts(content)
+    return Prompt(
+        project_id=project_id,
+        feature_type=feature_type,
+        name=name,
+        version=version,
+        content=content,
+        content_hash=content_hash(content),
+        is_template=True,
+        category=ORCHESTRATION_CATEGORY,
+        phase=phase,
+        referenced_templates=references,
+        variables_used=variables,
+    )
+
+
 def seed(manager: DatabaseManager) -> int:
     """10,000 versions across 100 projects with a production label each; returns the count."""
     with manager.session() as session:
@@ -62,24 +82,9 @@ def seed(manager: DatabaseManager) -> int:
         rows = []
         for project in projects:
             for name, phase in TEMPLATES:
+                feature_type = "bugfix" if phase == "analysis" else None
                 for version in range(1, VERSIONS_PER_TEMPLATE + 1):
-                    content = body(name, version)
-                    variables, references = template_facts(content)
-                    rows.append(
-                        Prompt(
-                            project_id=project.id,
-                            feature_type="bugfix" if phase == "analysis" else None,
-                            name=name,
-                            version=version,
-                            content=content,
-                            content_hash=content_hash(content),
-                            is_template=True,
-                            category=ORCHESTRATION_CATEGORY,
-                            phase=phase,
-                            referenced_templates=references,
-                            variables_used=variables,
-                        )
-                    )
+                    rows.append(version_row(project.id, feature_type, name, phase, version))
         session.add_all(rows)
         session.flush()
         labels = [
@@ -117,24 +122,7 @@ def seed_wide_scope(manager: DatabaseManager) -> None:
         rows = []
         names = [(f"partials/p{index:05d}.j2", "partial") for index in range(WIDE_PARTIALS)]
         for name, phase in [*TEMPLATES[:3], *names]:
-            for version in (1, 2):
-                content = body(name, version)
-                variables, references = template_facts(content)
-                rows.append(
-                    Prompt(
-                        project_id=None,
-                        feature_type=None,
-                        name=name,
-                        version=version,
-                        content=content,
-                        content_hash=content_hash(content),
-                        is_template=True,
-                        category=ORCHESTRATION_CATEGORY,
-                        phase=phase,
-                        referenced_templates=references,
-                        variables_used=variables,
-                    )
-                )
+            rows.extend(version_row(None, None, name, phase, version) for version in (1, 2))
         session.add_all(rows)
 
 
