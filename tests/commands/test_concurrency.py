@@ -74,6 +74,15 @@ def test_projects_create(run_parallel: Any, run_cli: RunCli) -> None:
     assert sorted(project["name"] for project in listed) == [f"p{i}" for i in range(PROCESSES)]
 
 
+def test_projects_delete(run_parallel: Any, run_cli: RunCli) -> None:
+    for i in range(PROCESSES):
+        assert run_cli("projects", "create", f"p{i}").exit_code == 0
+    assert_all_succeeded(
+        run_parallel([["projects", "delete", f"p{i}", "--yes"] for i in range(PROCESSES)])
+    )
+    assert json.loads(run_cli("projects", "list", "--json").stdout) == []
+
+
 def test_projects_create_of_one_name_has_one_winner(run_parallel: Any) -> None:
     results = run_parallel([["projects", "create", "dup"]] * PROCESSES)
     assert sorted(result.exit_code for result in results) == [0] + [1] * (PROCESSES - 1)
@@ -116,9 +125,12 @@ def test_templates_label_moves_form_one_chain(
     assert history[0]["from_version"] is None
     for before, after in itertools.pairwise(history):
         assert after["from_version"] == before["to_version"]
+    assert_all_succeeded(run_parallel([["templates", "rollback", name]] * (PROCESSES - 1)))
+    shown = json.loads(run_cli("templates", "show", name, "--label", "production", "--json").stdout)
+    assert shown["version"] == history[0]["to_version"]
 
 
-def test_orchestrate_plan_advance_and_import(
+def test_orchestrate_plan_advance_import_complete_cancel(
     run_parallel: Any, run_cli: RunCli, shop: str, tmp_path: Path
 ) -> None:
     planned = run_parallel(
@@ -140,3 +152,14 @@ def test_orchestrate_plan_advance_and_import(
     listed = json.loads(run_cli("orchestrate", "list", "--json").stdout)
     assert len(listed) == 2 * PROCESSES
     assert sorted(row["phase"] for row in listed if row["id"] in ids) == ["analysis"] * PROCESSES
+    imported = [row["id"] for row in listed if row["id"] not in ids]
+    assert_all_succeeded(
+        run_parallel([["orchestrate", "complete", str(i), "--outcome", "success"] for i in ids])
+    )
+    assert_all_succeeded(run_parallel([["orchestrate", "cancel", str(i)] for i in imported]))
+    statuses = {
+        row["id"]: row["status"]
+        for row in json.loads(run_cli("orchestrate", "list", "--json").stdout)
+    }
+    assert sorted(statuses[i] for i in ids) == ["completed"] * PROCESSES
+    assert sorted(statuses[i] for i in imported) == ["cancelled"] * PROCESSES
