@@ -256,7 +256,17 @@ def test_lint_never_creates_the_embedded_database(includes_published: Path) -> N
 
 def test_outdated_database_is_one_line(includes_published: Path) -> None:
     empty = includes_published / "empty.db"
+    empty.touch()
     completed = _run(includes_published, "main.j2", "--database-url", f"sqlite:///{empty}")
     assert completed.returncode == 1
     (line,) = completed.stderr.splitlines()
     assert line.startswith("error: database at ") and "prompt-tool db upgrade" in line
+
+
+def test_a_mistyped_database_url_is_one_line_and_creates_nothing(includes_published: Path) -> None:
+    typo = includes_published / "typo.db"
+    completed = _run(includes_published, "main.j2", "--database-url", f"sqlite:///{typo}")
+    assert completed.returncode == 1
+    (line,) = completed.stderr.splitlines()
+    assert line.startswith("error: no database file at ") and "prompt-tool db upgrade" in line
+    assert not typo.exists()
