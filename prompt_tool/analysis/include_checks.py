@@ -90,6 +90,11 @@ def _bad_pin(parsed: ParsedTemplate, ref: IncludeRef, has_pin: PinCheck) -> list
     return [Diagnostic("PT015", Severity.ERROR, message, parsed.name, ref.span)]
 
 
+MAX_CYCLE_RELATED = 20
+"""Related locations a cycle's diagnostic lists: the next links of the chain, not all of
+a cycle of thousands of templates on every member."""
+
+
 def cycle_diagnostics(parsed: ParsedTemplate, cycle: Cycle | None) -> list[Diagnostic]:
     """PT009 (or PT010 when guarded) for a template on an include cycle, chain included."""
     if cycle is None:
@@ -99,7 +104,7 @@ def cycle_diagnostics(parsed: ParsedTemplate, cycle: Cycle | None) -> list[Diagn
     message = f"{kind}: {cycle.chain()}"
     if cycle.is_conditional:
         message += " (ends only if a guard along it becomes false)"
-    first, rest = cycle.edges[0], cycle.edges[1:]
+    first, *rest = cycle.head(MAX_CYCLE_RELATED + 1)
     related = tuple(
         RelatedLocation(edge.source, edge.ref.span, f"{edge.source} → {edge.target}")
         for edge in rest

@@ -324,14 +324,15 @@ def _analyse(
 ) -> list[Diagnostic]:
     """Set every template first, so that includes, cycles and partials are seen whole."""
     found: list[Diagnostic] = []
-    names: list[str] = []
+    sources: dict[str, str] = {}
     for document in documents:
         text, unreadable = decode_template(document.data, str(document.path))
         if unreadable is not None:
             found.append(unreadable)
         if text is not None:
-            names.append(document.name)
-            workspace.set_document(document.name, text)
+            sources[document.name] = text
+    workspace.set_documents(sources)
+    names = list(sources)
     files = {document.name: document.path for document in documents}
     for name in names:
         found.extend(_with_file_paths(d, files, roots) for d in workspace.diagnostics(name))
