@@ -24,6 +24,7 @@ from pygls.workspace import TextDocument
 from lsp_server.analysis_config import folder_analysis
 from lsp_server.analysis_runner import AnalysisRunner, Change
 from lsp_server.convert import ClientText, split_lines
+from lsp_server.protocol import RobustProtocol
 from lsp_server.published import PublishedTemplates
 from lsp_server.published_copies import PublishedCopies, cache_root
 from lsp_server.settings import Settings
@@ -46,6 +47,7 @@ class PromptToolServer(LanguageServer):
             "prompt-tool-lsp",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=RobustProtocol,
         )
         self.settings = Settings()
         self.folders: tuple[Path, ...] = ()

@@ -157,10 +157,10 @@ class IncludeGraph:
             current = inside[current].target
         if len(ring) != len(component):
             return None
-        edges = tuple(ring)
-        conditional = any(edge.is_conditional for edge in edges)
+        loop = tuple(ring)
+        conditional = any(edge.is_conditional for edge in loop)
         return {
-            edge.source: Cycle(edges, conditional, position) for position, edge in enumerate(edges)
+            edge.source: Cycle(loop, conditional, position) for position, edge in enumerate(loop)
         }
 
     def _shortest_cycle(
