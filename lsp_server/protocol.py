@@ -144,13 +144,14 @@ def serve_stdio(
 ) -> None:
     """pygls' `start_io`, reading with `serve` instead of pygls' header parser."""
     source = stdin or sys.stdin.buffer
+    read_some = getattr(source, "read1", source.read)
     stop_event = threading.Event()
     server._stop_event = stop_event
     server.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
 
     async def read() -> bytes:
         return await asyncio.get_running_loop().run_in_executor(
-            server.thread_pool, source.read1, _CHUNK
+            server.thread_pool, read_some, _CHUNK
         )
 
     try:
@@ -160,4 +161,4 @@ def serve_stdio(
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        server.shutdown()
+        server.shutdown()  # type: ignore[no-untyped-call]
