@@ -1,7 +1,7 @@
 """Open documents whose lines are the lines LSP counts.
 
 pygls numbers a document's lines with `str.splitlines`, which also breaks at U+2028,
-U+2029, `\\x0b`, `\\x0c`, `\\x1c`–`\\x1e` and `\\x85`; the client counts only `\\n`,
+U+2029, `\\x0b`, `\\x0c`, `\\x1c` to `\\x1e` and `\\x85`; the client counts only `\\n`,
 `\\r\\n` and `\\r`, so with any of those characters in the text an incremental edit landed
 on the wrong line. These classes give pygls the client's numbering.
 """
