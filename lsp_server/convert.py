@@ -210,6 +210,7 @@ _COMPLETION_KINDS = {
     CandidateKind.PROPERTY: types.CompletionItemKind.Property,
     CandidateKind.BLOCK: types.CompletionItemKind.Module,
     CandidateKind.TEMPLATE: types.CompletionItemKind.File,
+    CandidateKind.FOLDER: types.CompletionItemKind.Folder,
 }
 
 
