@@ -49,7 +49,9 @@ def write_workspace(folder: Path, lines_count: int = LINES, includes: int = INCL
     (folder / "pyproject.toml").write_text('[tool.prompt-tool.lint]\nroots = ["templates"]\n')
     # jinja-lsp's roots; in LSP mode it flags every loop variable used only through a
     # filter as "assigned but never used" (W201, which its `check` does not report here)
-    (folder / "jinja.toml").write_text('templates = ["templates"]\n[lint]\nignore = ["JINJA-W201"]\n')
+    (folder / "jinja.toml").write_text(
+        'templates = ["templates"]\n[lint]\nignore = ["JINJA-W201"]\n'
+    )
     folder = folder / "templates"
     (folder / "partials").mkdir(parents=True)
     for index in range(includes):
@@ -87,7 +89,12 @@ async def measure(
         def on_publish(params: types.PublishDiagnosticsParams) -> None:
             if params.uri == uri:
                 if DEBUG:
-                    print("publish", params.version, [d.message for d in params.diagnostics][:5], file=sys.stderr)
+                    print(
+                        "publish",
+                        params.version,
+                        [d.message for d in params.diagnostics][:5],
+                        file=sys.stderr,
+                    )
                 arrivals.put_nowait((time.perf_counter(), params.version, len(params.diagnostics)))
 
         @client.feature(types.CLIENT_REGISTER_CAPABILITY)
