@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -42,6 +43,11 @@ TEMPLATE_SUFFIX = ".j2"
 HEADER_MARKER = "prompt-tool:"
 EXPORT_MARKER = "{#- exported by prompt-tool:"
 _PARTIAL_DIRS = frozenset({"partials", "partial", "_partials"})
+MAX_NAME_LENGTH = 255  # the `prompts.name` column
+# Control characters (newlines, ANSI escapes), invisible formatting (bidi overrides,
+# zero-width), line and paragraph separators: a name shown in a terminal or a diff must
+# read as what it is.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _LEXER_ENVIRONMENT = Environment(extensions=["jinja2.ext.loopcontrols"])
 
 
@@ -72,6 +78,30 @@ class TemplateSpec:
     feature_type: str | None
     content: str
     source_path: str
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be a template name, or None.
+
+    A name is a relative POSIX path (it becomes a file under the folder `export` writes):
+    not empty, no absolute path, no `.`/`..`/empty segment, no backslash, no control or
+    invisible formatting character, at most `MAX_NAME_LENGTH` characters.
+    """
+    if not name:
+        return "the template name is empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"the template name is longer than {MAX_NAME_LENGTH} characters"
+    unsafe = next((c for c in name if unicodedata.category(c) in _UNSAFE_CATEGORIES), None)
+    if unsafe is not None:
+        return (
+            f"the template name {name!r} contains the control or formatting character"
+            f" U+{ord(unsafe):04X}"
+        )
+    if name.startswith("/") or "\\" in name or PurePosixPath(name).is_absolute():
+        return f"the template name {name!r} is an absolute path or has a backslash"
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        return f"the template name {name!r} has an empty, `.` or `..` segment"
+    return None
 
 
 def content_hash(content: str) -> str:
@@ -155,6 +185,10 @@ def file_name_for(name: str, phase: str) -> str:
 
 def spec_for(file: TemplateFile, feature_type: str | None) -> TemplateSpec:
     """The stored form of `file` published into a scope whose feature type is `feature_type`."""
+    problem = name_problem(file.include_name)
+    if problem is not None:
+        shown = str(file.path)
+        raise ValidationError(f"{shown if shown.isprintable() else repr(shown)}: {problem}")
     content = strip_export_line(file.source)
     header = read_header(content)
     phase = header.phase or phase_from_path(file.include_name)
