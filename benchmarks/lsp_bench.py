@@ -37,6 +37,8 @@ from pygls.uris import from_fs_path
 INCLUDES = 20
 RESULTS = Path(__file__).parent / "RESULTS.md"
 LINES = 300
+LARGE_LINES = 3000
+LARGE_EDITS = 50
 DEBUG = False
 BROKEN = "{{ 1 + }}"
 WAIT_SECONDS = 10
@@ -263,19 +265,22 @@ def record(edits: int = 300) -> None:
     else:
         print("jinja-lsp not found: `.venv/bin/pip install jinja-lsp` to compare; skipped")
     rows = []
-    ours: dict[int, Run] = {}
-    for line in (0, LINES // 2, LINES - 1):
+    ours: dict[tuple[int, int], Run] = {}
+    cases = [(LINES, line, edits) for line in (0, LINES // 2, LINES - 1)]
+    cases.append((LARGE_LINES, LARGE_LINES - 1, LARGE_EDITS))
+    for lines, line, count in cases:
         for label, command in servers.items():
             try:
-                run = asyncio.run(measure(shlex.split(command), edits, LINES, INCLUDES, line))
+                run = asyncio.run(measure(shlex.split(command), count, lines, INCLUDES, line))
             except TimeoutError:
                 rows.append(
-                    f"| {label} | {line + 1} | no diagnostics within {WAIT_SECONDS} s | | | | |"
+                    f"| {label} | {lines} | {line + 1} | no diagnostics within {WAIT_SECONDS} s"
+                    " | | | | | |"
                 )
                 continue
             if label == "prompt-tool-lsp":
-                ours[line] = run
-            reference = ours.get(line)
+                ours[lines, line] = run
+            reference = ours.get((lines, line))
             same = reference is not None and reference.findings == run.findings
             values = (
                 percentile(run.timings, 0.5),
@@ -292,20 +297,23 @@ def record(edits: int = 300) -> None:
             )
             sync = "full" if run.is_full_sync else "incremental"
             findings = "/".join(str(count) for count in run.findings)
-            rows.append(f"| {label} | {line + 1} | {sync} | {findings} | {timed} | {ratio} |")
+            rows.append(
+                f"| {label} | {lines} | {line + 1} | {count} | {sync} | {findings} | {timed} "
+                f"| {ratio} |"
+            )
             print(rows[-1])
     versions = ", ".join(f"{label}: {peer_version(command)}" for label, command in servers.items())
     with RESULTS.open("a", encoding="utf-8") as handle:
         handle.write(
             f"\n## lsp_bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
-            f"Command: `make bench` / `python -m benchmarks lsp_bench` ({edits} edits per row, "
-            f"{LINES}-line template with {INCLUDES} includes; load average "
+            f"Command: `make bench` / `python -m benchmarks lsp_bench` (templates with "
+            f"{INCLUDES} includes; load average "
             f"{load_average()}; {versions}). Each server is sent edits as its "
             "`textDocumentSync` asks; findings = diagnostics for the repaired/broken text, "
             "which must equal prompt-tool-lsp's for a row to be timed; ratio = p50 against "
             "prompt-tool-lsp's p50 on the same line, measured side by side in this run.\n\n"
-            "| server | edited line | sync | findings | p50 | p99 | mean | p50 ratio |\n"
-            "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+            "| server | lines | edited line | edits | sync | findings | p50 | p99 | mean "
+            "| p50 ratio |\n|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
         )
 
 
