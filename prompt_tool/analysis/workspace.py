@@ -260,8 +260,12 @@ class Workspace:
             extra = self._analyse(parsed, root, context_only=True).diagnostics
             found += [item for item in extra if (item.code, item.span) not in reported]
         found += include_diagnostics(parsed, self._lookup())
-        found += cycle_diagnostics(parsed, self.graph().cycle_of(parsed.name))
+        found += cycle_diagnostics(parsed, self.graph().cycle_of(parsed.name), self._assigned_names)
         return found
+
+    def _assigned_names(self, name: str) -> frozenset[str] | None:
+        parsed = self.parsed(name)
+        return parsed.assigned_names if parsed is not None and parsed.ast is not None else None
 
     def _finish(self, parsed: ParsedTemplate, found: list[Diagnostic]) -> list[Diagnostic]:
         result: dict[tuple[object, ...], Diagnostic] = {}
@@ -475,7 +479,13 @@ class Workspace:
         else:
             visible = analysis.frames[0].visible() if analysis.frames else {}
         variables = {
-            name: FieldInfo(name, binding.type, binding.doc)
+            name: FieldInfo(
+                name,
+                binding.type,
+                binding.doc,
+                is_optional=binding.may_be_none,
+                may_be_absent=binding.origin == "contract" and not binding.is_certain,
+            )
             for name, binding in visible.items()
             if binding.origin != "global"
         }
@@ -546,5 +556,10 @@ class _ContextWalk:
 
 
 def _fingerprint(root: RootScope) -> tuple[Any, ...]:
-    names = tuple(sorted((name, id(info.type)) for name, info in root.variables.items()))
+    names = tuple(
+        sorted(
+            (name, id(info.type), info.is_optional, info.may_be_absent)
+            for name, info in root.variables.items()
+        )
+    )
     return (names, root.is_open, root.contract_name, root.includer, root.include_site)

@@ -10,12 +10,14 @@ def groups() -> list[tuple[typer.Typer, str, str]]:
         db_cmds,
         lsp_cmds,
         orchestrate_cmds,
+        preview_cmds,
         project_cmds,
         template_store_cmds,
         templates_cmds,
     )
 
     template_store_cmds.register(templates_cmds.app)
+    preview_cmds.register(templates_cmds.app)
     return [
         (db_cmds.app, "db", "Apply and inspect database migrations."),
         (project_cmds.app, "projects", "Projects and their template variables."),

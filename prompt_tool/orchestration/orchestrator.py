@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from prompt_tool.core.errors import ConflictError, UsageError, ValidationError
+from prompt_tool.core.source_map import TracedRender
 from prompt_tool.core.templating import TemplateEngine, TemplateRenderError
 from prompt_tool.db.models import Execution, OrchestrationSession, Prompt
 from prompt_tool.orchestration.contract import (
@@ -106,6 +107,19 @@ def engine_for(resolution: Resolution) -> TemplateEngine:
     engine = loader_engine(resolution)
     engine.environment.bytecode_cache = COMPILED
     return engine
+
+
+def render_template(
+    engine: TemplateEngine, name: str, context: PhaseContext, trace: TracedRender | None = None
+) -> str:
+    """The one way a phase template renders: the contract's names, through `engine`.
+
+    Previews call it too (with `trace`), so what they show is what a session sends.
+    """
+    mapping = to_render_mapping(context)
+    if trace is None:
+        return engine.render(name, mapping)
+    return engine.render_traced(name, mapping, trace)
 
 
 def parse_variables(pairs: Sequence[str]) -> dict[str, Any]:
@@ -386,7 +400,7 @@ class Orchestrator:
         if source is None:
             source = resolution.phase_prompt(phase).content
         engine = engine_for(resolution)
-        context = self._context(row, phase)
+        context = self.phase_context(row, phase)
         return engine.render_string(source, to_render_mapping(context), f"session {row.id} {phase}")
 
     def _render(
@@ -396,10 +410,10 @@ class Orchestrator:
         phase: str,
         phase_rows: Mapping[str, Prompt],
     ) -> str:
-        context = self._context(row, phase)
-        return engine.render(phase_rows[phase].name, to_render_mapping(context))
+        return render_template(engine, phase_rows[phase].name, self.phase_context(row, phase))
 
-    def _context(self, row: OrchestrationSession, phase: str) -> PhaseContext:
+    def phase_context(self, row: OrchestrationSession, phase: str) -> PhaseContext:
+        """The context `phase` renders with for `row`: its project, feature, earlier outputs."""
         inputs = row.render_inputs or {}
         variables = dict(inputs.get("variables", row.project.variables))
         project = ProjectInfo(

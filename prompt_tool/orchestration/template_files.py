@@ -263,7 +263,7 @@ def collect_files(paths: list[Path]) -> list[TemplateFile]:
             for found in sorted(path.rglob(f"*{TEMPLATE_SUFFIX}")):
                 files.append(_read(found, found.relative_to(path).as_posix()))
         elif path.is_file():
-            files.append(_read(path, _include_name_of_file(path)))
+            files.append(_read(path, include_name_of_file(path)))
         else:
             raise UsageError(f"{path}: no such file or folder")
     if not files:
@@ -271,7 +271,8 @@ def collect_files(paths: list[Path]) -> list[TemplateFile]:
     return files
 
 
-def _include_name_of_file(path: Path) -> str:
+def include_name_of_file(path: Path) -> str:
+    """A file given by itself is named from its last `partials/` folder on, else by its name."""
     parts = path.parts
     for index in range(len(parts) - 2, -1, -1):
         if parts[index] in _PARTIAL_DIRS:
