@@ -77,6 +77,17 @@ class RootScope:
     contract_name: str = ""
     includer: str | None = None
     include_site: RelatedLocation | None = None
+    facts: GuardFacts | None = None
+    """What the guards around the include site prove (`{% if files %}{% include … %}`)."""
+
+
+@dataclass(frozen=True)
+class GuardFacts:
+    """Guard keys in force at a point: known defined, truthy (not None, not empty), not None."""
+
+    defined: frozenset[str] = frozenset()
+    truthy: frozenset[str] = frozenset()
+    present: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,8 @@ class TemplateAnalysis:
     attributes: list[AttributeAccess] = field(default_factory=list)
     frames: list[Frame] = field(default_factory=list)
     include_scopes: dict[int, dict[str, Binding]] = field(default_factory=dict)
+    include_facts: dict[int, GuardFacts] = field(default_factory=dict)
+    """The guards in force at each include (by node id), recorded with `include_scopes`."""
     marks: list[_Mark] = field(default_factory=list, repr=False)
     """The checker's state after each top-level statement, to resume from (`previous`)."""
 
@@ -312,10 +325,11 @@ class _Checker:
         self.analysis = TemplateAnalysis()
         self.root = self._new_frame("template", None, None)
         self.frame = self.root
-        self.guards: list[str] = []
-        self.truthy: list[str] = []
+        facts = root.facts or GuardFacts()
+        self.guards: list[str] = sorted(facts.defined)
+        self.truthy: list[str] = sorted(facts.truthy)
         """Keys known truthy here (not None, not empty): `{% if files %}`, a `for` body."""
-        self.present: list[str] = []
+        self.present: list[str] = sorted(facts.present)
         """Keys known not None here: `x is not none`, and every truthy key."""
         self.tolerant: set[int] = set()
         """Ids of nodes whose undefined result is handled (`|default`, `is defined`)."""
@@ -395,6 +409,7 @@ class _Checker:
         mine.references = analysis.references[: mark.references]
         mine.attributes = analysis.attributes[: mark.attributes]
         mine.include_scopes = dict(list(analysis.include_scopes.items())[: mark.include_scopes])
+        mine.include_facts = dict(list(analysis.include_facts.items())[: mark.include_scopes])
         mine.marks = analysis.marks[:shared]
         root.bindings, root.lost = dict(mark.bindings), dict(mark.lost)
         root.history = analysis.frames[0].history[: mark.history]
@@ -882,6 +897,9 @@ class _Checker:
     def visit_Include(self, node: nodes.Include) -> None:
         self.visit(node.template)
         self.analysis.include_scopes[id(node)] = self.frame.visible()
+        self.analysis.include_facts[id(node)] = GuardFacts(
+            frozenset(self.guards), frozenset(self.truthy), frozenset(self.present)
+        )
 
     def visit_Import(self, node: nodes.Import) -> None:
         self.visit(node.template)

@@ -490,7 +490,10 @@ class Workspace:
             if binding.origin != "global"
         }
         site = RelatedLocation(includer.name, ref.span, f"included here by {includer.name}")
-        return RootScope(variables, self.globals, False, outer.contract_name, includer.name, site)
+        facts = analysis.include_facts.get(id(ref.node)) if ref.kind == "include" else None
+        return RootScope(
+            variables, self.globals, False, outer.contract_name, includer.name, site, facts
+        )
 
     def _header_diagnostics(self, parsed: ParsedTemplate) -> list[Diagnostic]:
         header = parsed.header
@@ -562,4 +565,4 @@ def _fingerprint(root: RootScope) -> tuple[Any, ...]:
             for name, info in root.variables.items()
         )
     )
-    return (names, root.is_open, root.contract_name, root.includer, root.include_site)
+    return (names, root.is_open, root.contract_name, root.includer, root.include_site, root.facts)

@@ -8,6 +8,7 @@ import typer
 def groups() -> list[tuple[typer.Typer, str, str]]:
     from prompt_tool.commands import (
         db_cmds,
+        experiment_cmds,
         lsp_cmds,
         orchestrate_cmds,
         preview_cmds,
@@ -26,6 +27,11 @@ def groups() -> list[tuple[typer.Typer, str, str]]:
             orchestrate_cmds.app,
             "orchestrate",
             "Run features through plan, analysis, implementation.",
+        ),
+        (
+            experiment_cmds.app,
+            "experiments",
+            "A/B-test orchestration strategies and promote the winner.",
         ),
         (lsp_cmds.app, "lsp", "Start the language server (stdio; --tcp for debugging)."),
     ]

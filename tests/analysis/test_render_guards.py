@@ -317,3 +317,29 @@ def test_optional_header_name_checked_through_a_partial(analyse: Any) -> None:
     config = AnalysisConfig(use_builtin_contracts=False)
     result = analyse(files, name="partials/p.j2", config=config)
     assert sorted(d.code for d in result) == ["PT003", "PT018"]
+
+
+PARTIAL = "partials/first.j2"
+
+
+@pytest.mark.parametrize(
+    ("includer", "codes"),
+    [
+        pytest.param("{% include 'partials/first.j2' %}", ["PT017"], id="unguarded-include"),
+        pytest.param("{% if files %}{% include 'partials/first.j2' %}{% endif %}", [], id="if"),
+        pytest.param(
+            "{% for f in files %}{% include 'partials/first.j2' %}{% endfor %}", [], id="loop"
+        ),
+        pytest.param(
+            "{% if files %}{% endif %}{% include 'partials/first.j2' %}",
+            ["PT017"],
+            id="guard-closed-before",
+        ),
+    ],
+)
+def test_guards_around_an_include_hold_in_the_partial(
+    analyse: Any, includer: str, codes: list[str]
+) -> None:
+    files = {"analysis.j2": includer, PARTIAL: "{{ files[0].path }}"}
+    result = analyse(files, name=PARTIAL, config=AnalysisConfig())
+    assert [d.code for d in result] == codes

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from prompt_tool.analysis.diagnostics import Severity
+from prompt_tool.analysis.introspect import contract_from_dataclass
+from prompt_tool.analysis.workspace import AnalysisConfig, Workspace
 from prompt_tool.core.templating import (
     TemplateEngine,
     TemplateRecursionError,
@@ -38,6 +40,7 @@ from prompt_tool.orchestration.project_manager import ProjectManager
 from prompt_tool.orchestration.sample_contexts import (
     ALL_SHAPES,
     EXTREME_SHAPES,
+    SampleBuilder,
     SampleShape,
     render_sample,
     sample_context,
@@ -80,6 +83,7 @@ CORPUS: dict[str, Case] = {
     "namespace_counter": Case(PASSES),
     "unicode_filters": Case(PASSES),
     "own_partial": Case(PASSES),
+    "macros_and_loop_controls": Case(PASSES),
     "first_file_unguarded": Case(FLAGGED, frozenset({"PT017"})),
     "first_criterion": Case(FLAGGED, frozenset({"PT017"})),
     "previous_output": Case(FLAGGED, frozenset({"PT017"})),
@@ -185,7 +189,7 @@ def test_every_passing_template_renders_under_every_generated_context(store: Sto
     examples: list[tuple[int, SampleShape]] = []
     renders()
     # Every (template, context) pair was rendered: the extremes, then each example
-    # (10 templates x (4 + 25) contexts = 290 renders per database).
+    # (11 templates x (4 + 25) contexts = 319 renders per database).
     assert len(examples) >= EXAMPLES // 2
     assert store.renders == len(targets) * (len(EXTREME_SHAPES) + len(examples))
 
@@ -225,3 +229,67 @@ def test_endless_recursion_would_really_recurse() -> None:
     context = sample_context("orchestrator", random.Random(0), shape=EXTREME_SHAPES[1])
     with pytest.raises(TemplateRecursionError):
         engine.render("orchestrator.j2", to_render_mapping(context))
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """A nested record an optional field holds."""
+
+    name: str
+    teams: list[str]
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """A project's own contract with optional fields (the built-in phases have none yet)."""
+
+    title: str
+    reviewer: Reviewer | None
+    notes: list[str] | None
+    labels: list[str]
+
+
+OPTIONAL_TEMPLATES = {
+    "guarded.j2": "{% if reviewer %}{{ reviewer.name }} ({{ reviewer.teams|join(', ') }})"
+    "{% else %}unassigned{% endif %}",
+    "not_none.j2": "{% if reviewer is not none and reviewer.teams %}"
+    "{{ reviewer.teams[0] }}{% endif %}{{ reviewer }}",
+    "defaults.j2": "{{ reviewer.name|default('nobody') }} "
+    "{{ notes|default([], true)|join('; ') }}{% for n in notes or [] %}{{ n }}{% endfor %}",
+    "labels.j2": "{{ labels|first if labels else 'unlabelled' }} {{ title[:1] }}",
+}
+OPTIONAL_FLAGGED = {
+    "attribute.j2": "{{ reviewer.name }}",
+    "defined_is_not_enough.j2": "{% if reviewer is defined %}{{ reviewer.teams|length }}{% endif %}",
+    "iterate.j2": "{% for n in notes %}{{ n }}{% endfor %}",
+}
+
+
+def test_templates_checked_against_optional_fields_render_with_none() -> None:
+    """With a contract that has `X | None` fields, every template the check passes renders
+    under generated contexts (None included), and each flagged one fails with None."""
+    contract = contract_from_dataclass("review", ReviewContext)
+    workspace = Workspace(AnalysisConfig(contracts_by_glob={"*": contract}))
+    for name, source in {**OPTIONAL_TEMPLATES, **OPTIONAL_FLAGGED}.items():
+        workspace.set_document(name, source)
+    found = {name: [d.code for d in workspace.diagnostics(name)] for name in workspace.names()}
+    assert found == {
+        **{name: [] for name in OPTIONAL_TEMPLATES},
+        **{name: ["PT018"] for name in OPTIONAL_FLAGGED},
+    }
+    engine = TemplateEngine({**OPTIONAL_TEMPLATES, **OPTIONAL_FLAGGED})
+    rendered = 0
+    failed: set[str] = set()
+    for seed, shape in enumerate((*EXTREME_SHAPES, *ALL_SHAPES)):
+        sample = SampleBuilder(random.Random(seed), shape).record(ReviewContext)
+        context = {item.name: getattr(sample, item.name) for item in fields(sample)}
+        for name in OPTIONAL_TEMPLATES:
+            engine.render(name, context)
+            rendered += 1
+        for name in OPTIONAL_FLAGGED:
+            try:
+                engine.render(name, context)
+            except TemplateRenderError:
+                failed.add(name)
+    assert rendered == len(OPTIONAL_TEMPLATES) * (len(EXTREME_SHAPES) + len(ALL_SHAPES))
+    assert failed == set(OPTIONAL_FLAGGED)
