@@ -21,6 +21,7 @@ from prompt_tool.analysis.filesystem import (
 )
 from prompt_tool.analysis.lint_config import ContractDeclaration, ProjectSettings
 from prompt_tool.analysis.sources import ChainedSource
+from prompt_tool.analysis.tokens import split_lines
 from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
 from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource, Workspace
 from prompt_tool.core.errors import ConfigError, PromptToolError, UsageError
@@ -239,7 +240,7 @@ def _config_diagnostic(settings: ProjectSettings, key: str, label: str, problem:
 def _key_span(path: Path, key: str) -> Span:
     """Where `key` is written in the pyproject file, quoted or bare; the file start if unknown."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = split_lines(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return Span.at(0, 0, 0)
     pattern = re.compile(r"(?:^|[{,])\s*(?P<key>([\"']?)" + re.escape(key) + r"\2)\s*=")
@@ -324,14 +325,15 @@ def _analyse(
 ) -> list[Diagnostic]:
     """Set every template first, so that includes, cycles and partials are seen whole."""
     found: list[Diagnostic] = []
-    names: list[str] = []
+    sources: dict[str, str] = {}
     for document in documents:
         text, unreadable = decode_template(document.data, str(document.path))
         if unreadable is not None:
             found.append(unreadable)
         if text is not None:
-            names.append(document.name)
-            workspace.set_document(document.name, text)
+            sources[document.name] = text
+    workspace.set_documents(sources)
+    names = list(sources)
     files = {document.name: document.path for document in documents}
     for name in names:
         found.extend(_with_file_paths(d, files, roots) for d in workspace.diagnostics(name))
