@@ -137,3 +137,28 @@ def test_a_bad_budget_setting_is_one_error_before_anything_is_stored(
     [line] = result.stderr.splitlines()
     assert line.startswith("error: ") and message in line
     assert sessions(run_cli) == []
+
+
+@pytest.mark.parametrize(
+    ("budget", "source", "reason"),
+    [
+        pytest.param("", "{{ 'x' * 10**9 }}", "output over 4,000,000", id="default-budget"),
+        pytest.param("max_output_chars = 5", "Hello, world\n", "output over 5 ", id="configured"),
+    ],
+)
+def test_the_preview_renders_under_the_budget(
+    run_cli: RunCli,
+    shop: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    budget: str,
+    source: str,
+    reason: str,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.prompt-tool.render]\n{budget}\n")
+    (tmp_path / "analysis.j2").write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("templates", "render", "analysis.j2", "--sample", "--project", "shop")
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and "render budget exceeded" in line and reason in line
