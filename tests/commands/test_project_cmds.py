@@ -217,3 +217,33 @@ def test_names_and_values_are_printed_verbatim_not_as_markup(run_cli: RunCli) ->
     assert "[bold]x[/]" in run_cli("projects", "list").stdout
     shown = run_cli("projects", "show", "[bold]x[/]").stdout
     assert "[bold]x[/]" in shown and "[red]d[/red]" in shown and '["[i]"]' in shown
+
+
+@pytest.mark.parametrize(
+    ("command", "value"),
+    [
+        pytest.param(("projects", "set-var", "shop", "ratio"), "NaN", id="set-var-nan"),
+        pytest.param(("projects", "set-var", "shop", "ratio"), "Infinity", id="set-var-infinity"),
+        pytest.param(("projects", "set-var", "shop", "ratio"), "[1, -Infinity]", id="set-var-nested"),
+        pytest.param(("orchestrate", "plan", "shop", "Login", "--var"), "ratio=NaN", id="plan-var"),
+    ],
+)
+def test_nan_and_infinity_are_refused_in_one_line(
+    run_cli: Callable[..., Any], command: tuple[str, ...], value: str
+) -> None:
+    """NaN was stored on SQLite and a raw JSON error on PostgreSQL."""
+    assert run_cli("projects", "create", "shop").exit_code == 0
+    result = run_cli(*command, value)
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: invalid variable value containing ") and "not JSON" in line
+    assert json.loads(run_cli("projects", "show", "shop", "--json").stdout)["variables"] == {}
+    assert json.loads(run_cli("orchestrate", "list", "--json").stdout) == []
+
+
+def test_quoted_nan_is_stored_as_text(run_cli: Callable[..., Any]) -> None:
+    assert run_cli("projects", "create", "shop").exit_code == 0
+    assert run_cli("projects", "set-var", "shop", "ratio", '"NaN"').exit_code == 0
+    assert json.loads(run_cli("projects", "show", "shop", "--json").stdout)["variables"] == {
+        "ratio": "NaN"
+    }
