@@ -224,7 +224,9 @@ def test_names_and_values_are_printed_verbatim_not_as_markup(run_cli: RunCli) ->
     [
         pytest.param(("projects", "set-var", "shop", "ratio"), "NaN", id="set-var-nan"),
         pytest.param(("projects", "set-var", "shop", "ratio"), "Infinity", id="set-var-infinity"),
-        pytest.param(("projects", "set-var", "shop", "ratio"), "[1, -Infinity]", id="set-var-nested"),
+        pytest.param(
+            ("projects", "set-var", "shop", "ratio"), "[1, -Infinity]", id="set-var-nested"
+        ),
         pytest.param(("orchestrate", "plan", "shop", "Login", "--var"), "ratio=NaN", id="plan-var"),
     ],
 )
