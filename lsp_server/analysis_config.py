@@ -13,9 +13,9 @@ from pathlib import Path
 
 from lsp_server.settings import Settings
 from prompt_tool.analysis.diagnostics import Diagnostic
-from prompt_tool.analysis.lint import plan_lint
-from prompt_tool.analysis.lint_config import ProjectSettings, load_settings
 from prompt_tool.analysis.workspace import AnalysisConfig
+from prompt_tool.checking.lint import plan_lint
+from prompt_tool.checking.settings import ProjectSettings, load_settings
 from prompt_tool.core.errors import PromptToolError
 
 

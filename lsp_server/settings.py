@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from prompt_tool.analysis.diagnostics import RULES
-from prompt_tool.analysis.lint_config import DEFAULT_EXTENSIONS
-from prompt_tool.analysis.lint_config import parse_settings as parse_project_settings
+from prompt_tool.checking.settings import DEFAULT_EXTENSIONS
+from prompt_tool.checking.settings import parse_settings as parse_project_settings
 from prompt_tool.core.config import DATABASE_URL_ENV, load_tool_config
 from prompt_tool.core.errors import ConfigError
 

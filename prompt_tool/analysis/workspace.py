@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from prompt_tool.analysis.checks import RootScope, TemplateAnalysis, Vocabulary, check_template
-from prompt_tool.analysis.contracts import PARTIAL, select_contract
+from prompt_tool.analysis.contracts import builtin_contracts, select_contract
 from prompt_tool.analysis.diagnostics import Diagnostic, RelatedLocation, Severity, Span
 from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.include_checks import (
@@ -37,6 +37,7 @@ from prompt_tool.analysis.incremental import parse_edited
 from prompt_tool.analysis.parsing import IncludeRef, ParsedTemplate, parse_template, split_pin
 from prompt_tool.analysis.readable import decode_template
 from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
+from prompt_tool.core.contract import PARTIAL
 from prompt_tool.core.errors import ConfigError
 from prompt_tool.core.templating import TemplateEngine
 
@@ -90,8 +91,6 @@ class AnalysisConfig:
 def _builtin_contracts(config: AnalysisConfig) -> dict[str, Contract]:
     contracts: dict[str, Contract] = {}
     if config.use_builtin_contracts:
-        from prompt_tool.orchestration.contract import builtin_contracts
-
         contracts.update(builtin_contracts())
     contracts.update(config.contracts)
     return contracts

@@ -48,8 +48,8 @@ def lint(
 ) -> None:
     """Check templates; exit 0 when clean, 1 on findings, 2 on bad arguments or configuration."""
     from prompt_tool.analysis.formats import FORMATS, render
-    from prompt_tool.analysis.lint import StdinDocument, run_lint
-    from prompt_tool.analysis.lint_config import load_settings
+    from prompt_tool.checking.lint import StdinDocument, run_lint
+    from prompt_tool.checking.settings import load_settings
     from prompt_tool.core.errors import ConfigError, UsageError
 
     if output_format not in FORMATS:
@@ -81,7 +81,7 @@ def lint(
 
 def _root_database_url(ctx: typer.Context) -> str | None:
     """`prompt-tool --database-url URL templates lint` means the same as the lint option."""
-    from prompt_tool.cli import CliState
+    from prompt_tool.commands.context import CliState
 
     state = ctx.find_object(CliState)
     return state.database_url if state else None

@@ -20,10 +20,7 @@ from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prompt_tool.core.errors import ConflictError, UsageError, ValidationError
-from prompt_tool.core.templating import TemplateEngine
-from prompt_tool.db.models import Execution, OrchestrationSession, Prompt
-from prompt_tool.orchestration.contract import (
+from prompt_tool.core.contract import (
     AnalysisContext,
     FeatureInfo,
     ImplementationContext,
@@ -34,6 +31,9 @@ from prompt_tool.orchestration.contract import (
     SessionInfo,
     to_render_mapping,
 )
+from prompt_tool.core.errors import ConflictError, UsageError, ValidationError
+from prompt_tool.core.templating import TemplateEngine
+from prompt_tool.db.models import Execution, OrchestrationSession, Prompt
 from prompt_tool.orchestration.db_loader import engine_for as loader_engine
 from prompt_tool.orchestration.defaults import read_default_templates
 from prompt_tool.orchestration.project_manager import (

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
-from prompt_tool.analysis.lint import (
+from prompt_tool.analysis.sources import MappingSource
+from prompt_tool.analysis.typeinfo import Kind
+from prompt_tool.checking.lint import (
     LintResult,
     StdinDocument,
     glob_matches,
     plan_lint,
     run_lint,
 )
-from prompt_tool.analysis.lint_config import load_settings, parse_settings
-from prompt_tool.analysis.sources import MappingSource
-from prompt_tool.analysis.typeinfo import Kind
+from prompt_tool.checking.settings import load_settings, parse_settings
 from prompt_tool.core.errors import ConfigError, UsageError
 
 # The checks beyond syntax errors come with the analyser (issue 3, branch `analysis`);

@@ -11,22 +11,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prompt_tool.analysis.contracts import PHASES
 from prompt_tool.analysis.diagnostics import Diagnostic, RelatedLocation, Severity, Span
-from prompt_tool.analysis.filesystem import (
+from prompt_tool.analysis.sources import ChainedSource
+from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
+from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource, Workspace
+from prompt_tool.checking.discovery import (
     FileSystemSource,
     decode_template,
     discover_templates,
     template_name,
 )
-from prompt_tool.analysis.lint_config import ContractDeclaration, ProjectSettings
-from prompt_tool.analysis.sources import ChainedSource
-from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
-from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource, Workspace
+from prompt_tool.checking.settings import ContractDeclaration, ProjectSettings
+from prompt_tool.core.contract import PHASES
 from prompt_tool.core.errors import ConfigError, PromptToolError, UsageError
 
 if TYPE_CHECKING:
-    from prompt_tool.analysis.type_resolver import TypeResolver
+    from prompt_tool.checking.type_resolver import TypeResolver
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ class _LazyTypeResolver:
     @property
     def resolver(self) -> TypeResolver:
         if self._resolver is None:
-            from prompt_tool.analysis.type_resolver import TypeResolver
+            from prompt_tool.checking.type_resolver import TypeResolver
 
             contracts = self._settings
             self._resolver = TypeResolver(
