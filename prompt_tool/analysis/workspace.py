@@ -26,6 +26,7 @@ from prompt_tool.analysis.checks import RootScope, TemplateAnalysis, Vocabulary,
 from prompt_tool.analysis.contracts import builtin_contracts, select_contract
 from prompt_tool.analysis.diagnostics import Diagnostic, RelatedLocation, Severity, Span
 from prompt_tool.analysis.document import DocumentModel
+from prompt_tool.analysis.facts import TemplateFacts, facts_of
 from prompt_tool.analysis.include_checks import (
     TemplateLookup,
     closest_name,
@@ -86,6 +87,9 @@ class AnalysisConfig:
     phase: str | None = None
     type_resolver: TypeResolver | None = None
     use_builtin_contracts: bool = True
+    engine: TemplateEngine | None = field(default=None, compare=False)
+    """The environment that renders (filters, tests, globals, extensions), built by the
+    checking service; None means the product's plain `TemplateEngine` with `extensions`."""
 
 
 def _builtin_contracts(config: AnalysisConfig) -> dict[str, Contract]:
@@ -112,7 +116,7 @@ class Workspace:
     ):
         self.config = config or AnalysisConfig()
         self.external = external
-        self.engine = _engine(self.config)
+        self.engine = self.config.engine or _engine(self.config)
         self.environment = self.engine.environment
         self.vocabulary = Vocabulary(
             self.engine.filter_names() | self.config.extra_filters,
@@ -204,6 +208,14 @@ class Workspace:
         """The contract template `name` is checked against on its own, if any."""
         parsed = self.parsed(name)
         return self._own_contract(parsed) if parsed else None
+
+    def facts(self, name: str) -> TemplateFacts:
+        """The variables template `name` reads from its context and the templates it names."""
+        parsed = self.parsed(name)
+        if parsed is None:
+            return TemplateFacts()
+        analysis = self._analyse(parsed, self._open_root()) if parsed.ast is not None else None
+        return facts_of(parsed, analysis)
 
     def diagnostics(self, name: str) -> list[Diagnostic]:
         """Every finding for template `name`, sorted by position; never raises."""

@@ -27,10 +27,12 @@ class CliState:
 
 def database_url(ctx: typer.Context) -> DatabaseUrl:
     """`--database-url`, else the environment, pyproject.toml or the embedded default."""
-    from prompt_tool.core.config import resolve_database_url
+    from prompt_tool.checking.settings import resolve_database_url
 
     state = ctx.find_object(CliState)
-    return resolve_database_url(state.database_url if state else None)
+    url = resolve_database_url(state.database_url if state else None)
+    assert url is not None  # with the embedded default, there always is one
+    return url
 
 
 def database(ctx: typer.Context, *, check_schema: bool = True) -> DatabaseManager:
