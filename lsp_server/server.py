@@ -135,6 +135,8 @@ class PromptToolServer(LanguageServer):
         )
 
     def resubmit_open_documents(self) -> None:
+        """The published templates were read again: check the open documents against them."""
+        self.runner.invalidate_external()
         for document in list(self.workspace.text_documents.values()):
             self.runner.submit(self.template_name(document.uri), self.change_of(document))
 
