@@ -598,22 +598,17 @@ def import_type(module_name: str, qualname: str, source_roots: Sequence[Path]) -
     which the static reader never does. `sys.path` is restored afterwards.
     """
     import importlib
-    import sys
 
     from prompt_tool.analysis.introspect import type_from_python
+    from prompt_tool.checking.environment import source_roots_on_path
 
-    added = [str(root) for root in source_roots if str(root) not in sys.path]
-    sys.path[:0] = added
     try:
-        target: object = importlib.import_module(module_name)
+        with source_roots_on_path(source_roots):
+            target: object = importlib.import_module(module_name)
         for part in qualname.split("."):
             target = getattr(target, part)
     except Exception as error:
         raise TypeResolutionError(
             f"cannot import {module_name}:{qualname}: {type(error).__name__}: {error}"
         ) from None
-    finally:
-        for entry in added:
-            if entry in sys.path:
-                sys.path.remove(entry)
     return type_from_python(target)
