@@ -120,14 +120,18 @@ def publish_seconds(url: str, folder: Path) -> float:
             f"Partial {index}: {{{{ project.name }}}} {{% if feature.description %}}"
             "{{ feature.description }}{% endif %}\n"
         )
-    from prompt_tool.orchestration.template_files import collect_files
+    from prompt_tool.checking.publish import PublishChecker, collect_files
+    from prompt_tool.checking.settings import ProjectSettings
 
     manager = DatabaseManager(url)
     try:
         started = time.perf_counter()
-        files = collect_files([root])
+        settings = ProjectSettings(root)
+        files = collect_files([root], settings)
         with manager.session() as session:
-            result = OrchestrationTemplateManager(session).publish(files, None, author="bench")
+            result = OrchestrationTemplateManager(session).publish(
+                files, None, author="bench", checker=PublishChecker(settings)
+            )
         elapsed = time.perf_counter() - started
         assert len(result.created) == PUBLISH_TEMPLATES
         with manager.session() as session:

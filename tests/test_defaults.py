@@ -26,7 +26,7 @@ FEATURE = FeatureInfo(
 )
 PLAN = PhaseOutput("orchestrator", "Add a coupons table.", "1. table\n2. endpoint")
 ANALYSIS = PhaseOutput("analysis", "Totals live in cart.py.", "- cart.py: total()")
-FILES = [FileInfo("shop/cart.py", "python", "computes totals")]
+FILES = [FileInfo("shop/cart.py", "python", 42, "def total(): ...", "computes totals")]
 
 
 def contexts() -> dict[str, PhaseContext]:
@@ -86,4 +86,5 @@ def test_defaults_render_with_a_sample_context(name: str) -> None:
     assert "## Output format" in text
     assert "{{" not in text and "{%" not in text
     if name != "orchestrator.j2":
-        assert "`shop/cart.py` (python): computes totals" in text
+        assert "`shop/cart.py` (python, 42 bytes): computes totals" in text
+        assert "```python\ndef total(): ...\n```" in text

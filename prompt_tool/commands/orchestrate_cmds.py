@@ -1,4 +1,4 @@
-"""`prompt-tool orchestrate`: plan, advance, show, list, export and import sessions.
+"""`prompt-tool orchestrate`: plan, advance, retry, cancel, show, list, export and import sessions.
 
 A runner's command runs outside any database transaction: the session is committed before
 the command starts, and its execution is recorded in a transaction of its own, so a slow,
@@ -28,6 +28,9 @@ RUNNER_OPTION = typer.Option(
 TIMEOUT_OPTION = typer.Option(
     None, "--runner-timeout", help="Seconds before the command is killed (runner_timeout)."
 )
+FILE_OPTION = typer.Option(
+    [], "--file", help="A source file the analysis and implementation prompts show (repeat)."
+)
 
 
 def print_json(data: Any) -> None:
@@ -44,6 +47,18 @@ def _runner(command: str | None, timeout: float | None) -> RunnerSettings:
             "--run needs a command: pass --runner CMD or set [tool.prompt-tool] runner"
         )
     return settings
+
+
+def _fail_if_failed(session_id: int, status: str, reason: str | None) -> None:
+    """A render that failed is stored on the session; say so in one line and exit 1."""
+    if status == "failed":
+        typer.secho(
+            f"error: session {session_id} failed: {reason}; fix the template and run"
+            f" `prompt-tool orchestrate retry {session_id} --re-resolve`",
+            err=True,
+            fg="red",
+        )
+        raise typer.Exit(1)
 
 
 def _run_current(db: DatabaseManager, session_id: int, settings: RunnerSettings) -> RunResult:
@@ -78,6 +93,7 @@ def plan(
     criteria: list[str] = typer.Option([], "--criterion", help="An acceptance criterion."),
     variables: list[str] = typer.Option([], "--var", help="NAME=VALUE template variable."),
     label: str = typer.Option("production", "--label", help="Label of the versions to use."),
+    files: list[Path] = FILE_OPTION,
     run: bool = typer.Option(False, "--run", help="Pipe the plan prompt to the runner."),
     runner: str | None = RUNNER_OPTION,
     runner_timeout: float | None = TIMEOUT_OPTION,
@@ -85,9 +101,11 @@ def plan(
 ) -> None:
     """Start a session: resolve the templates, render the planning prompt, store it."""
     from prompt_tool.orchestration.orchestrator import Orchestrator, parse_variables
+    from prompt_tool.orchestration.session_files import read_session_files
     from prompt_tool.orchestration.session_io import describe_session
 
     parsed = parse_variables(variables)
+    given = read_session_files(files)
     settings = _runner(runner, runner_timeout) if run else None
     db = database(ctx)
     with db.session() as session:
@@ -99,9 +117,12 @@ def plan(
             variables=parsed,
             description=description,
             acceptance_criteria=criteria,
+            files=given,
         )
         session_id, prompt = row.id, row.orchestrator_prompt or ""
+        status, reason = row.status, row.status_reason
         described = describe_session(row)
+    _fail_if_failed(session_id, status, reason)
     if settings is not None:
         _run_current(db, session_id, settings)
     if as_json:
@@ -121,6 +142,7 @@ def advance(
         None, "--output-file", help="The current phase's output, as written by hand or a tool."
     ),
     run: bool = typer.Option(False, "--run", help="Run the current prompt; its output is used."),
+    files: list[Path] = FILE_OPTION,
     runner: str | None = RUNNER_OPTION,
     runner_timeout: float | None = TIMEOUT_OPTION,
 ) -> None:
@@ -130,6 +152,7 @@ def advance(
     """
     from prompt_tool.core.errors import UsageError
     from prompt_tool.orchestration.orchestrator import Orchestrator
+    from prompt_tool.orchestration.session_files import read_session_files
 
     if output_file is not None and run:
         raise UsageError("--output-file and --run exclude each other")
@@ -139,19 +162,58 @@ def advance(
             output = output_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise UsageError(f"--output-file {output_file}: cannot read: {error}") from None
+    given = read_session_files(files)
     db = database(ctx)
     if run:
         _run_current(db, session_id, _runner(runner, runner_timeout))
     with db.session() as session:
-        result = Orchestrator(session).advance(session_id, output)
+        result = Orchestrator(session).advance(session_id, output, given)
         row = result.session
-        status, phase = row.status, row.phase
+        status, phase, reason = row.status, row.phase, row.status_reason
         prompt = getattr(row, f"{phase}_prompt") or ""
+    _fail_if_failed(session_id, status, reason)
     if status == "completed":
         typer.echo(f"Session {session_id}: {result.finished_phase} recorded; session completed.")
         return
     typer.echo(f"Session {session_id}: {result.finished_phase} recorded; now {phase}. Prompt:\n")
     typer.echo(prompt)
+
+
+@app.command()
+def retry(
+    ctx: typer.Context,
+    session_id: int = typer.Argument(..., metavar="SESSION", help="The session's id."),
+    re_resolve: bool = typer.Option(
+        False,
+        "--re-resolve",
+        help="Render from the versions resolved now (e.g. a fix just published), not the recorded ones.",
+    ),
+) -> None:
+    """Render the current phase again (a new attempt); a failed session becomes active."""
+    from prompt_tool.orchestration.orchestrator import Orchestrator
+
+    with database(ctx).session() as session:
+        row = Orchestrator(session).retry(session_id, re_resolve)
+        status, phase, reason = row.status, row.phase, row.status_reason
+        prompt = getattr(row, f"{phase}_prompt") or ""
+    _fail_if_failed(session_id, status, reason)
+    typer.echo(f"Session {session_id}: {phase} rendered again. Prompt:\n")
+    typer.echo(prompt)
+
+
+@app.command()
+def cancel(
+    ctx: typer.Context,
+    session_id: int = typer.Argument(..., metavar="SESSION", help="The session's id."),
+    reason: str | None = typer.Option(None, "--reason", help="Why, shown by `show`."),
+) -> None:
+    """Cancel a session: it stops for good and can no longer advance or retry."""
+    from prompt_tool.orchestration.orchestrator import Orchestrator
+
+    with database(ctx).session() as session:
+        row = Orchestrator(session).cancel(session_id, reason)
+        phase = row.phase
+    typer.echo(f"Session {session_id}: cancelled in the {phase} phase.")
 
 
 @app.command()
@@ -175,6 +237,8 @@ def show(
         f"Session {data['id']}: {data['project']} / {data['feature']}"
         f" ({data['feature_type'] or 'feature'}) — {data['status']}, phase {data['phase']}"
     )
+    if data["status_reason"]:
+        typer.echo(f"  reason: {data['status_reason']}")
     for phase, version in data["versions"].items():
         used = "legacy text" if version is None else f"{version['name']} v{version['version']}"
         typer.echo(f"  {phase}: {used}")
@@ -252,9 +316,12 @@ def import_command(
     ctx: typer.Context, file: Path = typer.Argument(..., help="A file written by export.")
 ) -> None:
     """Store a session exported from this or another database."""
+    from prompt_tool.checking.publish import PublishChecker
+    from prompt_tool.checking.settings import load_settings
     from prompt_tool.orchestration.session_io import import_session
 
+    checker = PublishChecker(load_settings(Path.cwd()))
     with database(ctx).session() as session:
-        row = import_session(session, file)
+        row = import_session(session, file, checker)
         session_id = row.id
     typer.echo(f"Imported {file} as session {session_id}.")

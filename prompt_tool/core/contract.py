@@ -73,11 +73,15 @@ class SessionInfo:
 
 @dataclass(frozen=True)
 class FileInfo:
-    """A source file the analysis found relevant."""
+    """A source file given to the session (`orchestrate plan/advance --file PATH`)."""
 
-    path: str = field(metadata=_doc("Path relative to the repository root."))
-    language: str = field(metadata=_doc("Programming language, e.g. python."))
-    summary: str = field(metadata=_doc("Why the file matters for this feature."))
+    path: str = field(metadata=_doc("Path as given, relative to the working directory."))
+    language: str = field(metadata=_doc("Language from the file's extension, e.g. python."))
+    size: int = field(metadata=_doc("Size of the file in bytes."))
+    content: str = field(metadata=_doc("The file's text; empty when over the size cap."))
+    summary: str = field(
+        metadata=_doc("First line of the file, and a note when its content was left out.")
+    )
 
 
 @dataclass(frozen=True)

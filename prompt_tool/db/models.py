@@ -63,21 +63,37 @@ SCOPE_KINDS: dict[str, str] = {
 }
 
 
-def scope_unique_indexes(table: str, *columns: str) -> list[Index]:
-    """One partial unique index per scope kind, keyed by the scope columns that are not NULL."""
+# A scope's run-phase template: a published (non-legacy) row of a run phase. The legacy
+# archives of migration 0003 (`orchestration_<phase>_legacy_…`) are many per scope by design.
+PHASE_TEMPLATE_CONDITION = (
+    f"{sql_in('phase', RUN_PHASES)}"
+    " AND substr(name, 1, length(phase) + 22) <> ('orchestration_' || phase || '_legacy_')"
+)
+
+
+def scope_unique_indexes(
+    table: str, *columns: str, prefix: str = "uq", condition: str | None = None
+) -> list[Index]:
+    """One partial unique index per scope kind, keyed by the scope columns that are not NULL.
+
+    `condition` narrows every index to the rows it holds for (e.g. run-phase templates).
+    """
     indexes = []
-    for kind, condition in SCOPE_KINDS.items():
+    for kind, scope_condition in SCOPE_KINDS.items():
         scope_columns = [
-            name for name in ("project_id", "feature_type") if f"{name} IS NOT NULL" in condition
+            name
+            for name in ("project_id", "feature_type")
+            if f"{name} IS NOT NULL" in scope_condition
         ]
+        where = scope_condition if condition is None else f"{scope_condition} AND {condition}"
         indexes.append(
             Index(
-                f"uq_{table}_{kind}",
+                f"{prefix}_{table}_{kind}",
                 *scope_columns,
                 *columns,
                 unique=True,
-                sqlite_where=text(condition),
-                postgresql_where=text(condition),
+                sqlite_where=text(where),
+                postgresql_where=text(where),
             )
         )
     return indexes
@@ -152,6 +168,11 @@ class Prompt(Base):
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint(sql_in("phase", PROMPT_PHASES), name="phase"),
         *scope_unique_indexes("prompts", "name", "version"),
+        # One template per run phase per scope: every template's history starts at version 1,
+        # so a second name for a phase would repeat (scope, phase, 1). Migration 0005.
+        *scope_unique_indexes(
+            "prompts", "phase", "version", prefix="uq_phase", condition=PHASE_TEMPLATE_CONDITION
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -234,7 +255,8 @@ class OrchestrationSession(Base):
     The `*_template` text columns are the legacy form, kept for sessions created before
     migration 0003. `template_versions` (qualified name → prompt id, includes too) and
     `render_inputs` (label, criteria, variables) make a re-render reproduce the first one;
-    both are NULL for sessions created before migration 0004.
+    both are NULL for sessions created before migration 0004. `status_reason` says, in one
+    line, why a session is `failed` or `cancelled` (migration 0005).
     """
 
     __tablename__ = "orchestration_sessions"
@@ -264,6 +286,7 @@ class OrchestrationSession(Base):
     variant_assignments: Mapped[dict[str, Any]] = mapped_column(default=dict)
     template_versions: Mapped[dict[str, Any] | None] = mapped_column()
     render_inputs: Mapped[dict[str, Any] | None] = mapped_column()
+    status_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime,

@@ -11,7 +11,7 @@ the user supplied, recorded as exit status 0 with no duration (nothing ran).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from prompt_tool.core.contract import (
     AnalysisContext,
     FeatureInfo,
+    FileInfo,
     ImplementationContext,
     PhaseContext,
     PhaseOutput,
@@ -32,7 +33,7 @@ from prompt_tool.core.contract import (
     to_render_mapping,
 )
 from prompt_tool.core.errors import ConflictError, UsageError, ValidationError
-from prompt_tool.core.templating import TemplateEngine
+from prompt_tool.core.templating import TemplateEngine, TemplateRenderError
 from prompt_tool.db.models import Execution, OrchestrationSession, Prompt
 from prompt_tool.orchestration.db_loader import engine_for as loader_engine
 from prompt_tool.orchestration.defaults import read_default_templates
@@ -42,6 +43,12 @@ from prompt_tool.orchestration.project_manager import (
     validate_variable_name,
 )
 from prompt_tool.orchestration.runner import RunResult
+from prompt_tool.orchestration.session_files import (
+    files_from_json,
+    files_to_json,
+    merged_files,
+    summarize,
+)
 from prompt_tool.orchestration.session_manager import SessionManager
 from prompt_tool.orchestration.template_files import TemplateSpec
 from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
@@ -91,7 +98,7 @@ NEXT_PHASE: dict[str, str | None] = {
     "implementation": None,
 }
 DEFAULT_FEATURE_TYPE = "feature"
-SUMMARY_LENGTH = 200
+REASON_LENGTH = 500
 
 
 def engine_for(resolution: Resolution) -> TemplateEngine:
@@ -116,10 +123,10 @@ def parse_variables(pairs: Sequence[str]) -> dict[str, Any]:
     return variables
 
 
-def summarize(content: str) -> str:
-    """The first non-empty line, shortened: what a later phase shows as the summary."""
-    first = next((line.strip() for line in content.splitlines() if line.strip()), "")
-    return first if len(first) <= SUMMARY_LENGTH else first[: SUMMARY_LENGTH - 1] + "…"
+def one_line(reason: str) -> str:
+    """`reason` on one line, shortened: what `status_reason` stores and the CLI prints."""
+    flat = " ".join(reason.split())
+    return flat if len(flat) <= REASON_LENGTH else flat[: REASON_LENGTH - 1] + "…"
 
 
 def rendered_text(row: OrchestrationSession, phase: str) -> str | None:
@@ -158,8 +165,12 @@ class Orchestrator:
         variables: Mapping[str, Any] | None = None,
         description: str | None = None,
         acceptance_criteria: Sequence[str] = (),
+        files: Sequence[FileInfo] = (),
     ) -> OrchestrationSession:
-        """Resolve, record the versions, render the planning prompt and store the session."""
+        """Resolve, record the versions, render the planning prompt and store the session.
+
+        A planning render that fails still stores the session, `failed` with the reason.
+        """
         project_row = ProjectManager(self.session).get(project)
         for name in variables or {}:
             validate_variable_name(name)
@@ -179,14 +190,16 @@ class Orchestrator:
                 "acceptance_criteria": list(acceptance_criteria),
                 "variables": {**project_row.variables, **(variables or {})},
                 "project_description": project_row.description or "",
+                "files": files_to_json(merged_files([], files)),
             },
             variant_assignments={},
         )
         self.session.add(row)
         self.session.flush()
         engine = engine_for(resolution)
-        row.orchestrator_prompt = self._render(engine, row, "orchestrator", phase_rows)
-        self.session.flush()
+        self._store_render(
+            row, "orchestrator", lambda: self._render(engine, row, "orchestrator", phase_rows)
+        )
         return row
 
     def _resolve(self, project: str | None, feature_type: str | None, label: str) -> Resolution:
@@ -220,12 +233,19 @@ class Orchestrator:
         row = self._active(session_id)
         return row.phase, self.prompt_for(row, row.phase)
 
-    def advance(self, session_id: int, output: str | None = None) -> AdvanceResult:
+    def advance(
+        self, session_id: int, output: str | None = None, files: Sequence[FileInfo] = ()
+    ) -> AdvanceResult:
         """Record the current phase's output and render the next phase (or complete).
 
         Without `output`, the newest successful run of the current phase is its output.
+        `files` join the session's files (a path given again replaces its entry). If the
+        next phase's render fails the session moves to it anyway, `failed` with the reason:
+        the output is kept and `retry` renders the phase again.
         """
         row = self._active(session_id)
+        if files:
+            self._set_inputs(row, files=files_to_json(merged_files(self._files(row), files)))
         phase = row.phase
         text = self.prompt_for(row, phase)
         if output is None:
@@ -247,9 +267,80 @@ class Orchestrator:
             row.status = "completed"
         else:
             row.phase = following
-            setattr(row, f"{following}_prompt", self.render_phase(row, following))
+            self._store_render(row, following, lambda: self.render_phase(row, following))
         self.session.flush()
         return AdvanceResult(row, phase, execution)
+
+    def retry(self, session_id: int, re_resolve: bool = False) -> OrchestrationSession:
+        """Render the current phase again as a new attempt; a failed session becomes active.
+
+        With `re_resolve`, the current and later phases first take the versions resolved now
+        (for the session's scope and label), recorded on the session; earlier phases keep
+        the versions they rendered with. Without it the recorded versions render again.
+        """
+        row = self.sessions.get(session_id)
+        if row.status not in ("active", "failed"):
+            raise ConflictError(f"session {session_id} is {row.status}: there is nothing to retry")
+        phase = row.phase
+        if re_resolve:
+            self._re_resolve(row, phase)
+        inputs = row.render_inputs or {}
+        attempts = dict(inputs.get("attempts") or {})
+        attempts[phase] = self._attempt(row, phase) + 1
+        history = [*(inputs.get("retries") or []), {"phase": phase, "re_resolve": re_resolve}]
+        self._set_inputs(row, attempts=attempts, retries=history)
+        self._store_render(row, phase, lambda: self.render_phase(row, phase))
+        return row
+
+    def cancel(self, session_id: int, reason: str | None = None) -> OrchestrationSession:
+        """Stop a session for good: it is `cancelled` and can no longer advance or retry."""
+        row = self.sessions.get(session_id)
+        if row.status in ("completed", "cancelled"):
+            raise ConflictError(f"session {session_id} is {row.status} already")
+        row.status = "cancelled"
+        row.status_reason = one_line(reason or f"cancelled in the {row.phase} phase")
+        self.session.flush()
+        return row
+
+    def _re_resolve(self, row: OrchestrationSession, phase: str) -> None:
+        if row.template_versions is None:
+            return  # a legacy session resolves afresh on every render already
+        label = (row.render_inputs or {}).get("label", DEFAULT_LABEL)
+        resolution = self._resolve(row.project.name, row.feature_type, label)
+        order = list(NEXT_PHASE)
+        for later in order[order.index(phase) :]:
+            setattr(row, f"{later}_prompt_id", resolution.phase_prompt(later).id)
+        row.template_versions = {
+            **row.template_versions,
+            **{key: p.id for key, p in resolution.templates().items()},
+        }
+
+    def _store_render(
+        self, row: OrchestrationSession, phase: str, render: Callable[[], str]
+    ) -> None:
+        """Store `phase`'s rendered prompt, or mark the session failed with the one-line reason."""
+        try:
+            text = render()
+        except TemplateRenderError as error:
+            setattr(row, f"{phase}_prompt", None)
+            row.status = "failed"
+            row.status_reason = one_line(f"the {phase} render failed: {error}")
+        else:
+            setattr(row, f"{phase}_prompt", text)
+            if row.status == "failed":
+                row.status, row.status_reason = "active", None
+        self.session.flush()
+
+    def _set_inputs(self, row: OrchestrationSession, **changes: Any) -> None:
+        """JSON columns are not change-tracked in place: assign a new mapping."""
+        row.render_inputs = {**(row.render_inputs or {}), **changes}
+
+    def _files(self, row: OrchestrationSession) -> list[FileInfo]:
+        return files_from_json((row.render_inputs or {}).get("files"))
+
+    def _attempt(self, row: OrchestrationSession, phase: str) -> int:
+        attempts = (row.render_inputs or {}).get("attempts") or {}
+        return int(attempts.get(phase, 1))
 
     def prompt_for(self, row: OrchestrationSession, phase: str) -> str:
         stored = rendered_text(row, phase)
@@ -323,13 +414,27 @@ class Orchestrator:
             acceptance_criteria=list(inputs.get("acceptance_criteria", [])),
         )
         outputs = [self._phase_output(row, earlier) for earlier in _earlier_phases(phase)]
-        session = SessionInfo(id=str(row.id), phase=phase, previous_outputs=outputs)
+        session = SessionInfo(
+            id=str(row.id),
+            phase=phase,
+            attempt=self._attempt(row, phase),
+            previous_outputs=outputs,
+        )
         if phase == "orchestrator":
             return PlanningContext(project, feature, session, vars=variables)
+        files = self._files(row)
         if phase == "analysis":
-            return AnalysisContext(project, feature, session, plan=outputs[0], vars=variables)
+            return AnalysisContext(
+                project, feature, session, plan=outputs[0], files=files, vars=variables
+            )
         return ImplementationContext(
-            project, feature, session, plan=outputs[0], analysis=outputs[1], vars=variables
+            project,
+            feature,
+            session,
+            plan=outputs[0],
+            analysis=outputs[1],
+            files=files,
+            vars=variables,
         )
 
     def _phase_output(self, row: OrchestrationSession, phase: str) -> PhaseOutput:
@@ -347,6 +452,11 @@ class Orchestrator:
 
     def _active(self, session_id: int) -> OrchestrationSession:
         row = self.sessions.get(session_id)
+        if row.status == "failed":
+            raise ConflictError(
+                f"session {session_id} failed ({row.status_reason}); fix the template, then"
+                f" `prompt-tool orchestrate retry {session_id} --re-resolve`"
+            )
         if row.status != "active":
             raise ConflictError(f"session {session_id} is {row.status}: it cannot advance")
         return row

@@ -16,6 +16,8 @@ from prompt_tool.core.errors import NotFoundError
 from prompt_tool.db.models import Execution, OrchestrationSession, Project, Prompt
 from prompt_tool.orchestration.runner import RunResult
 
+MAX_ID = 2**31 - 1  # ids are INTEGER (32-bit on PostgreSQL): a larger one names no session
+
 
 @dataclass(frozen=True)
 class SessionFilter:
@@ -46,6 +48,8 @@ class SessionManager:
         self.session = session
 
     def get(self, session_id: int) -> OrchestrationSession:
+        if not 1 <= session_id <= MAX_ID:
+            raise NotFoundError(f"no orchestration session {session_id}")
         found = self.session.scalars(
             _with_versions(select(OrchestrationSession)).where(
                 OrchestrationSession.id == session_id

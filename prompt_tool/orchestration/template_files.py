@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -43,6 +44,11 @@ PREFIX = "orchestration_"
 TEMPLATE_SUFFIX = ".j2"
 EXPORT_MARKER = "{#- exported by prompt-tool:"
 _PHASES = dict.fromkeys(PHASES)
+MAX_NAME_LENGTH = 255  # the `prompts.name` column
+# Control characters (newlines, ANSI escapes), invisible formatting (bidi overrides,
+# zero-width), line and paragraph separators: a name shown in a terminal or a diff must
+# read as what it is.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,30 @@ class TemplateSpec:
     source_path: str
     facts: TemplateFacts | None = None
     """What the analyser found the template reads and names (None: not checked yet)."""
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be a template name, or None.
+
+    A name is a relative POSIX path (it becomes a file under the folder `export` writes):
+    not empty, no absolute path, no `.`/`..`/empty segment, no backslash, no control or
+    invisible formatting character, at most `MAX_NAME_LENGTH` characters.
+    """
+    if not name:
+        return "the template name is empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"the template name is longer than {MAX_NAME_LENGTH} characters"
+    unsafe = next((c for c in name if unicodedata.category(c) in _UNSAFE_CATEGORIES), None)
+    if unsafe is not None:
+        return (
+            f"the template name {name!r} contains the control or formatting character"
+            f" U+{ord(unsafe):04X}"
+        )
+    if name.startswith("/") or "\\" in name or PurePosixPath(name).is_absolute():
+        return f"the template name {name!r} is an absolute path or has a backslash"
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        return f"the template name {name!r} has an empty, `.` or `..` segment"
+    return None
 
 
 def content_hash(content: str) -> str:
@@ -114,11 +144,25 @@ def file_name_for(name: str, phase: str) -> str:
     )
 
 
+def path_phase(include_name: str) -> str | None:
+    """The phase the analyser's path convention gives `include_name`, or None."""
+    return phase_from_path(include_name, _PHASES)
+
+
+def header_phase(content: str) -> str | None:
+    """The phase the template's `prompt-tool:` header names, read by the analyser."""
+    return read_header(_header_environment(), content).phase
+
+
 def spec_for(file: TemplateFile, feature_type: str | None) -> TemplateSpec:
     """The stored form of `file` published into a scope whose feature type is `feature_type`."""
+    problem = name_problem(file.include_name)
+    if problem is not None:
+        shown = str(file.path)
+        raise ValidationError(f"{shown if shown.isprintable() else repr(shown)}: {problem}")
     content = strip_export_line(file.source)
     header = read_header(_header_environment(), content)
-    phase = header.phase or phase_from_path(file.include_name, _PHASES)
+    phase = header.phase or path_phase(file.include_name)
     if phase is None:
         raise ValidationError(
             f"{file.path}: no phase: add `{{#- prompt-tool: phase=analysis -#}}` or name the "

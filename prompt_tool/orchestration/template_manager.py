@@ -45,12 +45,13 @@ from prompt_tool.db.models import (
     PromptLabelEvent,
 )
 from prompt_tool.orchestration.defaults import read_default_templates
+from prompt_tool.orchestration.template_export import write_export
 from prompt_tool.orchestration.template_files import (
-    EXPORT_MARKER,
     TemplateFile,
     TemplateSpec,
     content_hash,
     file_name_for,
+    name_problem,
     spec_for,
 )
 from prompt_tool.orchestration.template_resolver import (
@@ -286,9 +287,16 @@ class OrchestrationTemplateManager:
         source_path: str | None = None,
     ) -> Prompt:
         """Store one version without the analyser (programmatic and migration use); newest if unchanged."""
+        problem = name_problem(name)
+        if problem is not None:
+            raise ValidationError(problem)
         spec = TemplateSpec(name, name, phase, feature_type, content, source_path or "")
         project_row = self._project(project)
         scope: ScopeKey = (project_row.id if project_row else None, feature_type)
+        catalog = ScopeCatalog(
+            self.session, project_row, feature_type, self.get_default_templates()
+        )
+        self._check_one_per_phase([spec], catalog, scope)
         [item] = self._store([spec], scope, message, author or current_user(), False)
         return self.get_version(name, item.version, project, feature_type)
 
@@ -331,7 +339,7 @@ class OrchestrationTemplateManager:
             others.discard(spec.name)
             if others:
                 raise ConflictError(
-                    f"{spec.source_path}: this scope already has the {spec.phase} template "
+                    f"{spec.source_path or spec.name}: this scope already has the {spec.phase} template "
                     f"{sorted(others)[0]}; a scope holds one template per phase, so name the "
                     f"file {file_name_for(sorted(others)[0], spec.phase)} to publish a new version of it"
                 )
@@ -694,26 +702,15 @@ class OrchestrationTemplateManager:
         feature_type: str | None = None,
         label: str = DEFAULT_LABEL,
     ) -> list[Path]:
-        """Write the resolved templates as files that `publish` maps back to the same names."""
+        """Write the resolved templates as files that `publish` maps back to the same text.
+
+        Never writes outside `directory`; pinned includes are rewritten so that publishing
+        the folder back renders the same versions (`template_export`).
+        """
         resolution = TemplateResolver(self.session, self.defaults).resolve(
             project, feature_type, label
         )
-        written: list[Path] = []
-        for key, prompt in sorted(resolution.templates().items()):
-            _base, pin = split_pin(key)
-            if pin != label or prompt.phase is None:
-                continue
-            path = directory / file_name_for(prompt.name, prompt.phase)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            where = f"v{prompt.version}" if prompt.version else "built-in default"
-            scope = _scope_title(project, feature_type)
-            header = (
-                f"{EXPORT_MARKER} {prompt.name} {where}, resolved for {scope} with label "
-                f"{label}; edit and `prompt-tool templates publish` it back -#}}\n"
-            )
-            path.write_text(header + prompt.content, encoding="utf-8")
-            written.append(path)
-        return written
+        return write_export(resolution, directory, _scope_title(project, feature_type))
 
 
 def _is_rollback_reason(reason: str | None) -> bool:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from prompt_tool.analysis.facts import read_template_facts
 from prompt_tool.analysis.parsing import split_pin
-from prompt_tool.core.errors import NotFoundError
+from prompt_tool.core.errors import ConflictError, NotFoundError
 from prompt_tool.db.models import (
     ORCHESTRATION_CATEGORY,
     RUN_PHASES,
@@ -368,6 +368,12 @@ class TemplateResolver:
             if not names:
                 verdicts.append(SlotVerdict(slot, f"no {phase} template here"))
                 continue
+            if len(names) > 1:
+                raise ConflictError(
+                    f"the {slot.title} slot holds {len(names)} {phase} templates"
+                    f" ({', '.join(names)}); a scope holds one per phase:"
+                    " run `prompt-tool db upgrade` (migration 0005 archives the extras)"
+                )
             prompt, chosen_by = self._choose(catalog, slot, names[0], label)
             if winner is not None:
                 verdicts.append(

@@ -16,16 +16,16 @@ def test_upgrade_current_downgrade_on_an_empty_database(
     url = empty_database_url
     first = run_cli("db", "current", url=url)
     assert first.exit_code == 0
-    assert first.stdout.startswith("empty (head is 0004")
+    assert first.stdout.startswith("empty (head is 0005")
 
     upgraded = run_cli("db", "upgrade", url=url)
     assert upgraded.exit_code == 0, upgraded.stderr
-    assert upgraded.stdout.strip().endswith("empty -> 0004")
-    assert run_cli("db", "current", url=url).stdout.strip() == "0004 (head)"
+    assert upgraded.stdout.strip().endswith("empty -> 0005")
+    assert run_cli("db", "current", url=url).stdout.strip() == "0005 (head)"
 
     downgraded = run_cli("db", "downgrade", "0002", url=url)
     assert downgraded.exit_code == 0, downgraded.stderr
-    assert downgraded.stdout.strip().endswith("0004 -> 0002")
+    assert downgraded.stdout.strip().endswith("0005 -> 0002")
     assert migrations.current(url) == "0002"
     assert "run `prompt-tool db upgrade`" in run_cli("db", "current", url=url).stdout
 
@@ -52,7 +52,7 @@ def test_unknown_revision_is_one_line(run_cli: RunCli, database_url: str) -> Non
     assert result.stderr.startswith("error: cannot upgrade ")
     assert " to '9999': " in result.stderr
     assert result.stderr.count("\n") == 1
-    assert migrations.current(database_url) == "0004"
+    assert migrations.current(database_url) == migrations.head()
 
 
 def test_commands_refuse_a_schema_that_is_behind(run_cli: RunCli, empty_database_url: str) -> None:
@@ -61,6 +61,6 @@ def test_commands_refuse_a_schema_that_is_behind(run_cli: RunCli, empty_database
     assert result.exit_code == 1
     assert result.stderr.startswith("error: database at ")
     assert result.stderr.strip().endswith(
-        "is at revision 0002, code needs 0004: run `prompt-tool db upgrade`"
+        "is at revision 0002, code needs 0005: run `prompt-tool db upgrade`"
     )
     assert migrations.current(empty_database_url) == "0002"

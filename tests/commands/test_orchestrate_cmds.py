@@ -196,6 +196,11 @@ def test_an_output_file_advances_the_session(run_cli: RunCli, shop: str, tmp_pat
             id="output-file",
         ),
         pytest.param(["import", "/nonexistent/s.json"], 1, "s.json: cannot read", id="import"),
+        pytest.param(
+            ["show", str(10**20)], 1, f"no orchestration session {10**20}", id="huge-session-id"
+        ),
+        pytest.param(["retry", "2147483648"], 1, "no orchestration session", id="retry-unknown"),
+        pytest.param(["cancel", "0"], 1, "no orchestration session 0", id="cancel-unknown"),
     ],
 )
 def test_errors_are_one_line(
@@ -274,3 +279,115 @@ def test_a_legacy_session_shows_and_advances(
     data = show(run_cli, legacy_id)
     assert data["prompts"]["orchestrator"] == "OLD PLAN old"
     assert data["phase"] == "analysis"
+
+
+BROKEN_ANALYSIS = (
+    "{#- prompt-tool: phase=analysis -#}\n"
+    "Analyse {{ feature.name }}: {{ 100 // (feature.acceptance_criteria | length) }}\n"
+)
+FIXED_ANALYSIS = (
+    "{#- prompt-tool: phase=analysis -#}\n"
+    "Fixed {{ feature.name }}, attempt {{ session.attempt }}, {{ files | length }} file(s)\n"
+)
+
+
+def publish_analysis(run_cli: RunCli, folder: Path, content: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "analysis.j2").write_text(content, encoding="utf-8")
+    result = run_cli("templates", "publish", str(folder), "--label", "production")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_failed_render_is_retried_from_a_published_fix(
+    run_cli: RunCli, shop: str, tmp_path: Path
+) -> None:
+    """The analysis render fails; after publishing a fix, `retry --re-resolve` renders it."""
+    publish_analysis(run_cli, tmp_path / "broken", BROKEN_ANALYSIS)
+    source = tmp_path / "cart.py"
+    source.write_text("def total(items):\n    return sum(items)\n", encoding="utf-8")
+    session_id = plan(run_cli, "--file", str(source))
+    (tmp_path / "plan.txt").write_text("1. add coupons\n", encoding="utf-8")
+
+    failed = run_cli(
+        "orchestrate", "advance", str(session_id), "--output-file", str(tmp_path / "plan.txt")
+    )
+    assert failed.exit_code == 1
+    assert failed.stderr.count("\n") == 1
+    assert f"error: session {session_id} failed: the analysis render failed:" in failed.stderr
+    assert "ZeroDivisionError" in failed.stderr and "retry" in failed.stderr
+    data = show(run_cli, session_id)
+    assert (data["status"], data["phase"]) == ("failed", "analysis")
+    assert data["status_reason"].startswith("the analysis render failed:")
+    assert data["prompts"]["analysis"] is None
+    text = run_cli("orchestrate", "show", str(session_id)).stdout
+    assert "— failed, phase analysis" in text and "reason: the analysis render failed" in text
+
+    refused = run_cli("orchestrate", "advance", str(session_id), "--output-file", str(source))
+    assert refused.exit_code == 1 and "retry" in refused.stderr
+    same = run_cli("orchestrate", "retry", str(session_id))
+    assert same.exit_code == 1 and "ZeroDivisionError" in same.stderr
+
+    publish_analysis(run_cli, tmp_path / "fixed", FIXED_ANALYSIS)
+    retried = run_cli("orchestrate", "retry", str(session_id), "--re-resolve")
+    assert retried.exit_code == 0, retried.stderr
+    assert "Fixed Login, attempt 3, 1 file(s)" in retried.stdout
+    data = show(run_cli, session_id)
+    assert (data["status"], data["status_reason"], data["phase"]) == ("active", None, "analysis")
+    assert data["versions"]["analysis"]["version"] == 2
+    assert data["versions"]["orchestrator"]["version"] == 1
+    assert data["render_inputs"]["attempts"] == {"analysis": 3}
+    assert data["render_inputs"]["retries"] == [
+        {"phase": "analysis", "re_resolve": False},
+        {"phase": "analysis", "re_resolve": True},
+    ]
+    [stored] = data["render_inputs"]["files"]
+    assert stored["language"] == "python" and stored["content"].startswith("def total")
+
+    (tmp_path / "analysis.txt").write_text("cart.py: total()\n", encoding="utf-8")
+    advanced = run_cli(
+        "orchestrate", "advance", str(session_id), "--output-file", str(tmp_path / "analysis.txt")
+    )
+    assert advanced.exit_code == 0, advanced.stderr
+    assert "cart.py` (python, 40 bytes)" in advanced.stdout, advanced.stdout
+    assert "```python\ndef total(items):" in advanced.stdout
+
+
+def test_cancel_stops_a_session_for_good(run_cli: RunCli, shop: str, tmp_path: Path) -> None:
+    session_id = plan(run_cli)
+    cancelled = run_cli("orchestrate", "cancel", str(session_id), "--reason", "not needed")
+    assert cancelled.exit_code == 0, cancelled.stderr
+    data = show(run_cli, session_id)
+    assert (data["status"], data["status_reason"]) == ("cancelled", "not needed")
+    listed = run_cli("orchestrate", "list", "--status", "cancelled", "--json")
+    assert [row["id"] for row in json.loads(listed.stdout)] == [session_id]
+    for args in (("advance", str(session_id)), ("retry", str(session_id))):
+        refused = run_cli("orchestrate", *args)
+        assert refused.exit_code == 1
+        assert refused.stderr == f"error: session {session_id} is cancelled" + (
+            ": it cannot advance\n" if args[0] == "advance" else ": there is nothing to retry\n"
+        )
+    again = run_cli("orchestrate", "cancel", str(session_id))
+    assert again.stderr == f"error: session {session_id} is cancelled already\n"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(lambda p: p / "missing.py", "cannot read", id="missing"),
+        pytest.param(lambda p: p, "cannot read", id="a-folder"),
+        pytest.param(
+            lambda p: (p / "blob.bin", (p / "blob.bin").write_bytes(b"\xff\xfe\x00"))[0],
+            "not UTF-8 text",
+            id="binary",
+        ),
+    ],
+)
+def test_a_bad_file_is_one_line_and_stores_nothing(
+    run_cli: RunCli, shop: str, tmp_path: Path, make: Callable[[Path], Path], message: str
+) -> None:
+    path = make(tmp_path)
+    result = run_cli("orchestrate", "plan", "shop", "Login", "--file", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: --file {path}: {message}")
+    assert result.stderr.count("\n") == 1
+    assert json.loads(run_cli("orchestrate", "list", "--json").stdout) == []

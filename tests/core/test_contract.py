@@ -29,7 +29,7 @@ def sample_context() -> AnalysisContext:
         feature=FeatureInfo("Coupons", "feature", "Let users redeem coupons", ["code is unique"]),
         session=SessionInfo("s-1", "analysis"),
         plan=PhaseOutput("orchestrator", "Add a coupon table", "1. table\n2. endpoint"),
-        files=[FileInfo("shop/cart.py", "python", "computes totals")],
+        files=[FileInfo("shop/cart.py", "python", 42, "def total(): ...", "computes totals")],
         vars={"repo": "git@x"},
     )
 
@@ -56,7 +56,7 @@ def test_nested_types_reach_the_analyser() -> None:
     contract = contract_for_phase("implementation")
     files = contract.variables["files"].type
     assert files.kind == Kind.LIST and files.element is not None
-    assert set(files.element.fields) == {"path", "language", "summary"}
+    assert set(files.element.fields) == {"path", "language", "size", "content", "summary"}
     criteria = contract.variables["feature"].type.fields["acceptance_criteria"].type
     assert criteria.kind == Kind.LIST and criteria.element is not None
     assert criteria.element.kind == Kind.STR

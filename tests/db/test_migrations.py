@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from prompt_tool.core.errors import DatabaseError
 from prompt_tool.db import migrations
@@ -46,7 +48,7 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_database_url: str) -> None:
     model_tables = set(Base.metadata.tables)
 
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == migrations.head() == "0004"
+    assert migrations.current(empty_database_url) == migrations.head() == "0005"
     assert table_names(empty_database_url) == model_tables | {"alembic_version"}
 
     migrations.downgrade(empty_database_url, "base")
@@ -54,7 +56,7 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_database_url: str) -> None:
     assert table_names(empty_database_url) == {"alembic_version"}
 
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == "0004"
+    assert migrations.current(empty_database_url) == "0005"
     assert table_names(empty_database_url) == model_tables | {"alembic_version"}
 
 
@@ -71,8 +73,14 @@ def test_models_match_migrations(database_url: str) -> None:
 
 def test_history_lists_the_revisions_in_order() -> None:
     revisions = migrations.history()
-    assert [revision.revision for revision in revisions] == ["0001", "0002", "0003", "0004"]
-    assert [revision.down_revision for revision in revisions] == [None, "0001", "0002", "0003"]
+    assert [revision.revision for revision in revisions] == ["0001", "0002", "0003", "0004", "0005"]
+    assert [revision.down_revision for revision in revisions] == [
+        None,
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+    ]
     assert all(revision.description for revision in revisions)
 
 
@@ -216,3 +224,80 @@ def test_is_up_to_date_follows_the_revision(empty_database_url: str) -> None:
         assert migrations.is_up_to_date(engine) is True
     finally:
         engine.dispose()
+
+
+def insert_template(url: str, prompt_id: int, name: str, version: int, phase: str) -> None:
+    execute(
+        url,
+        "INSERT INTO prompts (id, project_id, feature_type, name, version, content, content_hash,"
+        " is_template, category, phase, referenced_templates, variables_used)"
+        " VALUES (:id, 1, NULL, :name, :version, :content, 'h', :yes, :category, :phase,"
+        " '[]', '[]')",
+        id=prompt_id,
+        name=name,
+        version=version,
+        content=f"{name} v{version}",
+        yes=True,
+        category=ORCHESTRATION_CATEGORY,
+        phase=phase,
+    )
+
+
+def test_0005_archives_extra_phase_templates_and_keeps_sessions_rendering(
+    empty_database_url: str,
+) -> None:
+    """A scope with two analysis names (an unchecked import): the production one stays."""
+    url = empty_database_url
+    migrations.upgrade(url, "0004")
+    execute(url, "INSERT INTO projects (id, name, variables) VALUES (1, 'shop', '{}')")
+    insert_template(url, 1, "orchestration_analysis_default", 1, "analysis")
+    insert_template(url, 2, "orchestration_analysis_default", 2, "analysis")
+    insert_template(url, 3, "orchestration_analysis_custom", 1, "analysis")
+    insert_template(url, 4, "orchestration_orchestrator_default", 1, "orchestrator")
+    execute(
+        url,
+        "INSERT INTO prompt_labels (project_id, name, label, prompt_id)"
+        " VALUES (1, 'orchestration_analysis_default', 'production', 1),"
+        " (1, 'orchestration_analysis_custom', 'staging', 3)",
+    )
+    execute(
+        url,
+        "INSERT INTO orchestration_sessions (id, project_id, feature_name, status, phase,"
+        " analysis_prompt_id, variant_assignments, template_versions)"
+        " VALUES (1, 1, 'f', 'active', 'analysis', 3, '{}',"
+        ' \'{"orchestration_analysis_custom@production": 3,'
+        ' "orchestration_orchestrator_default@production": 4}\')',
+    )
+
+    migrations.upgrade(url, "0005")
+
+    names = query(url, "SELECT id, name FROM prompts ORDER BY id")
+    assert [tuple(row) for row in names] == [
+        (1, "orchestration_analysis_default"),
+        (2, "orchestration_analysis_default"),
+        (3, "orchestration_analysis_legacy_custom"),
+        (4, "orchestration_orchestrator_default"),
+    ]
+    label_names = query(url, "SELECT name FROM prompt_labels ORDER BY id")
+    assert [row[0] for row in label_names] == [
+        "orchestration_analysis_default",
+        "orchestration_analysis_legacy_custom",
+    ]
+    [[recorded]] = query(url, "SELECT template_versions FROM orchestration_sessions")
+    recorded = json.loads(recorded) if isinstance(recorded, str) else recorded
+    assert recorded == {
+        "orchestration_analysis_legacy_custom@production": 3,
+        "orchestration_orchestrator_default@production": 4,
+    }
+
+    with pytest.raises(IntegrityError):
+        insert_template(url, 5, "orchestration_analysis_other", 1, "analysis")
+    insert_template(url, 6, "orchestration_analysis_legacy_more", 1, "analysis")
+    insert_template(url, 7, "partials/a.j2", 1, "partial")
+    insert_template(url, 8, "partials/b.j2", 1, "partial")
+
+    migrations.downgrade(url, "0004")
+    insert_template(url, 5, "orchestration_analysis_other", 1, "analysis")
+    migrations.upgrade(url, "0005")
+    [[archived]] = query(url, "SELECT name FROM prompts WHERE id = 5")
+    assert archived == "orchestration_analysis_legacy_other"

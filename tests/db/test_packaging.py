@@ -85,4 +85,4 @@ def test_db_upgrade_runs_from_the_installed_wheel(wheel: Path, tmp_path: Path) -
         check=False,
     )
     assert upgraded.returncode == 0, upgraded.stderr
-    assert upgraded.stdout.strip().endswith("empty -> 0004")
+    assert upgraded.stdout.strip().endswith("empty -> 0005")

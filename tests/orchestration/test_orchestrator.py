@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from prompt_tool.analysis.contracts import contract_for_phase
+from prompt_tool.core.contract import FileInfo
 from prompt_tool.core.errors import ConflictError, NotFoundError, UsageError
 from prompt_tool.core.templating import TemplateEngine
 from prompt_tool.db.db_utils import DatabaseManager
@@ -111,22 +112,32 @@ def test_rerendering_ignores_versions_published_later(
 def test_the_mapping_passed_to_render_has_exactly_the_contract_names(
     db_manager: DatabaseManager, project: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[tuple[str, set[str]]] = []
+    """Every phase's real render call: the contract's names, `files` and `attempt` filled."""
+    seen: list[tuple[str, dict[str, Any]]] = []
     real_render = TemplateEngine.render
 
     def spy(self: TemplateEngine, name: str, context: Mapping[str, Any]) -> str:
-        seen.append((name, set(context)))
+        seen.append((name, dict(context)))
         return real_render(self, name, context)
 
     monkeypatch.setattr(TemplateEngine, "render", spy)
-    session_id = create(db_manager, project)
+    cart = FileInfo("shop/cart.py", "python", 12, "def total():", "def total():")
+    session_id = create(db_manager, project, files=[cart])
     advance(db_manager, session_id, "plan")
-    advance(db_manager, session_id, "analysis")
-    assert [name for name, _ in seen] == [PLAN, ANALYSE, IMPLEMENT]
-    for (_name, names), phase in zip(
-        seen, ("orchestrator", "analysis", "implementation"), strict=True
-    ):
-        assert names == set(contract_for_phase(phase).variables)
+    with db_manager.session() as session:
+        Orchestrator(session).retry(session_id)
+    notes = FileInfo("docs/notes.md", "markdown", 3, "hi\n", "hi")
+    with db_manager.session() as session:
+        Orchestrator(session).advance(session_id, "analysis", files=[notes])
+    assert [name for name, _ in seen] == [PLAN, ANALYSE, ANALYSE, IMPLEMENT]
+    phases = ("orchestrator", "analysis", "analysis", "implementation")
+    for (_name, context), phase in zip(seen, phases, strict=True):
+        assert set(context) == set(contract_for_phase(phase).variables)
+        assert context["session"].phase == phase
+    attempts = [context["session"].attempt for _name, context in seen]
+    assert attempts == [1, 1, 2, 1]
+    assert seen[1][1]["files"] == seen[2][1]["files"] == [cart]
+    assert seen[3][1]["files"] == [cart, notes]
 
 
 @pytest.mark.parametrize(

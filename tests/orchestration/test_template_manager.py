@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -11,7 +12,13 @@ from sqlalchemy import func, select
 
 from prompt_tool.checking.publish import PublishChecker, collect_files
 from prompt_tool.checking.settings import ProjectSettings
-from prompt_tool.core.errors import ConflictError, NotFoundError, UsageError, ValidationError
+from prompt_tool.core.errors import (
+    ConflictError,
+    DatabaseError,
+    NotFoundError,
+    UsageError,
+    ValidationError,
+)
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.db.models import Prompt, PromptLabelEvent
 from prompt_tool.orchestration.template_manager import (
@@ -113,6 +120,33 @@ def test_second_template_for_a_phase_in_one_scope_is_refused(
         publish_tree(
             store, tmp_path / "b", {"deep.analysis.j2": "B {{ feature.name }}\n"}, project=project
         )
+
+
+def test_a_second_phase_name_is_refused_on_every_way_in(store: Store, project: str) -> None:
+    """Programmatic stores (import uses them) get the publish rule; the database backs it."""
+    with store() as manager:
+        manager.create_orchestration_template("orchestration_analysis_default", "analysis", "A")
+    with pytest.raises(ConflictError, match="one template per phase"), store() as manager:
+        manager.create_orchestration_template("orchestration_analysis_custom", "analysis", "B")
+    with pytest.raises(DatabaseError, match=r"(?i)unique|duplicate"), store() as manager:
+        manager.session.add(
+            Prompt(
+                name="orchestration_analysis_custom",
+                version=1,
+                phase="analysis",
+                content="B",
+                content_hash="b",
+                is_template=True,
+                category="__orchestration__",
+            )
+        )
+        manager.session.flush()
+    with store() as manager:
+        names = {row.name for row in manager.list_templates()}
+        manager.create_orchestration_template(
+            "orchestration_analysis_custom", "analysis", "C", project
+        )
+    assert names == {"orchestration_analysis_default"}
 
 
 def test_unknown_project_is_a_clear_error(store: Store, tmp_path: Path) -> None:
@@ -344,3 +378,120 @@ def test_a_pin_to_the_label_this_publish_moves_is_valid(
     assert [item.code for item in raised.value.diagnostics] == ["PT015"]
     result = publish_tree(store, tmp_path / "b", files, project=project, label="staging")
     assert len(result.created) == 2
+
+
+def render_analysis(manager: OrchestrationTemplateManager, project: str) -> str:
+    from prompt_tool.orchestration.db_loader import engine_for
+    from prompt_tool.orchestration.template_resolver import TemplateResolver
+
+    resolution = TemplateResolver(manager.session, manager.defaults).resolve(project)
+    return engine_for(resolution).render("orchestration_analysis_default", {})
+
+
+def test_export_keeps_what_pins_render_when_published_elsewhere(
+    store: Store, project: str, tmp_path: Path
+) -> None:
+    """`@1` and `@staging` pins name rows of this database; the export must not depend on them."""
+    publish_tree(
+        store, tmp_path / "v1", {"partials/a.j2": "A1", "partials/b.j2": "B1"}, project=project
+    )
+    publish_tree(
+        store,
+        tmp_path / "v2",
+        {
+            "partials/a.j2": "A2",
+            "partials/b.j2": '{% include "partials/c.j2" %}',
+            "partials/c.j2": "C",
+        },
+        project=project,
+        label="production",
+    )
+    analysis = (
+        '{% include "partials/a.j2@1" %}|{% include "partials/a.j2@staging" %}|'
+        '{% include "partials/a.j2" %}|{% include "partials/a.j2@2" %}|'
+        "{% include 'partials/b.j2@1' %}|{% include \"partials/b.j2@2\" %}\n"
+    )
+    with store() as manager:
+        manager.set_label("partials/a.j2", "staging", 1, project)
+    publish_tree(
+        store, tmp_path / "v3", {"analysis.j2": analysis}, project=project, label="production"
+    )
+    with store() as manager:
+        before = render_analysis(manager, project)
+        written = manager.export(project, tmp_path / "export")
+    assert before == "A1|A1|A2|A2|B1|C"
+    names = {path.relative_to(tmp_path / "export").as_posix() for path in written}
+    partials = {"a.j2", "a.v1.j2", "a.staging.j2", "b.v1.j2", "b.v2.j2", "c.j2", "context.j2"}
+    assert names == {"analysis.j2", "implementation.j2", "orchestrator.j2"} | {
+        f"partials/{name}" for name in partials
+    }
+    text = (tmp_path / "export" / "analysis.j2").read_text(encoding="utf-8").split("\n", 1)[1]
+    assert text == (
+        '{% include "partials/a.v1.j2" %}|{% include "partials/a.staging.j2" %}|'
+        '{% include "partials/a.j2" %}|{% include "partials/a.j2" %}|'
+        "{% include 'partials/b.v1.j2' %}|{% include \"partials/b.v2.j2\" %}\n"
+    )
+
+    with store() as manager:
+        manager.publish(collect_files([tmp_path / "export"]), "other", label="production")
+    with store() as manager:
+        assert render_analysis(manager, "other") == before
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        pytest.param("../../escaped.j2", id="dotdot"),
+        pytest.param("/tmp/absolute.j2", id="absolute"),
+        pytest.param("partials/\x1b[2Jx.j2", id="ansi"),
+    ],
+)
+def test_export_never_writes_outside_the_folder(
+    store: Store, project: str, tmp_path: Path, hostile: str
+) -> None:
+    """A name that reached the database unchecked (an old import) refuses the whole export."""
+    with store() as manager:
+        for name, phase, content in (
+            (hostile, "partial", "evil"),
+            (
+                "orchestration_analysis_default",
+                "analysis",
+                "{% include " + json.dumps(hostile) + " %}",
+            ),
+        ):
+            manager.session.add(
+                Prompt(
+                    name=name,
+                    version=1,
+                    phase=phase,
+                    content=content,
+                    content_hash="x",
+                    is_template=True,
+                    category="__orchestration__",
+                    referenced_templates=[hostile] if phase == "analysis" else [],
+                    variables_used=[],
+                )
+            )
+    target = tmp_path / "deep" / "er" / "export"
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(ValidationError, match="nothing was written") as caught, store() as manager:
+        manager.export(None, target)
+    assert "\n" not in str(caught.value)
+    assert not target.exists() and not Path("/tmp/absolute.j2").exists()
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_export_refuses_a_symbolic_link_out_of_the_folder(
+    store: Store, project: str, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = tmp_path / "export"
+    target.mkdir()
+    (target / "partials").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(ValidationError, match="leads outside") as caught, store() as manager:
+        manager.export(project, target)
+    assert "partials/context.j2" in str(caught.value)
+    assert list(outside.iterdir()) == [] and sorted(p.name for p in target.iterdir()) == [
+        "partials"
+    ]

@@ -253,6 +253,23 @@ def test_legacy_rows_from_migration_0003_never_win_a_slot(store: Store, project:
     assert chosen is not None and chosen.content == "current global\n"
 
 
+def test_a_slot_never_chooses_between_two_phase_names_by_their_order(
+    db_manager: DatabaseManager,
+) -> None:
+    """Stores refuse a second name (migration 0005); a slot that still has two is an error."""
+    from prompt_tool.core.errors import ConflictError
+    from prompt_tool.orchestration.template_files import TemplateSpec
+
+    defaults = [
+        TemplateSpec(name, name, "analysis", None, name, f"{name}.j2")
+        for name in ("orchestration_analysis_b", "orchestration_analysis_a")
+    ]
+    with db_manager.session() as session, pytest.raises(ConflictError) as caught:
+        TemplateResolver(session, defaults).resolve(None)
+    assert "holds 2 analysis templates" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
 def test_an_include_cycle_resolves_once_and_stops_rendering_with_a_clear_error(
     store: Store, project: str
 ) -> None:

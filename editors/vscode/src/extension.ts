@@ -1,37 +1,47 @@
-// Entry point: wires the client, the commands and configuration changes together.
+// Entry point: wires the controller, the status item, the commands and configuration changes.
 import * as vscode from "vscode";
-import { LanguageClient } from "vscode-languageclient/node";
 
-import { createClient } from "./client";
-import { COMMAND_REFRESH_DATABASE, COMMAND_RESTART_SERVER, CONFIGURATION_SECTION } from "./constants";
+import {
+  CLIENT_NAME,
+  COMMAND_RESTART_SERVER,
+  COMMAND_SHOW_OUTPUT,
+  CONFIGURATION_SECTION,
+  WATCHED_FILES,
+} from "./constants";
+import { ServerController } from "./controller";
+import { createStatusItem, showState } from "./status";
 
-let client: LanguageClient | undefined;
+let controller: ServerController | undefined;
 
-async function start(context: vscode.ExtensionContext): Promise<void> {
-  client = createClient(context);
-  await client.start();
-}
-
-async function restart(context: vscode.ExtensionContext): Promise<void> {
-  await client?.stop();
-  await start(context);
-}
-
+/**
+ * Registers only the extension's own commands: `promptTool.refreshDatabase` belongs to the
+ * server, whose `executeCommandProvider` makes the client register it (VS Code refuses an id
+ * registered twice, and the client would then fail to start).
+ */
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const outputChannel = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
+  const watcher = vscode.workspace.createFileSystemWatcher(WATCHED_FILES);
+  const status = createStatusItem();
+  const server = new ServerController(outputChannel, watcher);
+  controller = server;
   context.subscriptions.push(
-    vscode.commands.registerCommand(COMMAND_RESTART_SERVER, () => restart(context)),
-    vscode.commands.registerCommand(COMMAND_REFRESH_DATABASE, () =>
-      client?.sendRequest("workspace/executeCommand", { command: COMMAND_REFRESH_DATABASE, arguments: [] }),
-    ),
+    outputChannel,
+    watcher,
+    status,
+    server,
+    server.onDidChangeState((state) => showState(status, state)),
+    vscode.commands.registerCommand(COMMAND_RESTART_SERVER, () => server.restart()),
+    vscode.commands.registerCommand(COMMAND_SHOW_OUTPUT, () => outputChannel.show(true)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(`${CONFIGURATION_SECTION}.server`)) {
-        void restart(context);
+        void server.restart();
       }
     }),
   );
-  await start(context);
+  await server.start();
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop();
+  await controller?.stop();
+  controller = undefined;
 }
