@@ -433,7 +433,13 @@ def test_export_keeps_what_pins_render_when_published_elsewhere(
     )
 
     with store() as manager:
-        manager.publish(collect_files([tmp_path / "export"]), "other", label="production")
+        settings = ProjectSettings(tmp_path)
+        manager.publish(
+            collect_files([tmp_path / "export"], settings),
+            "other",
+            label="production",
+            checker=PublishChecker(settings),
+        )
     with store() as manager:
         assert render_analysis(manager, "other") == before
 
