@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
@@ -19,6 +20,10 @@ from prompt_tool.analysis.diagnostics import Diagnostic, Fix, Position, Severity
 from prompt_tool.analysis.outline import Fold, FoldKind, OutlineSymbol, SymbolKind
 from prompt_tool.analysis.renaming import Replacement
 from prompt_tool.analysis.tokens import HighlightToken, TokenKind
+
+if TYPE_CHECKING:
+    from lsp_server.preview_contexts import ContextEntry
+    from prompt_tool.orchestration.preview import Preview, TemplateOrigin
 
 SOURCE = "prompt-tool"
 _TOKEN_TYPES: dict[TokenKind, str] = {
@@ -243,3 +248,100 @@ def lsp_hover(
     return types.Hover(
         contents=lsp_markup(markdown, is_markdown_supported), range=lsp_range(span, text)
     )
+
+
+def lsp_preview(
+    uri: str,
+    version: int | None,
+    phase: str,
+    context: str,
+    preview: Preview,
+    uri_for: Callable[[TemplateOrigin], str | None],
+) -> dict[str, Any]:
+    """A preview as `promptTool/preview` answers it: text, 0-based source map, error."""
+    uris: dict[TemplateOrigin, str | None] = {}
+
+    def located(origin: TemplateOrigin) -> str | None:
+        if origin not in uris:
+            uris[origin] = uri_for(origin)
+        return uris[origin]
+
+    error = preview.error
+    return {
+        "uri": uri,
+        "version": version,
+        "phase": phase,
+        "context": context,
+        "text": preview.text,
+        "characters": preview.characters,
+        "tokens": preview.tokens,
+        "tokenCounter": preview.token_counter,
+        "sourceMap": [
+            None
+            if line.template is None or line.line is None
+            else {
+                "uri": located(line.template),
+                "template": line.template.name,
+                "version": line.template.version,
+                "line": line.line,
+            }
+            for line in preview.lines
+        ],
+        "error": None
+        if error is None
+        else lsp_preview_error(
+            error.message,
+            located(error.template) if error.template is not None else uri,
+            error.line or 0,
+            0,
+        ),
+    }
+
+
+def lsp_preview_error(message: str, uri: str | None, line: int, column: int) -> dict[str, Any]:
+    """A diagnostic (plus the `uri` it belongs to) for a preview that could not render."""
+    return {
+        "uri": uri,
+        "range": {
+            "start": {"line": line, "character": column},
+            "end": {"line": line + 1, "character": 0},
+        },
+        "severity": int(types.DiagnosticSeverity.Error),
+        "source": "prompt-tool preview",
+        "message": message,
+    }
+
+
+def lsp_preview_problem(
+    uri: str, context: str, message: str, where: str | None, line: int, column: int
+) -> dict[str, Any]:
+    """The answer when no render happened: the context or the phase could not be used."""
+    return {
+        "uri": uri,
+        "version": None,
+        "phase": None,
+        "context": context,
+        "text": "",
+        "characters": 0,
+        "tokens": 0,
+        "tokenCounter": "",
+        "sourceMap": [],
+        "error": lsp_preview_error(message, where or uri, line, column),
+    }
+
+
+def lsp_preview_contexts(phase: str | None, entries: Sequence[ContextEntry]) -> dict[str, Any]:
+    """`promptTool/previewContexts`: the phase the document renders as, and its contexts."""
+    return {
+        "phase": phase,
+        "contexts": [
+            {
+                "id": entry.id,
+                "label": entry.label,
+                "kind": entry.kind,
+                "phase": entry.phase,
+                "detail": entry.detail,
+            }
+            for entry in entries
+        ],
+    }

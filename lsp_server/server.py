@@ -233,6 +233,7 @@ def create_server() -> PromptToolServer:
         hover,
         inlay_hints,
         links,
+        preview,
         references,
         rename,
         semantic_tokens,
@@ -259,6 +260,7 @@ def create_server() -> PromptToolServer:
         signature_help,
         inlay_hints,
         workspace_diagnostics,
+        preview,
     ):
         feature.register(server)
     return server

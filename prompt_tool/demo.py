@@ -1,5 +1,9 @@
 """`make run`: a real session with the tool on the embedded SQLite default, step by step.
 
+It ends with a small A/B test: version 1 of the bug-analysis template (production) against
+version 2, with traffic simulated in-process through the orchestrator (60 sessions would
+take minutes as 120 command runs), then the report and the winner's promotion.
+
 PROMPT_TOOL_DATABASE_URL is removed from the steps' environment so that the demo always
 shows the embedded default, created and migrated in a fresh working directory.
 """
@@ -7,13 +11,14 @@ shows the embedded default, created and migrated in a fresh working directory.
 from __future__ import annotations
 
 import os
+import random
 import shlex
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from prompt_tool.core.config import DATABASE_URL_ENV
+from prompt_tool.core.config import DATABASE_URL_ENV, default_database_url
 
 STEPS: list[list[str]] = [
     ["--version"],
@@ -99,6 +104,69 @@ ORCHESTRATE_STEPS: list[list[str]] = [
     ["orchestrate", "list"],
     ["orchestrate", "show", "1"],
 ]
+EXPERIMENT = "bug-analysis-v2"
+EXPERIMENT_STEPS: list[list[str]] = [
+    [
+        "experiments",
+        "create",
+        EXPERIMENT,
+        *SCOPE,
+        "--description",
+        "Does mentioning the session make bug analyses succeed more often?",
+        "--variant",
+        "control:50",
+        "--variant",
+        f"B:50:analysis={ANALYSIS_NAME}@2",
+        "--min-sample",
+        "10",
+    ],
+    ["experiments", "start", EXPERIMENT],
+    [
+        "orchestrate",
+        "plan",
+        "webshop",
+        "Coupon codes are case-sensitive",
+        "--feature-type",
+        "bugfix",
+    ],
+    ["orchestrate", "complete", "2", "--outcome", "success", "--score", "4", "--note", "fixed"],
+]
+SIMULATED_SESSIONS = 60
+SIMULATED_SUCCESS = {"control": 0.45, "B": 0.85}
+REPORT_STEPS: list[list[str]] = [
+    ["experiments", "show", EXPERIMENT],
+    ["experiments", "report", EXPERIMENT],
+    ["experiments", "conclude", EXPERIMENT, "--promote", "B", "--author", "demo"],
+    ["templates", "labels", ANALYSIS_NAME, *SCOPE],
+]
+
+
+def simulate_traffic(workdir: Path) -> None:
+    """Bug-fix sessions through the real orchestrator, each with an outcome, as a team's
+    week of work would produce them; the odds favour B so that the report has a story."""
+    from prompt_tool.db.db_utils import DatabaseManager
+    from prompt_tool.orchestration.orchestrator import Orchestrator
+    from prompt_tool.orchestration.session_outcomes import complete_session
+
+    print(
+        f"\n(simulating {SIMULATED_SESSIONS} bug-fix sessions through the orchestrator;"
+        " each gets its sticky variant and an outcome)",
+        flush=True,
+    )
+    chances = random.Random(42)
+    database = DatabaseManager(default_database_url(workdir))
+    try:
+        for n in range(SIMULATED_SESSIONS):
+            with database.session() as session:
+                row = Orchestrator(session).create_planning_session(
+                    "webshop", f"Bug report #{100 + n}", feature_type="bugfix"
+                )
+                [assignment] = row.variant_assignments.values()
+                success = chances.random() < SIMULATED_SUCCESS[assignment["variant"]]
+                score = round(chances.uniform(3, 5) if success else chances.uniform(1, 3), 1)
+                complete_session(session, row.id, success=success, score=score)
+    finally:
+        database.dispose()
 
 
 def write_override(workdir: Path) -> None:
@@ -133,7 +201,10 @@ def main() -> None:
     for step in STEPS:
         run_step(step, workdir)
     write_override(workdir)
-    for step in (*STORE_STEPS, *ORCHESTRATE_STEPS):
+    for step in (*STORE_STEPS, *ORCHESTRATE_STEPS, *EXPERIMENT_STEPS):
+        run_step(step, workdir)
+    simulate_traffic(workdir)
+    for step in REPORT_STEPS:
         run_step(step, workdir)
 
 

@@ -29,8 +29,41 @@ from prompt_tool.analysis.positions import Token
 from prompt_tool.analysis.scopes import Binding, Frame, merge_branches
 from prompt_tool.analysis.typeinfo import ANY, FieldInfo, Kind, TypeInfo
 
-CONTEXT_CODES = frozenset({"PT002", "PT003", "PT004"})
+CONTEXT_CODES = frozenset({"PT002", "PT003", "PT004", "PT017", "PT018"})
 _DEFAULT_FILTERS = frozenset({"default", "d"})
+_EMPTY_UNDEFINED_FILTERS = frozenset({"first", "last", "random", "min", "max"})
+"""Filters that return an undefined value for an empty sequence, which fails once used."""
+_SIZE_KEEPING_FILTERS = frozenset({"sort", "list", "reverse", "map", "string"})
+_VALUE_FILTERS = frozenset(
+    {
+        "batch",
+        "bullet_list",
+        "count",
+        "dictsort",
+        "first",
+        "groupby",
+        "items",
+        "join",
+        "last",
+        "length",
+        "list",
+        "map",
+        "max",
+        "min",
+        "numbered_list",
+        "random",
+        "reject",
+        "rejectattr",
+        "reverse",
+        "select",
+        "selectattr",
+        "slice",
+        "sort",
+        "sum",
+        "unique",
+    }
+)
+"""Filters that iterate or measure their operand, so a None operand raises."""
 _MAX_DEPTH = 300
 
 
@@ -44,6 +77,17 @@ class RootScope:
     contract_name: str = ""
     includer: str | None = None
     include_site: RelatedLocation | None = None
+    facts: GuardFacts | None = None
+    """What the guards around the include site prove (`{% if files %}{% include … %}`)."""
+
+
+@dataclass(frozen=True)
+class GuardFacts:
+    """Guard keys in force at a point: known defined, truthy (not None, not empty), not None."""
+
+    defined: frozenset[str] = frozenset()
+    truthy: frozenset[str] = frozenset()
+    present: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -98,6 +142,8 @@ class TemplateAnalysis:
     attributes: list[AttributeAccess] = field(default_factory=list)
     frames: list[Frame] = field(default_factory=list)
     include_scopes: dict[int, dict[str, Binding]] = field(default_factory=dict)
+    include_facts: dict[int, GuardFacts] = field(default_factory=dict)
+    """The guards in force at each include (by node id), recorded with `include_scopes`."""
     marks: list[_Mark] = field(default_factory=list, repr=False)
     """The checker's state after each top-level statement, to resume from (`previous`)."""
 
@@ -133,20 +179,105 @@ def guard_key(node: nodes.Node) -> str | None:
     return None
 
 
-def defined_guards(test: nodes.Node | None) -> tuple[set[str], set[str]]:
+Facts = tuple[set[str], set[str]]
+"""Keys a test proves when it is true, and when it is false."""
+
+
+def _through_logic(test: nodes.Node | None, leaf: Callable[[nodes.Node], Facts]) -> Facts:
+    """What `test` proves, `not`, `and` and `or` taken as Jinja evaluates them (the right
+    operand of `and` runs only when the left is true), `leaf` asked about the rest."""
+    if test is None:
+        return set(), set()
+    if isinstance(test, nodes.Not):
+        when_true, when_false = _through_logic(test.node, leaf)
+        return when_false, when_true
+    if isinstance(test, nodes.And):
+        left, right = _through_logic(test.left, leaf), _through_logic(test.right, leaf)
+        return left[0] | right[0], set()
+    if isinstance(test, nodes.Or):
+        left, right = _through_logic(test.left, leaf), _through_logic(test.right, leaf)
+        return set(), left[1] | right[1]
+    return leaf(test)
+
+
+def defined_guards(test: nodes.Node | None) -> Facts:
     """Keys known defined when `test` is true, and when it is false."""
+    return _through_logic(test, _defined_leaf)
+
+
+def _defined_leaf(test: nodes.Node) -> Facts:
     if isinstance(test, nodes.Test) and test.name in ("defined", "undefined"):
         key = guard_key(test.node)
         keys = {key} if key else set()
         return (keys, set()) if test.name == "defined" else (set(), keys)
-    if isinstance(test, nodes.Not):
-        when_true, when_false = defined_guards(test.node)
-        return when_false, when_true
-    if isinstance(test, nodes.And):
-        return defined_guards(test.left)[0] | defined_guards(test.right)[0], set()
-    if isinstance(test, nodes.Or):
-        return set(), defined_guards(test.left)[1] | defined_guards(test.right)[1]
     return set(), set()
+
+
+def checked_names(test: nodes.Node | None) -> Facts:
+    """Names a test proves defined when it is true, and when it is false (for merging
+    branches): `is defined` guards, plus `x is none` / `x is not none`, which read `x`
+    themselves, so an undefined `x` was already reported at the test."""
+    when_true, when_false = defined_guards(test)
+    for node in _none_tests(test):
+        key = guard_key(node)
+        if key:
+            when_true.add(key)
+            when_false.add(key)
+    return when_true, when_false
+
+
+def _none_tests(test: nodes.Node | None) -> list[nodes.Node]:
+    if isinstance(test, nodes.Test) and test.name == "none":
+        return [test.node]
+    if isinstance(test, nodes.Not):
+        return _none_tests(test.node)
+    return []
+
+
+_SIZE_FILTERS = frozenset({"length", "count"})
+_EMPTY_WHEN = {"eq": 0, "lteq": 0, "lt": 1}
+_NONEMPTY_WHEN = {"gt": 0, "gteq": 1, "ne": 0}
+
+
+def _sized_key(node: nodes.Node) -> str | None:
+    """`files` for `files` and for `files|length`: the value whose emptiness a test reads."""
+    if isinstance(node, nodes.Filter) and node.name in _SIZE_FILTERS and node.node is not None:
+        return guard_key(node.node)
+    return guard_key(node)
+
+
+def truthy_guards(test: nodes.Node | None) -> Facts:
+    """Keys known truthy (not None, not empty) when `test` is true, and when it is false:
+    `{% if files %}`, `files|length > 0`, `not files`. (`x is not none` proves less: not
+    None, maybe empty; see `present_guards`.)"""
+    return _through_logic(test, _truthy_leaf)
+
+
+def _truthy_leaf(test: nodes.Node) -> Facts:
+    if isinstance(test, nodes.Compare) and len(test.ops) == 1:
+        operand, limit = test.ops[0], test.ops[0].expr
+        key = _sized_key(test.expr) if isinstance(test.expr, nodes.Filter) else None
+        if key and isinstance(limit, nodes.Const) and isinstance(limit.value, int):
+            if _NONEMPTY_WHEN.get(operand.op) == limit.value:
+                return {key}, set()
+            if _EMPTY_WHEN.get(operand.op) == limit.value:
+                return set(), {key}
+        return set(), set()
+    key = _sized_key(test)
+    return ({key}, set()) if key else (set(), set())
+
+
+def present_guards(test: nodes.Node | None) -> Facts:
+    """Keys known not None when `test` is true, and when it is false: `is none`, and
+    everything truthy."""
+    return _through_logic(test, _present_leaf)
+
+
+def _present_leaf(test: nodes.Node) -> Facts:
+    if isinstance(test, nodes.Test) and test.name == "none":
+        key = guard_key(test.node)
+        return (set(), {key}) if key else (set(), set())
+    return _truthy_leaf(test)
 
 
 def check_template(
@@ -194,7 +325,14 @@ class _Checker:
         self.analysis = TemplateAnalysis()
         self.root = self._new_frame("template", None, None)
         self.frame = self.root
-        self.guards: list[str] = []
+        facts = root.facts or GuardFacts()
+        self.guards: list[str] = sorted(facts.defined)
+        self.truthy: list[str] = sorted(facts.truthy)
+        """Keys known truthy here (not None, not empty): `{% if files %}`, a `for` body."""
+        self.present: list[str] = sorted(facts.present)
+        """Keys known not None here: `x is not none`, and every truthy key."""
+        self.tolerant: set[int] = set()
+        """Ids of nodes whose undefined result is handled (`|default`, `is defined`)."""
         self.depth = 0
         self.type_of = TypeOf(self._type_of_name)
         self._seed_root()
@@ -203,7 +341,15 @@ class _Checker:
         for name in sorted(self.root_scope.globals):
             self.root.bindings[name] = Binding(name, ANY, "global")
         for name, info in self.root_scope.variables.items():
-            self.root.bindings[name] = Binding(name, info.type, "contract", None, True, info.doc)
+            self.root.bindings[name] = Binding(
+                name,
+                info.type,
+                "contract",
+                None,
+                not info.may_be_absent,
+                info.doc,
+                may_be_none=info.is_optional,
+            )
         self.root.bindings["self"] = Binding("self", ANY, "global", doc="This template's blocks.")
 
     def _new_frame(self, kind: str, parent: Frame | None, node: nodes.Node | None) -> Frame:
@@ -263,6 +409,7 @@ class _Checker:
         mine.references = analysis.references[: mark.references]
         mine.attributes = analysis.attributes[: mark.attributes]
         mine.include_scopes = dict(list(analysis.include_scopes.items())[: mark.include_scopes])
+        mine.include_facts = dict(list(analysis.include_facts.items())[: mark.include_scopes])
         mine.marks = analysis.marks[:shared]
         root.bindings, root.lost = dict(mark.bindings), dict(mark.lost)
         root.history = analysis.frames[0].history[: mark.history]
@@ -277,6 +424,24 @@ class _Checker:
 
     def guarded(self, keys: Iterable[str]) -> _Guarded:
         return _Guarded(self.guards, [key for key in keys if key])
+
+    def narrowed(
+        self, defined: Iterable[str], truthy: Iterable[str], present: Iterable[str] = ()
+    ) -> _Narrowed:
+        """Guards for a branch: keys known defined, truthy and not None inside it."""
+        return _Narrowed(
+            _Guarded(self.guards, [key for key in defined if key]),
+            _Guarded(self.truthy, [key for key in truthy if key]),
+            _Guarded(self.present, [key for key in present if key]),
+        )
+
+    def is_known(self, guards: list[str], key: str | None) -> bool:
+        """Whether a guard proves `key`: itself, or a key under it (`files.0` proves `files`
+        non-empty, `plan.summary` proves `plan` not None: reading either needs that)."""
+        if key is None or not guards:
+            return False
+        prefix = key + "."
+        return any(guard == key or guard.startswith(prefix) for guard in guards)
 
     def is_guarded(self, node: nodes.Node) -> bool:
         if not self.guards:
@@ -396,6 +561,12 @@ class _Checker:
     def _report_possibly_undefined(self, binding: Binding, span: Span) -> None:
         where = f" (line {binding.span.start.line + 1})" if binding.span else ""
         message = f"`{binding.name}` may be undefined here: it is set only on some paths{where}"
+        if binding.origin == "contract":
+            name = binding.name
+            message = (
+                f"`{name}` is optional (declared `{name}?`) and may be absent here; read it "
+                f"under `{{% if {name} is defined %}}` or as `{name}|default(...)`"
+            )
         related: tuple[RelatedLocation, ...] = ()
         if binding.span:
             related = (RelatedLocation(self.parsed.name, binding.span, "conditionally set here"),)
@@ -404,10 +575,14 @@ class _Checker:
     def visit_Getattr(self, node: nodes.Getattr) -> None:
         self.visit(node.node)
         self.check_attribute(node, node.attr, self.parsed.token_of(node))
+        where = self.parsed.token_span(node)
+        if where is not None:
+            self.check_value_use(node, node.node, self._spanning(node.node, where))
 
     def visit_Getitem(self, node: nodes.Getitem) -> None:
         self.visit(node.node)
         self.visit(node.arg)
+        self.check_indexing(node)
         key = node.arg
         if isinstance(key, nodes.Const) and isinstance(key.value, str):
             owner = self.type_of(node.node)
@@ -415,6 +590,119 @@ class _Checker:
                 span = self.parsed.token_span(key) or self.parsed.span_of(node)
                 quote = self.parsed.source[self._offset(span)]
                 self.check_attribute(node, key.value, span, quote)
+
+    def check_indexing(self, node: nodes.Getitem) -> None:
+        """PT017 for a constant index into a list or string that may be empty, PT018 for
+        any subscript of a value that may be None."""
+        bracket = self.parsed.token_of(node)
+        if bracket is None:
+            return
+        closing = self._closing_bracket(bracket)
+        span = self._spanning(node.node, closing)
+        if isinstance(node.arg, nodes.Slice):
+            return
+        self.check_value_use(node, node.node, span)
+        if _constant_index(node.arg) is not None:
+            self.check_may_be_empty(node, node.node, span)
+
+    def _closing_bracket(self, opening: Token) -> Span:
+        depth, tokens = 0, self.parsed.tokens
+        current: Token | None = opening
+        while current is not None:
+            if current.value in ("[", "("):
+                depth += 1
+            elif current.value in ("]", ")"):
+                depth -= 1
+                if depth == 0:
+                    return current.span
+            elif current.kind in ("variable_end", "block_end"):
+                break
+            current = tokens.next_token(current)
+        return opening.span
+
+    def _spanning(self, operand: nodes.Node, end: Span) -> Span:
+        """From the start of `operand`'s leftmost name to `end`: the whole offending
+        expression (`files[0]`, `files|first`), on one line or several."""
+        leftmost: nodes.Node | None = operand
+        while isinstance(leftmost, nodes.Getattr | nodes.Getitem | nodes.Filter | nodes.Test):
+            leftmost = leftmost.node
+        start = self.parsed.token_span(leftmost) if leftmost is not None else None
+        if start is None or start.start > end.start:
+            return end
+        return Span(start.start, end.end)
+
+    def _text(self, span: Span) -> str:
+        return self.parsed.source[self._offset(span) : self._offset(Span(span.end, span.end))]
+
+    def check_may_be_empty(self, node: nodes.Node, operand: nodes.Node, span: Span) -> None:
+        """PT017: an element of a list (or string) the contract allows to be empty, read
+        without a guard; the result is undefined then, and using it fails the render."""
+        owner = self.type_of(operand)
+        if owner.kind not in (Kind.LIST, Kind.STR):
+            return
+        key = _sized_operand_key(operand)
+        if key is None or self._is_tolerated(node):
+            return
+        if self.is_known(self.truthy, key):
+            return
+        text = self._text(span)
+        message = (
+            f"`{text}` is undefined when `{key}` is empty (a {owner.name} may be), and the "
+            f"render fails; guard it with `{{% if {key} %}}` or add `|default(...)`"
+        )
+        self.report("PT017", span, message, related=self._related())
+
+    def check_value_use(self, node: nodes.Node, operand: nodes.Node, span: Span) -> None:
+        """PT018: an attribute, item or element of an optional value, read where it may be
+        None (None has none of them: the render fails)."""
+        if not self._may_be_none(operand):
+            return
+        key = guard_key(operand)
+        if self._is_tolerated(node):
+            return
+        if self.is_known(self.truthy, key) or self.is_known(self.present, key):
+            return
+        inner: nodes.Node | None = operand
+        while isinstance(inner, nodes.Filter) and inner.name in _DEFAULT_FILTERS:
+            inner = inner.node
+        shown = key or (guard_key(inner) if inner is not None else None) or self._text(span)
+        message = (
+            f"`{shown}` is optional and may be None, so `{self._text(span)}` fails then; "
+            f"guard it with `{{% if {shown} %}}` or `{shown} is not none`"
+        )
+        self.report("PT018", span, message, related=self._related())
+
+    def _is_tolerated(self, node: nodes.Node) -> bool:
+        """Whether an undefined result of `node` itself is handled: it is the operand of
+        `|default` or `is defined`, or such a test on it encloses it. (A guard on a key
+        above it, `files is defined`, says nothing about `files[0]`.)"""
+        if id(node) in self.tolerant:
+            return True
+        key = guard_key(node)
+        return key is not None and key in self.guards
+
+    def _may_be_none(self, operand: nodes.Node | None) -> bool:
+        if isinstance(operand, nodes.Filter) and operand.name in _DEFAULT_FILTERS:
+            # `default` replaces an undefined value, and None only when asked to (`true`).
+            boolean = operand.args[1] if len(operand.args) > 1 else None
+            for keyword in operand.kwargs:
+                if keyword.key == "boolean":
+                    boolean = keyword.value
+            replaces_none = isinstance(boolean, nodes.Const) and bool(boolean.value)
+            return not replaces_none and self._may_be_none(operand.node)
+        if isinstance(operand, nodes.Name):
+            binding = self.frame.lookup(operand.name).binding
+            return binding is not None and binding.may_be_none
+        attribute: str | None = None
+        if isinstance(operand, nodes.Getattr):
+            attribute = operand.attr
+        elif isinstance(operand, nodes.Getitem) and isinstance(operand.arg, nodes.Const):
+            attribute = str(operand.arg.value)
+        if attribute is None or operand is None:
+            return False
+        owner = self.type_of(getattr(operand, "node", None))
+        found = owner.fields.get(attribute) if owner.kind == Kind.OBJECT else None
+        return found is not None and found.is_optional
 
     def _offset(self, span: Span) -> int:
         return self.parsed.tokens.lines.starts[span.start.line] + span.start.column
@@ -442,15 +730,22 @@ class _Checker:
 
     def visit_Filter(self, node: nodes.Filter) -> None:
         if node.name in _DEFAULT_FILTERS and node.node:
+            self.tolerant.add(id(node.node))
             with self.guarded([guard_key(node.node) or ""]):
                 self.visit(node.node)
         else:
             self.visit(node.node)
         self.check_name("PT005", "filter", node, self.vocabulary.filters)
+        if node.node is not None and node.name in _VALUE_FILTERS | _EMPTY_UNDEFINED_FILTERS:
+            span = self._spanning(node.node, self.parsed.span_of(node))
+            self.check_value_use(node, node.node, span)
+            if node.name in _EMPTY_UNDEFINED_FILTERS:
+                self.check_may_be_empty(node, node.node, span)
         self.visit_all([*node.args, *node.kwargs, node.dyn_args, node.dyn_kwargs])  # type: ignore[list-item]
 
     def visit_Test(self, node: nodes.Test) -> None:
         if node.name in ("defined", "undefined"):
+            self.tolerant.add(id(node.node))
             with self.guarded([guard_key(node.node) or ""]):
                 self.visit(node.node)
         else:
@@ -474,46 +769,63 @@ class _Checker:
 
     def visit_And(self, node: nodes.And) -> None:
         self.visit(node.left)
-        with self.guarded(defined_guards(node.left)[0]):
+        with self.narrowed(
+            defined_guards(node.left)[0],
+            truthy_guards(node.left)[0],
+            present_guards(node.left)[0],
+        ):
             self.visit(node.right)
 
     def visit_Or(self, node: nodes.Or) -> None:
         self.visit(node.left)
-        with self.guarded(defined_guards(node.left)[1]):
+        with self.narrowed(
+            defined_guards(node.left)[1],
+            truthy_guards(node.left)[1],
+            present_guards(node.left)[1],
+        ):
             self.visit(node.right)
 
     def visit_CondExpr(self, node: nodes.CondExpr) -> None:
         self.visit(node.test)
         when_true, when_false = defined_guards(node.test)
-        with self.guarded(when_true):
+        truthy_true, truthy_false = truthy_guards(node.test)
+        present_true, present_false = present_guards(node.test)
+        with self.narrowed(when_true, truthy_true, present_true):
             self.visit(node.expr1)
-        with self.guarded(when_false):
+        with self.narrowed(when_false, truthy_false, present_false):
             self.visit(node.expr2)
 
     def visit_If(self, node: nodes.If) -> None:
         branches: list[Frame] = []
-        negative: set[str] = set()
+        known: list[frozenset[str]] = []
+        negative = _Facts()
         for current in [node, *node.elif_]:
-            with self.guarded(negative):
+            with negative.apply(self):
                 self.visit(current.test)
-            when_true, when_false = defined_guards(current.test)
+            when_true, when_false = _Facts.of(current.test)
             branches.append(self._branch(current.body, negative | when_true))
-            negative |= when_false
+            known.append(negative.checked | when_true.checked)
+            negative = negative | when_false
         if node.else_:
             branches.append(self._branch(node.else_, negative))
-        merge_branches(self.frame, branches, is_exhaustive=bool(node.else_))
+        known.append(negative.checked)
+        merge_branches(self.frame, branches, is_exhaustive=bool(node.else_), known=known)
 
-    def _branch(self, body: list[nodes.Node], guards: set[str]) -> Frame:
+    def _branch(self, body: list[nodes.Node], facts: _Facts) -> Frame:
         frame = Frame("branch", self.frame)
-        with self.in_frame(frame), self.guarded(guards):
+        with self.in_frame(frame), facts.apply(self):
             self.visit_all(body)
         return frame
 
     def visit_For(self, node: nodes.For) -> None:
         self.visit(node.iter)
+        where = self.parsed.span_of(node.iter) if node.iter is not None else None
+        if where is not None:
+            self.check_value_use(node, node.iter, self._spanning(node.iter, where))
         item_type = element_type(self.type_of(node.iter))
         body = self._new_frame("loop", self.frame, node)
-        with self.in_frame(body):
+        # Inside the body the iterated value has at least one element.
+        with self.in_frame(body), self.narrowed((), [_sized_operand_key(node.iter) or ""]):
             self.define_target(node.target, item_type, "loop")
             self.visit(node.test)
             self.frame.define(Binding("loop", LOOP, "loop", doc=LOOP.doc))
@@ -585,6 +897,9 @@ class _Checker:
     def visit_Include(self, node: nodes.Include) -> None:
         self.visit(node.template)
         self.analysis.include_scopes[id(node)] = self.frame.visible()
+        self.analysis.include_facts[id(node)] = GuardFacts(
+            frozenset(self.guards), frozenset(self.truthy), frozenset(self.present)
+        )
 
     def visit_Import(self, node: nodes.Import) -> None:
         self.visit(node.template)
@@ -617,6 +932,71 @@ class _InFrame:
 
     def __exit__(self, *_: object) -> None:
         self._checker.frame = self._saved
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What an `if` test proves on one path: keys defined, truthy, not None, and the names
+    known defined for merging the branches' assignments (`checked_names`)."""
+
+    defined: frozenset[str] = frozenset()
+    truthy: frozenset[str] = frozenset()
+    present: frozenset[str] = frozenset()
+    checked: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, test: nodes.Node) -> tuple[_Facts, _Facts]:
+        """The facts when `test` is true, and when it is false."""
+        defined, truthy = defined_guards(test), truthy_guards(test)
+        present, checked = present_guards(test), checked_names(test)
+        return cls(*(frozenset(item[0]) for item in (defined, truthy, present, checked))), cls(
+            *(frozenset(item[1]) for item in (defined, truthy, present, checked))
+        )
+
+    def __or__(self, other: _Facts) -> _Facts:
+        return _Facts(
+            self.defined | other.defined,
+            self.truthy | other.truthy,
+            self.present | other.present,
+            self.checked | other.checked,
+        )
+
+    def apply(self, checker: _Checker) -> _Narrowed:
+        return checker.narrowed(self.defined, self.truthy, self.present)
+
+
+class _Narrowed:
+    """Several `_Guarded` at once (defined, truthy and present keys of one branch)."""
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, *parts: _Guarded) -> None:
+        self._parts = parts
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        for part in reversed(self._parts):
+            part.__exit__()
+
+
+def _constant_index(node: nodes.Node) -> int | None:
+    """The integer a subscript names when it is a literal (`[0]`, `[-1]`), else None."""
+    if isinstance(node, nodes.Const) and type(node.value) is int:
+        return int(node.value)
+    if isinstance(node, nodes.Neg) and isinstance(node.node, nodes.Const):
+        inner = node.node.value
+        return -inner if type(inner) is int else None
+    return None
+
+
+def _sized_operand_key(node: nodes.Node | None) -> str | None:
+    """The guard key of the value whose size decides emptiness: `files` for `files`,
+    `files|sort` and `files|map(...)` (filters that keep the number of elements)."""
+    while isinstance(node, nodes.Filter) and node.name in _SIZE_KEEPING_FILTERS:
+        node = node.node
+    return guard_key(node) if node is not None else None
 
 
 class _Guarded:

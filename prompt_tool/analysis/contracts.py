@@ -7,6 +7,7 @@ templates under `partials/` (or `*.partial.j2`) are partials, checked through th
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
@@ -21,7 +22,8 @@ from prompt_tool.core.errors import NotFoundError
 if TYPE_CHECKING:
     from prompt_tool.analysis.workspace import AnalysisConfig
 
-_PARTIAL_DIRS = frozenset({"partials", "partial", "_partials"})
+PARTIAL_FOLDERS = frozenset({"partials", "partial", "_partials"})
+"""Folders whose templates are partials, and from which a file given alone is named."""
 
 
 def phase_from_path(name: str, phases: Mapping[str, object]) -> str | None:
@@ -30,7 +32,7 @@ def phase_from_path(name: str, phases: Mapping[str, object]) -> str | None:
     directories = path.parts[:-1]
     if directories and directories[0] in phases:
         return directories[0]
-    if any(part in _PARTIAL_DIRS for part in directories):
+    if any(part in PARTIAL_FOLDERS for part in directories):
         return PARTIAL
     segments = path.name.split(".")[:-1] if "." in path.name else [path.name]
     for segment in reversed(segments):
@@ -55,13 +57,49 @@ def _glob_contract(name: str, globs: Mapping[str, Contract]) -> Contract | None:
 def header_variables(
     parsed: ParsedTemplate, resolve: Callable[[str], TypeInfo | None]
 ) -> dict[str, FieldInfo]:
-    """The header's `vars`, typed by the resolver; unresolvable types are Any."""
+    """The header's `vars`, typed by the resolver; unresolvable types are Any. A name
+    declared `name?` may be absent; a type `X | None` or `Optional[X]` may be None."""
     result: dict[str, FieldInfo] = {}
-    for name, expression in parsed.header.variables.items():
+    header = parsed.header
+    for name, expression in header.variables.items():
         resolved = resolve(expression) if expression != "Any" else None
         kind = resolved if resolved is not None else TypeInfo(ANY.kind, expression)
-        result[name] = FieldInfo(name, kind, f"Declared in the header as `{expression}`.")
+        result[name] = FieldInfo(
+            name,
+            kind,
+            f"Declared in the header as `{expression}`.",
+            is_optional=admits_none(expression),
+            may_be_absent=name in header.optional_variables,
+        )
     return result
+
+
+def admits_none(expression: str) -> bool:
+    """Whether a type expression's top level is a union with None (`X | None`,
+    `Optional[X]`, `Union[X, None]`), read as Python syntax, never run."""
+    try:
+        tree = ast.parse(expression, mode="eval").body
+    except SyntaxError:
+        return False
+    return _admits_none(tree)
+
+
+def _admits_none(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value is None
+    if isinstance(node, ast.Name):
+        return node.id in ("None", "NoneType")
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _admits_none(node.left) or _admits_none(node.right)
+    if isinstance(node, ast.Subscript):
+        name = node.value.attr if isinstance(node.value, ast.Attribute) else None
+        name = node.value.id if isinstance(node.value, ast.Name) else name
+        members = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if name == "Optional":
+            return True
+        if name == "Union":
+            return any(_admits_none(member) for member in members)
+    return False
 
 
 def select_contract(

@@ -134,4 +134,22 @@ RULES: dict[str, Rule] = _rules(
         Severity.ERROR,
         "A contract type declared in the configuration cannot be resolved.",
     ),
+    Rule(
+        "PT017",
+        "possibly-empty-index",
+        Severity.WARNING,
+        "An element of a list that may be empty (`files[0]`, `|first`) is read unguarded.",
+    ),
+    Rule(
+        "PT018",
+        "possibly-none-value",
+        Severity.WARNING,
+        "An attribute, item or element of an optional value is read where it may be None.",
+    ),
+    Rule(
+        "PT019",
+        "invalid-sample",
+        Severity.ERROR,
+        "A sample context file does not fit its phase's contract.",
+    ),
 )

@@ -2,12 +2,14 @@
 
     {#- prompt-tool: phase=analysis, feature_type=bugfix -#}
     {#- prompt-tool: vars issue: Issue, comments: list[str] -#}
+    {#- prompt-tool: vars ticket?: Ticket, owner: User | None -#}   optional names
     {# prompt-tool: disable=PT003 #}             findings of PT003 on this comment's line
     {# prompt-tool: disable-next-line=PT002 #}   findings on the following line
     {# prompt-tool: disable-file=PT011 #}        findings anywhere in the file
 
 Codes may also be given by rule name (`disable=possibly-undefined`); a bare `disable`
-(no codes) suppresses every code. Header comments may appear anywhere,
+(no codes) suppresses every code. A `?` after a variable's name (`ticket?: Ticket`) says the
+renderer may not pass it at all; a type `X | None` says it may be None. Header comments may appear anywhere,
 but belong at the top; several merge.
 """
 
@@ -47,6 +49,8 @@ class TemplateHeader:
     span: Span | None = None
     phase_span: Span | None = None
     variable_spans: dict[str, Span] = field(default_factory=dict)
+    optional_variables: set[str] = field(default_factory=set)
+    """Names declared with `?`: the renderer may leave them out."""
     errors: list[HeaderError] = field(default_factory=list)
 
 
@@ -146,6 +150,8 @@ class _CommentReader:
         for piece in _split_top_level(text, start):
             name, colon, expression = piece.text.partition(":")
             name, expression = name.strip(), expression.strip()
+            is_optional = name.endswith("?")
+            name = name.removesuffix("?").rstrip()
             if not _NAME.match(name):
                 self.error(
                     f"expected `name: type` in the vars header, got {piece.text!r}",
@@ -157,6 +163,8 @@ class _CommentReader:
             else:
                 self.header.variables[name] = expression if colon and expression else "Any"
                 self.header.variable_spans[name] = self.span(piece.start, len(name))
+                if is_optional:
+                    self.header.optional_variables.add(name)
 
     def _suppression(self, text: str, start: int, token: Token) -> None:
         key, _, value = text.partition("=")

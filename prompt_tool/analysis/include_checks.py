@@ -52,6 +52,19 @@ def include_diagnostics(parsed: ParsedTemplate, lookup: TemplateLookup) -> list[
     return found
 
 
+def _guards_never_change(cycle: Cycle, assigned: Callable[[str], frozenset[str] | None]) -> bool:
+    guarded: set[str] = set()
+    changed: set[str] = set()
+    for edge in cycle.edges:
+        names = edge.ref.guard_names
+        member = assigned(edge.source)
+        if names is None or member is None:
+            return False
+        guarded |= names
+        changed |= member
+    return not guarded & changed
+
+
 def _dynamic(parsed: ParsedTemplate, ref: IncludeRef) -> Diagnostic:
     message = f"the {ref.kind} target is computed at render time; it cannot be checked"
     return Diagnostic("PT008", Severity.HINT, message, parsed.name, ref.span)
@@ -90,15 +103,33 @@ def _bad_pin(parsed: ParsedTemplate, ref: IncludeRef, has_pin: PinCheck) -> list
     return [Diagnostic("PT015", Severity.ERROR, message, parsed.name, ref.span)]
 
 
-def cycle_diagnostics(parsed: ParsedTemplate, cycle: Cycle | None) -> list[Diagnostic]:
-    """PT009 (or PT010 when guarded) for a template on an include cycle, chain included."""
+def cycle_diagnostics(
+    parsed: ParsedTemplate,
+    cycle: Cycle | None,
+    assigned: Callable[[str], frozenset[str] | None] | None = None,
+) -> list[Diagnostic]:
+    """PT009 (or PT010 when guarded) for a template on an include cycle, chain included.
+
+    A guarded cycle whose guards read only names that no template on it assigns (`assigned`
+    tells, per member) cannot end once entered: each pass sees the same values. That is
+    PT009 too, since such a render always recurses until it is stopped.
+    """
     if cycle is None:
         return []
-    code = "PT010" if cycle.is_conditional else "PT009"
-    kind = "conditional include cycle" if cycle.is_conditional else "include cycle"
+    frozen = cycle.is_conditional and assigned is not None and _guards_never_change(cycle, assigned)
+    conditional = cycle.is_conditional and not frozen
+    code = "PT010" if conditional else "PT009"
+    kind = "conditional include cycle" if conditional else "include cycle"
     message = f"{kind}: {cycle.chain()}"
-    if cycle.is_conditional:
+    if conditional:
         message += " (ends only if a guard along it becomes false)"
+    elif frozen:
+        names = sorted({name for edge in cycle.edges for name in edge.ref.guard_names or ()})
+        shown = ", ".join(f"`{name}`" for name in names) or "nothing"
+        message += (
+            f" (its guards read {shown}, which no template on the cycle assigns,"
+            " so once entered it never ends)"
+        )
     first, rest = cycle.edges[0], cycle.edges[1:]
     related = tuple(
         RelatedLocation(edge.source, edge.ref.span, f"{edge.source} → {edge.target}")

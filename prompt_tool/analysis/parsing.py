@@ -7,6 +7,7 @@ on its line (see `positions.Cursor`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,9 @@ class IncludeRef:
     ignore_missing: bool
     is_conditional: bool
     node: nodes.Node = field(compare=False, repr=False)
+    guard_names: frozenset[str] | None = field(default=frozenset(), compare=False)
+    """The names the enclosing `if` tests and `for` iterables read; None when one of them
+    cannot be judged (a call, `random`, a macro body that runs when called)."""
 
     @property
     def name(self) -> str | None:
@@ -99,6 +103,20 @@ class ParsedTemplate:
     """Token index of the `{%` of each top-level statement (see `incremental`)."""
     base: ParsedTemplate | None = None
     """For a template that does not parse: its last version that did, to re-parse from."""
+
+    @functools.cached_property
+    def assigned_names(self) -> frozenset[str]:
+        """Every name a statement of the template binds (`set`, `for`, `with`, macro
+        arguments, namespace attributes by their namespace); asked only for cycles."""
+        if self.ast is None:
+            return frozenset()
+        found: set[str] = set()
+        for node in self.ast.find_all((nodes.Name, nodes.NSRef)):
+            if isinstance(node, nodes.Name | nodes.NSRef) and (
+                isinstance(node, nodes.NSRef) or node.ctx in ("store", "param")
+            ):
+                found.add(node.name)
+        return frozenset(found)
 
     def token_of(self, node: nodes.Node | None) -> Token | None:
         """The token `node` names: a variable, an attribute, a filter or test name, a string.
@@ -250,6 +268,7 @@ class _Collector:
     def __init__(self, parsed: ParsedTemplate) -> None:
         self.parsed = parsed
         self.conditional_depth = 0
+        self.conditions: list[nodes.Node] = []
         self.depth = 0
 
     def run(self, root: nodes.Template) -> None:
@@ -277,8 +296,12 @@ class _Collector:
             self._record(node)
             conditional = isinstance(node, _CONDITIONAL)
             self.conditional_depth += conditional
+            if conditional:
+                self.conditions.append(node)
             for child in statement_children(node):
                 self.visit(child)
+            if conditional:
+                self.conditions.pop()
             self.conditional_depth -= conditional
         self.depth -= 1
 
@@ -311,8 +334,32 @@ class _Collector:
                 bool(getattr(node, "ignore_missing", False)),
                 self.conditional_depth > 0,
                 node,
+                _guard_names(self.conditions),
             )
         )
+
+
+def _guard_names(conditions: list[nodes.Node]) -> frozenset[str] | None:
+    """The names read by the tests that decide whether an include under `conditions` runs;
+    None when a test may change without any name changing (a call, `random`) or when the
+    include sits in a macro or call block (it runs when called, which decides nothing)."""
+    names: set[str] = set()
+    for condition in conditions:
+        if isinstance(condition, nodes.If):
+            tests: list[nodes.Node | None] = [condition.test]
+        elif isinstance(condition, nodes.For):
+            tests = [condition.iter, condition.test]
+        else:
+            return None
+        for test in tests:
+            if test is None:
+                continue
+            if any(True for _ in test.find_all(nodes.Call)) or any(
+                item.name == "random" for item in test.find_all(nodes.Filter)
+            ):
+                return None
+            names.update(item.name for item in test.find_all(nodes.Name))
+    return frozenset(names)
 
 
 def _first_name(template: nodes.Node | None) -> nodes.Node | None:

@@ -9,6 +9,7 @@ assigned after them (they run when called), which `late` holds.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -26,6 +27,9 @@ class Binding:
     span: Span | None = None
     is_certain: bool = True
     doc: str = ""
+    may_be_none: bool = False
+    """An optional contract value: reading an attribute, an item or its elements needs a
+    guard (`{% if x %}`, `x is not none`), since None has none of them."""
 
     @property
     def visible_from(self) -> Position:
@@ -88,13 +92,26 @@ class Frame:
         return result
 
 
-def merge_branches(target: Frame, branches: list[Frame], is_exhaustive: bool) -> None:
-    """Fold the assignments of `if`/`elif`/`else` branches into the frame that holds them."""
+def merge_branches(
+    target: Frame,
+    branches: list[Frame],
+    is_exhaustive: bool,
+    known: Sequence[Collection[str]] = (),
+) -> None:
+    """Fold the assignments of `if`/`elif`/`else` branches into the frame that holds them.
+
+    `known[i]` holds the names the tests prove defined on branch i, and, past the last
+    branch when there is no `else`, on the path that takes none: with them
+    `{% if x is not defined %}{% set x = 1 %}{% endif %}` leaves `x` certainly defined.
+    """
+    paths = len(branches) + (0 if is_exhaustive else 1)
+    proven = [set(known[i]) if i < len(known) else set() for i in range(paths)]
     names = {name for branch in branches for name in branch.bindings}
     for name in sorted(names):
         assigned = [branch.bindings[name] for branch in branches if name in branch.bindings]
-        everywhere = is_exhaustive and len(assigned) == len(branches)
-        certain = everywhere and all(binding.is_certain for binding in assigned)
+        certain = all(
+            _assigns(branches, index, name) or name in proven[index] for index in range(paths)
+        )
         before = target.lookup(name).binding
         certain = certain or (before is not None and before.is_certain)
         first = assigned[0]
@@ -104,3 +121,11 @@ def merge_branches(target: Frame, branches: list[Frame], is_exhaustive: bool) ->
     for branch in branches:
         for name, span in branch.lost.items():
             target.lost.setdefault(name, span)
+
+
+def _assigns(branches: list[Frame], index: int, name: str) -> bool:
+    """Whether branch `index` (past the end: the path that takes no branch) surely sets `name`."""
+    if index >= len(branches):
+        return False
+    binding = branches[index].bindings.get(name)
+    return binding is not None and binding.is_certain

@@ -47,6 +47,9 @@ class FieldInfo:
     type: TypeInfo
     doc: str = ""
     is_optional: bool = False
+    """The value may be None (`Optional[...]`, `X | None`): using it as a value needs a guard."""
+    may_be_absent: bool = False
+    """The renderer may not pass the name at all (`vars name?: T` in a header)."""
 
 
 ANY = TypeInfo(Kind.ANY, "Any")

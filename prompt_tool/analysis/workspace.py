@@ -247,8 +247,12 @@ class Workspace:
             extra = self._analyse(parsed, root, context_only=True).diagnostics
             found += [item for item in extra if (item.code, item.span) not in reported]
         found += include_diagnostics(parsed, self._lookup())
-        found += cycle_diagnostics(parsed, self.graph().cycle_of(parsed.name))
+        found += cycle_diagnostics(parsed, self.graph().cycle_of(parsed.name), self._assigned_names)
         return found
+
+    def _assigned_names(self, name: str) -> frozenset[str] | None:
+        parsed = self.parsed(name)
+        return parsed.assigned_names if parsed is not None and parsed.ast is not None else None
 
     def _finish(self, parsed: ParsedTemplate, found: list[Diagnostic]) -> list[Diagnostic]:
         result: dict[tuple[object, ...], Diagnostic] = {}
@@ -446,12 +450,21 @@ class Workspace:
         else:
             visible = analysis.frames[0].visible() if analysis.frames else {}
         variables = {
-            name: FieldInfo(name, binding.type, binding.doc)
+            name: FieldInfo(
+                name,
+                binding.type,
+                binding.doc,
+                is_optional=binding.may_be_none,
+                may_be_absent=binding.origin == "contract" and not binding.is_certain,
+            )
             for name, binding in visible.items()
             if binding.origin != "global"
         }
         site = RelatedLocation(includer.name, ref.span, f"included here by {includer.name}")
-        return RootScope(variables, self.globals, False, outer.contract_name, includer.name, site)
+        facts = analysis.include_facts.get(id(ref.node)) if ref.kind == "include" else None
+        return RootScope(
+            variables, self.globals, False, outer.contract_name, includer.name, site, facts
+        )
 
     def _header_diagnostics(self, parsed: ParsedTemplate) -> list[Diagnostic]:
         header = parsed.header
@@ -475,5 +488,10 @@ class Workspace:
 
 
 def _fingerprint(root: RootScope) -> tuple[Any, ...]:
-    names = tuple(sorted((name, id(info.type)) for name, info in root.variables.items()))
-    return (names, root.is_open, root.contract_name, root.includer, root.include_site)
+    names = tuple(
+        sorted(
+            (name, id(info.type), info.is_optional, info.may_be_absent)
+            for name, info in root.variables.items()
+        )
+    )
+    return (names, root.is_open, root.contract_name, root.includer, root.include_site, root.facts)

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from prompt_tool.analysis import readable
 from prompt_tool.analysis.diagnostics import Diagnostic
 from prompt_tool.checking.settings import ProjectSettings
 from prompt_tool.core.errors import ConfigError, UsageError
+from prompt_tool.orchestration.template_files import include_name_of_file
 
 # Folders no one keeps templates to lint in; walking them would lint installed packages.
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages"})
-PARTIAL_FOLDERS = frozenset({"partials", "partial", "_partials"})
 
 
 def loader_roots(paths: Sequence[Path], settings: ProjectSettings) -> tuple[Path, ...]:
@@ -41,12 +41,10 @@ def loader_roots(paths: Sequence[Path], settings: ProjectSettings) -> tuple[Path
 
 
 def _root_of_file(path: Path) -> Path:
-    """The folder a file given on its own is named from: above its last `partials/` folder."""
-    folder = path.resolve().parent
-    for candidate in (folder, *folder.parents):
-        if candidate.name in PARTIAL_FOLDERS:
-            return candidate.parent
-    return folder
+    """The folder a file given on its own is named from (`include_name_of_file`)."""
+    resolved = path.resolve()
+    depth = len(PurePosixPath(include_name_of_file(resolved)).parts)
+    return resolved.parents[depth - 1]
 
 
 def discover_templates(paths: Sequence[Path], extensions: Sequence[str]) -> list[Path]:

@@ -93,6 +93,9 @@ def plan(
     criteria: list[str] = typer.Option([], "--criterion", help="An acceptance criterion."),
     variables: list[str] = typer.Option([], "--var", help="NAME=VALUE template variable."),
     label: str = typer.Option("production", "--label", help="Label of the versions to use."),
+    unit_key: str | None = typer.Option(
+        None, "--unit-key", help="What a running experiment's assignment sticks to (a user, ...)."
+    ),
     files: list[Path] = FILE_OPTION,
     run: bool = typer.Option(False, "--run", help="Pipe the plan prompt to the runner."),
     runner: str | None = RUNNER_OPTION,
@@ -117,6 +120,7 @@ def plan(
             variables=parsed,
             description=description,
             acceptance_criteria=criteria,
+            unit_key=unit_key,
             files=given,
         )
         session_id, prompt = row.id, row.orchestrator_prompt or ""
@@ -217,6 +221,33 @@ def cancel(
 
 
 @app.command()
+def complete(
+    ctx: typer.Context,
+    session_id: int = typer.Argument(..., metavar="SESSION", help="The session's id."),
+    outcome: str = typer.Option(..., "--outcome", help="success or failure."),
+    score: float | None = typer.Option(None, "--score", help="A number, e.g. a review grade."),
+    note: str | None = typer.Option(None, "--note", help="Why, in a sentence."),
+) -> None:
+    """Record how a session went (for its experiment) and mark it completed."""
+    from prompt_tool.core.errors import UsageError
+    from prompt_tool.orchestration.session_outcomes import complete_session
+
+    if outcome not in ("success", "failure"):
+        raise UsageError(f"--outcome {outcome!r}: use success or failure")
+    with database(ctx).session() as session:
+        result = complete_session(
+            session, session_id, success=outcome == "success", score=score, note=note
+        )
+        status = result.session.status
+    where = (
+        f"recorded for experiment {', '.join(result.experiments)}"
+        if result.experiments
+        else "no experiment covers it, so nothing was recorded for one"
+    )
+    typer.echo(f"Session {session_id}: {outcome} ({status}); {where}.")
+
+
+@app.command()
 def show(
     ctx: typer.Context,
     session_id: int = typer.Argument(..., metavar="SESSION"),
@@ -239,6 +270,8 @@ def show(
     )
     if data["status_reason"]:
         typer.echo(f"  reason: {data['status_reason']}")
+    for experiment, record in (data["variant_assignments"] or {}).items():
+        typer.echo(f"  experiment {experiment}: variant {record['variant']}")
     for phase, version in data["versions"].items():
         used = "legacy text" if version is None else f"{version['name']} v{version['version']}"
         typer.echo(f"  {phase}: {used}")

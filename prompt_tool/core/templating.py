@@ -13,6 +13,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from prompt_tool.core.errors import PromptToolError
+from prompt_tool.core.source_map import TracedRender, trace_chunks
 
 DEFAULT_EXTENSIONS: tuple[str, ...] = ("jinja2.ext.loopcontrols",)
 
@@ -132,6 +133,14 @@ class TemplateEngine:
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         """Render template `name` from the loader with `context`."""
         return self._run(name, lambda: self.environment.get_template(name).render(context))
+
+    def render_traced(self, name: str, context: Mapping[str, Any], trace: TracedRender) -> str:
+        """`render`, recording each chunk with the template line it came from (previews).
+
+        The engine must be `instrument`ed; the text is the one `render` gives.
+        """
+        template = self.environment.get_template
+        return self._run(name, lambda: "".join(trace_chunks(template(name), context, trace)))
 
     def render_string(self, source: str, context: Mapping[str, Any], name: str = "<string>") -> str:
         """Render `source` directly (previews, tests); includes still go through the loader."""

@@ -46,7 +46,15 @@ ORCHESTRATION_CATEGORY = "__orchestration__"
 RUN_PHASES: tuple[str, ...] = PHASES
 PROMPT_PHASES: tuple[str, ...] = TEMPLATE_PHASES
 SESSION_STATUSES: tuple[str, ...] = ("active", "completed", "failed", "cancelled")
-EXPERIMENT_STATUSES: tuple[str, ...] = ("draft", "running", "paused", "completed")
+EXPERIMENT_STATUSES: tuple[str, ...] = ("draft", "running", "paused", "stopped", "concluded")
+# What an experiment's sticky unit is made of: the session's project and feature name (the
+# default), the project alone, the feature name alone, or each session on its own.
+EXPERIMENT_UNITS: tuple[str, ...] = ("project+feature", "project", "feature", "session")
+OUTCOME_SOURCES: tuple[str, ...] = ("manual", "runner")
+RUNNING_EXPERIMENT_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "any": ("status = 'running' AND feature_type IS NULL", ("project_id",)),
+    "feature": ("status = 'running' AND feature_type IS NOT NULL", ("project_id", "feature_type")),
+}
 
 
 def sql_in(column: str, values: tuple[str, ...]) -> str:
@@ -157,6 +165,12 @@ class Project(Base):
     )
     sessions: Mapped[list[OrchestrationSession]] = relationship(
         back_populates="project", cascade="all, delete", passive_deletes=True
+    )
+    # Not passive: the ORM deletes the experiments (the database cascades to their strategy
+    # rows) in a statement before the project's, because PostgreSQL checks the strategy's
+    # foreign key to the project's template versions before its own cascade reaches them.
+    experiments: Mapped[list[Experiment]] = relationship(
+        back_populates="project", cascade="all, delete"
     )
 
 
@@ -337,26 +351,57 @@ class Execution(Base):
     variant: Mapped[ExperimentVariant | None] = relationship()
 
 
+def running_experiment_indexes() -> list[Index]:
+    """At most one running experiment per (project, feature type), NULL feature type included.
+
+    One partial unique index per kind, as for template scopes: a plain unique key over
+    (project_id, feature_type) would let two running "any feature type" experiments coexist,
+    because NULLs are distinct.
+    """
+    return [
+        Index(
+            f"uq_experiments_running_{kind}",
+            *columns,
+            unique=True,
+            sqlite_where=text(condition),
+            postgresql_where=text(condition),
+        )
+        for kind, (condition, columns) in RUNNING_EXPERIMENT_KINDS.items()
+    ]
+
+
 class Experiment(Base):
-    """An A/B test over the orchestration strategy of one scope and, optionally, one phase."""
+    """An A/B test of orchestration strategies for one project and, optionally, one feature type.
+
+    `unit` says what a sticky assignment is keyed by; `min_sample` is the number of outcomes
+    per variant below which the report's verdict is "not enough data"; `winner` is the name
+    of the variant promoted when the experiment was concluded.
+    """
 
     __tablename__ = "experiments"
     __table_args__ = (
         CheckConstraint(sql_in("status", EXPERIMENT_STATUSES), name="status"),
-        CheckConstraint(sql_in("phase", RUN_PHASES), name="phase"),
+        CheckConstraint(sql_in("unit", EXPERIMENT_UNITS), name="unit"),
+        CheckConstraint("min_sample >= 1", name="min_sample_positive"),
+        *running_experiment_indexes(),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(32), default="draft")
-    project_id: Mapped[int | None] = mapped_column(
+    project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
     feature_type: Mapped[str | None] = mapped_column(String(100))
-    phase: Mapped[str | None] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(32), default="project+feature")
+    min_sample: Mapped[int] = mapped_column(Integer, default=30)
+    winner: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = created_at_column()
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
+    project: Mapped[Project] = relationship(back_populates="experiments")
     variants: Mapped[list[ExperimentVariant]] = relationship(
         back_populates="experiment",
         cascade="all, delete-orphan",
@@ -366,7 +411,11 @@ class Experiment(Base):
 
 
 class ExperimentVariant(Base):
-    """One arm of an experiment: a weight and a strategy (the prompt version per phase)."""
+    """One arm of an experiment: a weight and a strategy (the prompt version per phase).
+
+    The variant created first is the control the others are compared with; phases its
+    strategy does not name resolve as usual.
+    """
 
     __tablename__ = "experiment_variants"
     __table_args__ = (
@@ -421,16 +470,29 @@ class ExperimentAssignment(Base):
 
 
 class ExperimentOutcome(Base):
-    """What happened to one assigned unit: success or failure and an optional score."""
+    """What happened to one session of an assigned unit: success or failure, optional score.
+
+    One outcome per session and experiment (recording again replaces it); `source` says
+    whether a person recorded it (`manual`) or the runner's exit status did (`runner`).
+    """
 
     __tablename__ = "experiment_outcomes"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "session_id"),
+        CheckConstraint(sql_in("source", OUTCOME_SOURCES), name="source"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
         ForeignKey("experiment_assignments.id", ondelete="CASCADE"), index=True
     )
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orchestration_sessions.id", ondelete="CASCADE"), index=True
+    )
     success: Mapped[bool] = mapped_column(Boolean)
     score: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), default="manual")
     created_at: Mapped[datetime] = created_at_column()
 
     assignment: Mapped[ExperimentAssignment] = relationship()

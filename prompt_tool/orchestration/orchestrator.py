@@ -20,6 +20,12 @@ from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from prompt_tool.ab_testing.experiment_manager import record_runner_outcome
+from prompt_tool.ab_testing.variant_selector import (
+    VariantChoice,
+    VariantSelector,
+    session_variant_id,
+)
 from prompt_tool.core.contract import (
     AnalysisContext,
     FeatureInfo,
@@ -33,6 +39,7 @@ from prompt_tool.core.contract import (
     to_render_mapping,
 )
 from prompt_tool.core.errors import ConflictError, UsageError, ValidationError
+from prompt_tool.core.source_map import TracedRender
 from prompt_tool.core.templating import TemplateEngine, TemplateRenderError
 from prompt_tool.db.models import Execution, OrchestrationSession, Prompt
 from prompt_tool.orchestration.db_loader import engine_for as loader_engine
@@ -108,6 +115,19 @@ def engine_for(resolution: Resolution) -> TemplateEngine:
     return engine
 
 
+def render_template(
+    engine: TemplateEngine, name: str, context: PhaseContext, trace: TracedRender | None = None
+) -> str:
+    """The one way a phase template renders: the contract's names, through `engine`.
+
+    Previews call it too (with `trace`), so what they show is what a session sends.
+    """
+    mapping = to_render_mapping(context)
+    if trace is None:
+        return engine.render(name, mapping)
+    return engine.render_traced(name, mapping, trace)
+
+
 def parse_variables(pairs: Sequence[str]) -> dict[str, Any]:
     """`k=v` pairs as a dict; values are JSON when they parse, else strings."""
     variables: dict[str, Any] = {}
@@ -166,15 +186,24 @@ class Orchestrator:
         description: str | None = None,
         acceptance_criteria: Sequence[str] = (),
         files: Sequence[FileInfo] = (),
+        unit_key: str | None = None,
     ) -> OrchestrationSession:
         """Resolve, record the versions, render the planning prompt and store the session.
 
         A planning render that fails still stores the session, `failed` with the reason.
+        A running experiment covering the scope replaces the resolver's choice with the
+        strategy of the variant its unit (`unit_key`, else the experiment's default) is
+        assigned; only `production` traffic takes part, an explicit other label does not.
         """
         project_row = ProjectManager(self.session).get(project)
         for name in variables or {}:
             validate_variable_name(name)
-        resolution = self._resolve(project, feature_type, label)
+        choice = None
+        if label == DEFAULT_LABEL:
+            choice = VariantSelector(self.session).choose(
+                project_row, feature, feature_type, unit_key
+            )
+        resolution = self._resolve(project, feature_type, label, choice)
         phase_rows = {phase: resolution.phase_prompt(phase) for phase in NEXT_PHASE}
         row = OrchestrationSession(
             project=project_row,
@@ -192,7 +221,7 @@ class Orchestrator:
                 "project_description": project_row.description or "",
                 "files": files_to_json(merged_files([], files)),
             },
-            variant_assignments={},
+            variant_assignments=choice.as_record() if choice is not None else {},
         )
         self.session.add(row)
         self.session.flush()
@@ -202,14 +231,22 @@ class Orchestrator:
         )
         return row
 
-    def _resolve(self, project: str | None, feature_type: str | None, label: str) -> Resolution:
+    def _resolve(
+        self,
+        project: str | None,
+        feature_type: str | None,
+        label: str,
+        choice: VariantChoice | None = None,
+    ) -> Resolution:
         """Resolve; a built-in default never stored is installed first, so FKs can point at it.
 
         Only the unsaved defaults are published: publishing every default would stack a new
         global version over a customised global template of the same name.
         """
         resolver = TemplateResolver(self.session, self.defaults)
-        resolution = resolver.resolve(project, feature_type, label)
+        overrides = choice.strategy if choice is not None else None
+        reason = f"experiment {choice.experiment}, variant {choice.variant}" if choice else ""
+        resolution = resolver.resolve(project, feature_type, label, overrides, reason)
         unsaved = {p.name for p in resolution.templates().values() if p.id is None}
         if not unsaved:
             return resolution
@@ -218,15 +255,17 @@ class Orchestrator:
         OrchestrationTemplateManager(self.session, self.defaults).publish_specs(
             specs, None, None, message="built-in defaults", author="prompt-tool"
         )
-        return resolver.resolve(project, feature_type, label)
+        return resolver.resolve(project, feature_type, label, overrides, reason)
 
     def record_run(self, session_id: int, result: RunResult) -> Execution:
         """Record a runner's run of the current phase's prompt, failed or not."""
         row = self._active(session_id)
         text = self.prompt_for(row, row.phase)
-        return self.sessions.record_execution(
-            row, row.phase, phase_prompt_id(row, row.phase), text, result
+        execution = self.sessions.record_execution(
+            row, row.phase, phase_prompt_id(row, row.phase), text, result, session_variant_id(row)
         )
+        record_runner_outcome(self.session, row, result.is_success)
+        return execution
 
     def current_prompt(self, session_id: int) -> tuple[str, str]:
         """The current phase and its rendered prompt, rendering it first for a legacy session."""
@@ -259,6 +298,7 @@ class Orchestrator:
                 output=output,
                 exit_status=0,
                 duration_ms=None,
+                variant_id=session_variant_id(row),
             )
             self.session.add(execution)
             self.session.flush()
@@ -306,7 +346,8 @@ class Orchestrator:
         if row.template_versions is None:
             return  # a legacy session resolves afresh on every render already
         label = (row.render_inputs or {}).get("label", DEFAULT_LABEL)
-        resolution = self._resolve(row.project.name, row.feature_type, label)
+        choice = VariantSelector(self.session).recorded(row)
+        resolution = self._resolve(row.project.name, row.feature_type, label, choice)
         order = list(NEXT_PHASE)
         for later in order[order.index(phase) :]:
             setattr(row, f"{later}_prompt_id", resolution.phase_prompt(later).id)
@@ -386,7 +427,7 @@ class Orchestrator:
         if source is None:
             source = resolution.phase_prompt(phase).content
         engine = engine_for(resolution)
-        context = self._context(row, phase)
+        context = self.phase_context(row, phase)
         return engine.render_string(source, to_render_mapping(context), f"session {row.id} {phase}")
 
     def _render(
@@ -396,10 +437,10 @@ class Orchestrator:
         phase: str,
         phase_rows: Mapping[str, Prompt],
     ) -> str:
-        context = self._context(row, phase)
-        return engine.render(phase_rows[phase].name, to_render_mapping(context))
+        return render_template(engine, phase_rows[phase].name, self.phase_context(row, phase))
 
-    def _context(self, row: OrchestrationSession, phase: str) -> PhaseContext:
+    def phase_context(self, row: OrchestrationSession, phase: str) -> PhaseContext:
+        """The context `phase` renders with for `row`: its project, feature, earlier outputs."""
         inputs = row.render_inputs or {}
         variables = dict(inputs.get("variables", row.project.variables))
         project = ProjectInfo(

@@ -122,6 +122,7 @@ def describe_session(
             for key, p in sorted((used or {}).items())
         },
         "render_inputs": row.render_inputs,
+        "variant_assignments": row.variant_assignments,
         "prompts": {phase: getattr(row, f"{phase}_prompt") for phase in RUN_PHASES},
         "executions": [execution_dict(e) for e in row.executions],
         "created_at": row.created_at.isoformat(),

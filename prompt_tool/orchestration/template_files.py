@@ -34,7 +34,7 @@ from pathlib import Path, PurePosixPath
 
 from jinja2 import Environment
 
-from prompt_tool.analysis.contracts import phase_from_path
+from prompt_tool.analysis.contracts import PARTIAL_FOLDERS, phase_from_path
 from prompt_tool.analysis.facts import TemplateFacts
 from prompt_tool.analysis.parsing import read_header
 from prompt_tool.core.contract import PARTIAL, PHASES, TEMPLATE_PHASES
@@ -142,6 +142,16 @@ def file_name_for(name: str, phase: str) -> str:
     return (
         f"{phase}{TEMPLATE_SUFFIX}" if short == "default" else f"{short}.{phase}{TEMPLATE_SUFFIX}"
     )
+
+
+def include_name_of_file(path: Path) -> str:
+    """A file given by itself is named from its last `partials/` folder on, else by its name
+    (the checking service's discovery names files given alone by this rule too)."""
+    parts = path.parts
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] in PARTIAL_FOLDERS:
+            return PurePosixPath(*parts[index:]).as_posix()
+    return path.name
 
 
 def path_phase(include_name: str) -> str | None:

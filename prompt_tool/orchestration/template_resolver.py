@@ -348,10 +348,19 @@ class TemplateResolver:
         return ScopeCatalog(self.session, row, feature_type, self.defaults)
 
     def resolve(
-        self, project: str | None, feature_type: str | None = None, label: str = DEFAULT_LABEL
+        self,
+        project: str | None,
+        feature_type: str | None = None,
+        label: str = DEFAULT_LABEL,
+        overrides: Mapping[str, Prompt] | None = None,
+        overridden_by: str = "override",
     ) -> Resolution:
+        """The phase templates and their includes; `overrides` (an experiment variant's
+        strategy) replace the slots' choice for the phases they name."""
         catalog = self.catalog(project, feature_type)
         phases = {phase: self._phase(catalog, phase, label) for phase in RUN_PHASES}
+        for phase, prompt in (overrides or {}).items():
+            phases[phase] = _overridden(phases[phase], prompt, overridden_by)
         resolution = Resolution(project, feature_type, label, phases)
         roots = [(item.prompt, label) for item in phases.values() if item.prompt is not None]
         self._includes(catalog, resolution, roots)
@@ -425,6 +434,12 @@ class TemplateResolver:
                     next_label = resolution.label if is_version_pin(pin) else pin or context_label
                     following.append((found, next_label))
             frontier = following
+
+
+def _overridden(found: PhaseResolution, prompt: Prompt, reason: str) -> PhaseResolution:
+    slot = Slot(reason, (prompt.project_id, prompt.feature_type))
+    verdict = SlotVerdict(slot, f"won: {_describe(prompt)}, replacing the choice above")
+    return PhaseResolution(found.phase, prompt, slot, reason, (*found.verdicts, verdict))
 
 
 def _describe(prompt: Prompt) -> str:

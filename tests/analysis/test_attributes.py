@@ -17,8 +17,15 @@ CLEAN = [
         "{% if feature.nmae is undefined %}-{% else %}{{ feature.nmae }}{% endif %}",
         id="undefined-else",
     ),
-    pytest.param("{{ vars.anything }}{{ session.previous_outputs[0].summary }}", id="dict-index"),
-    pytest.param("{% set f = files | first %}{{ f.language }}", id="filter-element"),
+    pytest.param(
+        "{{ vars.anything }}{% if session.previous_outputs %}"
+        "{{ session.previous_outputs[0].summary }}{% endif %}",
+        id="dict-index",
+    ),
+    pytest.param(
+        "{% if files %}{% set f = files | first %}{{ f.language }}{% endif %}",
+        id="filter-element",
+    ),
     pytest.param("{% for o in session.previous_outputs %}{{ o.summary }}{% endfor %}", id="nested"),
 ]
 

@@ -144,11 +144,70 @@ def test_self_include_and_extends_cycles() -> None:
 
 
 def test_guarded_cycle_is_a_warning(expect: Any, found: Any) -> None:
-    tree = "{{ node.label }}{% for child in node.children %}{% include 'tree.j2' %}{% endfor %}"
+    tree = (
+        "{{ node.label }}{% for child in node.children %}"
+        "{% with node = child %}{% include 'tree.j2' %}{% endwith %}{% endfor %}"
+    )
     (diagnostic,) = workspace_with({"tree.j2": tree}).diagnostics("tree.j2")
     assert found(diagnostic) == expect(tree, "PT010", "'tree.j2'", path="tree.j2")
     assert diagnostic.severity.name == "WARNING"
     assert diagnostic.message.startswith("conditional include cycle: tree.j2 → tree.j2")
+
+
+UNCHANGING_GUARD_CYCLES = [
+    pytest.param(
+        {"tree.j2": "{% for child in node.children %}{% include 'tree.j2' %}{% endfor %}"},
+        "`node`",
+        id="loop-over-the-same-node",
+    ),
+    pytest.param(
+        {
+            "a.j2": "{% if feature.name %}{% include 'b.j2' %}{% endif %}",
+            "b.j2": "{% set other = 1 %}{% include 'a.j2' %}",
+        },
+        "`feature`",
+        id="two-templates-contract-guard",
+    ),
+]
+
+
+@pytest.mark.parametrize(("templates", "shown"), UNCHANGING_GUARD_CYCLES)
+def test_guarded_cycle_whose_guard_never_changes_is_an_error(
+    templates: dict[str, str], shown: str
+) -> None:
+    workspace = workspace_with(templates)
+    for name in templates:
+        (diagnostic,) = workspace.diagnostics(name)
+        assert (diagnostic.code, diagnostic.severity.name) == ("PT009", "ERROR")
+        assert f"its guards read {shown}, which no template on the cycle assigns" in (
+            diagnostic.message
+        )
+
+
+GUARD_MAY_CHANGE = [
+    pytest.param(
+        {"c.j2": "{% if n > 0 %}{% set n = n - 1 %}{% include 'c.j2' %}{% endif %}"},
+        id="countdown",
+    ),
+    pytest.param(
+        {
+            "a.j2": "{% if ns.depth < 3 %}{% include 'b.j2' %}{% endif %}",
+            "b.j2": "{% set ns.depth = ns.depth + 1 %}{% include 'a.j2' %}",
+        },
+        id="namespace-counter",
+    ),
+    pytest.param(
+        {"r.j2": "{% if range(3)|random %}{% include 'r.j2' %}{% endif %}"}, id="call-in-guard"
+    ),
+    pytest.param({"m.j2": "{% macro m() %}{% include 'm.j2' %}{% endmacro %}"}, id="macro-body"),
+]
+
+
+@pytest.mark.parametrize("templates", GUARD_MAY_CHANGE)
+def test_guarded_cycle_whose_guard_may_change_stays_a_warning(templates: dict[str, str]) -> None:
+    workspace = workspace_with(templates)
+    for name in templates:
+        assert [d.code for d in workspace.diagnostics(name)] == ["PT010"]
 
 
 def test_unconditional_path_wins_over_guarded_one() -> None:

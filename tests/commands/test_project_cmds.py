@@ -146,7 +146,10 @@ def test_installed_script_uses_the_embedded_default_in_the_working_directory(
     database = tmp_path / ".prompt-tool" / "prompt-tool.db"
     assert database.is_file()
     assert migrations.current(f"sqlite:///{database}") == migrations.head()
-    assert run_installed("db", "current", url=None, cwd=tmp_path).stdout.strip() == "0005 (head)"
+    assert (
+        run_installed("db", "current", url=None, cwd=tmp_path).stdout.strip()
+        == f"{migrations.head()} (head)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -201,7 +204,10 @@ def test_installed_script_on_a_postgres_schema_that_is_behind(
     result = run_installed("projects", "list", url=url)
     assert result.exit_code == 1
     assert result.stderr.startswith("error: database at postgresql://")
-    assert "is at revision 0002, code needs 0005: run `prompt-tool db upgrade`" in result.stderr
+    assert (
+        f"is at revision 0002, code needs {migrations.head()}: run `prompt-tool db upgrade`"
+        in result.stderr
+    )
     assert result.stderr.count("\n") == 1
 
 

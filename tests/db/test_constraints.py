@@ -91,8 +91,39 @@ def second_global_production_label(session: Session) -> None:
     )
 
 
+def experiment(name: str, project: Project, **extra: Any) -> Experiment:
+    return Experiment(name=name, project=project, **extra)
+
+
 def negative_variant_weight(session: Session) -> None:
-    add_all(session, ExperimentVariant(experiment=Experiment(name="e"), name="a", weight=-1.0))
+    variant = ExperimentVariant(
+        experiment=experiment("e", Project(name="shop")), name="a", weight=-1.0
+    )
+    add_all(session, variant)
+
+
+def second_running_experiment_for_any_feature_type(session: Session) -> None:
+    shop = Project(name="shop")
+    add_all(session, experiment("a", shop, status="running"))
+    add_all(session, experiment("b", shop, status="running"))
+
+
+def second_running_experiment_for_a_feature_type(session: Session) -> None:
+    shop = Project(name="shop")
+    add_all(session, experiment("a", shop, status="running", feature_type="bugfix"))
+    add_all(session, experiment("b", shop, status="running", feature_type="bugfix"))
+
+
+def unknown_experiment_status(session: Session) -> None:
+    add_all(session, experiment("a", Project(name="shop"), status="completed"))
+
+
+def unknown_experiment_unit(session: Session) -> None:
+    add_all(session, experiment("a", Project(name="shop"), unit="user"))
+
+
+def experiment_without_project(session: Session) -> None:
+    add_all(session, Experiment(name="a"))
 
 
 def unknown_session_status(session: Session) -> None:
@@ -121,6 +152,11 @@ REJECTED = [
     pytest.param(prompt_of_missing_project, id="foreign-key"),
     pytest.param(second_global_production_label, id="global-label-twice"),
     pytest.param(negative_variant_weight, id="negative-weight"),
+    pytest.param(second_running_experiment_for_any_feature_type, id="running-any-type-twice"),
+    pytest.param(second_running_experiment_for_a_feature_type, id="running-feature-type-twice"),
+    pytest.param(unknown_experiment_status, id="experiment-status"),
+    pytest.param(unknown_experiment_unit, id="experiment-unit"),
+    pytest.param(experiment_without_project, id="experiment-project"),
     pytest.param(unknown_session_status, id="session-status"),
     pytest.param(unknown_session_phase, id="session-phase"),
     pytest.param(duplicate_project_name, id="project-name-twice"),
@@ -172,3 +208,21 @@ def test_label_events_cannot_be_changed_through_the_orm(db_manager: DatabaseMana
     with db_manager.session() as session:
         stored = session.get(PromptLabelEvent, move.id)
         assert stored is not None and stored.reason == "ship"
+
+
+def test_running_experiments_may_differ_by_project_or_feature_type(
+    db_manager: DatabaseManager,
+) -> None:
+    with db_manager.session() as session:
+        shop, blog = Project(name="shop"), Project(name="blog")
+        add_all(
+            session,
+            experiment("shop-any", shop, status="running"),
+            experiment("shop-bugs", shop, status="running", feature_type="bugfix"),
+            experiment("shop-features", shop, status="running", feature_type="feature"),
+            experiment("blog-any", blog, status="running"),
+            experiment("shop-paused", shop, status="paused"),
+            experiment("shop-draft", shop, status="draft"),
+        )
+    with db_manager.session() as session:
+        assert session.query(Experiment).filter_by(status="running").count() == 4

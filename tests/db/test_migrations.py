@@ -48,7 +48,7 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_database_url: str) -> None:
     model_tables = set(Base.metadata.tables)
 
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == migrations.head() == "0005"
+    assert migrations.current(empty_database_url) == migrations.head() == "0006"
     assert table_names(empty_database_url) == model_tables | {"alembic_version"}
 
     migrations.downgrade(empty_database_url, "base")
@@ -56,7 +56,7 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_database_url: str) -> None:
     assert table_names(empty_database_url) == {"alembic_version"}
 
     migrations.upgrade(empty_database_url)
-    assert migrations.current(empty_database_url) == "0005"
+    assert migrations.current(empty_database_url) == "0006"
     assert table_names(empty_database_url) == model_tables | {"alembic_version"}
 
 
@@ -73,13 +73,21 @@ def test_models_match_migrations(database_url: str) -> None:
 
 def test_history_lists_the_revisions_in_order() -> None:
     revisions = migrations.history()
-    assert [revision.revision for revision in revisions] == ["0001", "0002", "0003", "0004", "0005"]
+    assert [revision.revision for revision in revisions] == [
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+        "0005",
+        "0006",
+    ]
     assert [revision.down_revision for revision in revisions] == [
         None,
         "0001",
         "0002",
         "0003",
         "0004",
+        "0005",
     ]
     assert all(revision.description for revision in revisions)
 
@@ -301,3 +309,59 @@ def test_0005_archives_extra_phase_templates_and_keeps_sessions_rendering(
     migrations.upgrade(url, "0005")
     [[archived]] = query(url, "SELECT name FROM prompts WHERE id = 5")
     assert archived == "orchestration_analysis_legacy_other"
+
+
+def seed_0005_experiments(url: str) -> None:
+    execute(url, "INSERT INTO projects (id, name, variables) VALUES (1, 'shop', '{}')")
+    for experiment_id, status, phase in ((1, "completed", "analysis"), (2, "running", None)):
+        execute(
+            url,
+            "INSERT INTO experiments (id, name, status, project_id, phase)"
+            " VALUES (:id, :name, :status, 1, :phase)",
+            id=experiment_id,
+            name=f"e{experiment_id}",
+            status=status,
+            phase=phase,
+        )
+
+
+def test_0006_reshapes_experiments_and_back(empty_database_url: str) -> None:
+    url = empty_database_url
+    migrations.upgrade(url, "0005")
+    seed_0005_experiments(url)
+
+    migrations.upgrade(url, "0006")
+    assert query(
+        url, "SELECT id, status, unit, min_sample, winner FROM experiments ORDER BY id"
+    ) == [
+        (1, "concluded", "project+feature", 30, None),
+        (2, "running", "project+feature", 30, None),
+    ]
+    with pytest.raises(IntegrityError):
+        execute(url, "UPDATE experiments SET status = 'completed' WHERE id = 2")
+    with pytest.raises(IntegrityError):
+        execute(
+            url,
+            "INSERT INTO experiments (id, name, status, project_id, unit, min_sample)"
+            " VALUES (3, 'e3', 'running', 1, 'project+feature', 30)",
+        )
+
+    migrations.downgrade(url, "0005")
+    assert query(url, "SELECT id, status, phase FROM experiments ORDER BY id") == [
+        (1, "completed", None),
+        (2, "running", None),
+    ]
+    execute(url, "UPDATE experiments SET phase = 'analysis' WHERE id = 2")
+    with pytest.raises(IntegrityError):
+        execute(url, "UPDATE experiments SET phase = 'review' WHERE id = 2")
+
+
+def test_0006_refuses_an_experiment_without_a_project(empty_database_url: str) -> None:
+    url = empty_database_url
+    migrations.upgrade(url, "0005")
+    execute(url, "INSERT INTO experiments (id, name, status) VALUES (1, 'lost', 'draft')")
+
+    with pytest.raises(DatabaseError, match="1 experiment\\(s\\) have no project"):
+        migrations.upgrade(url, "0006")
+    assert migrations.current(url) == "0005"
+    assert query(url, "SELECT name FROM experiments") == [("lost",)]

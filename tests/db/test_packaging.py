@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from prompt_tool.db import migrations
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -85,4 +87,4 @@ def test_db_upgrade_runs_from_the_installed_wheel(wheel: Path, tmp_path: Path) -
         check=False,
     )
     assert upgraded.returncode == 0, upgraded.stderr
-    assert upgraded.stdout.strip().endswith("empty -> 0005")
+    assert upgraded.stdout.strip().endswith(f"empty -> {migrations.head()}")

@@ -32,6 +32,7 @@ export class ServerController implements vscode.Disposable {
   /** Fires on every state change, `failed` included. */
   readonly onDidChangeState = this.stateEmitter.event;
   state: ServerState = "stopped";
+  private restarting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly outputChannel: vscode.LogOutputChannel,
@@ -54,9 +55,13 @@ export class ServerController implements vscode.Disposable {
     }
   }
 
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
+  /** Restarts run one after another: a settings change and the command at once build one client each, in turn. */
+  restart(): Promise<void> {
+    this.restarting = this.restarting.then(async () => {
+      await this.stop();
+      await this.start();
+    });
+    return this.restarting;
   }
 
   /** Disposes the current client whatever its state; one that never ran has nothing to stop. */

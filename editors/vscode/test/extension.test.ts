@@ -107,4 +107,12 @@ test("restart recovers from a failed start, and a second restart registers nothi
   await loaded.status((text) => text.includes("$(check)"));
   assert.ok(loaded.recorder.commands.has(REFRESH));
   await execute(loaded, REFRESH);
+
+  // Two restarts at once (a settings change and the command) run in turn, ending with one client.
+  const third = loaded.diagnostics(template, hasSyntaxError);
+  await Promise.all([execute(loaded, RESTART), execute(loaded, RESTART)]);
+  await third;
+  assert.match(loaded.recorder.statusItems[0].text, /\$\(check\)/);
+  await execute(loaded, REFRESH);
+  assert.deepEqual(loaded.recorder.messages.filter((message) => message.kind === "error" && /already exists/.test(message.text)), []);
 });

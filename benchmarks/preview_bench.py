@@ -1,0 +1,216 @@
+"""Benchmark: preview latency after an edit, for a 300-line template with 20 includes.
+
+Run: `python -m benchmarks preview_bench` (result appended to RESULTS.md), or
+`python -m benchmarks.preview_bench [--edits N] [--lines N] [--includes N]`.
+Over stdio, each edit is a `didChange` followed at once by a `promptTool/preview` request;
+the time is from sending the edit to the answer, which must render that edit's version
+(the server renders the document as it is when the request arrives). A second row renders
+the same edits in-process with `render_preview`, the cost without JSON-RPC. Goal: p99 ≤ 16 ms
+(one frame), besides diagnostics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pygls.uris import from_fs_path
+
+LINES = 300
+INCLUDES = 20
+EDITS = 300
+TARGET_P99_MS = 16.0
+RESULTS = Path(__file__).parent / "RESULTS.md"
+COMMAND = "python -m benchmarks preview_bench"
+SAMPLE: dict[str, Any] = {
+    "project": {"name": "shop", "description": "The storefront", "variables": {"tone": "brief"}},
+    "feature": {
+        "name": "Checkout",
+        "type": "bugfix",
+        "description": "A 500 on an empty basket",
+        "acceptance_criteria": ["A friendly message", "No 500", "A test"],
+    },
+    "session": {"id": "1", "phase": "analysis"},
+    "plan": {"phase": "orchestrator", "summary": "Fix the basket", "content": "Step 1\nStep 2"},
+    "files": [
+        {
+            "path": f"src/module{index}.py",
+            "language": "python",
+            "size": 10,
+            "content": "pass",
+            "summary": "relevant",
+        }
+        for index in range(10)
+    ],
+    "vars": {"tone": "brief"},
+}
+PATTERNS = (
+    "{% for f in files %}- {{ f.path }} ({{ f.language }}): {{ f.summary }}\n{% endfor %}",
+    "{% if feature.acceptance_criteria %}Done when: {{ feature.acceptance_criteria | join(', ') }}"
+    "{% endif %}",
+    "The project {{ project.name }} ({{ project.description | trim }}) needs {{ feature.name }}.",
+    "Plain prose explaining the task to the model, without any template syntax at all.",
+)
+
+
+def write_workspace(folder: Path, lines_count: int, includes: int) -> tuple[Path, Path]:
+    """`analysis.j2` (`lines_count` lines, `includes` includes) and a sample it renders with."""
+    (folder / "partials").mkdir(parents=True)
+    (folder / "samples").mkdir()
+    for index in range(includes):
+        (folder / "partials" / f"part{index}.j2").write_text(
+            f"Part {index} for {{{{ feature.name }}}}: {{{{ plan.summary }}}}\n"
+        )
+    lines = [f'{{% include "partials/part{index}.j2" %}}' for index in range(includes)]
+    while len(lines) < lines_count:
+        lines.append(PATTERNS[len(lines) % len(PATTERNS)])
+    main = folder / "analysis.j2"
+    main.write_text("\n".join(lines) + "\n")
+    sample = folder / "samples" / "checkout.analysis.json"
+    sample.write_text(json.dumps(SAMPLE))
+    return main, sample
+
+
+async def over_stdio(folder: Path, main: Path, sample: Path, edits: int) -> list[float]:
+    uri = from_fs_path(str(main)) or ""
+    client = LanguageClient("benchmark", "1")
+    await client.start_io(sys.executable, "-m", "lsp_server", cwd=str(folder))
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            root_uri=from_fs_path(str(folder)),
+            workspace_folders=[types.WorkspaceFolder(from_fs_path(str(folder)) or "", "w")],
+        )
+    )
+    client.initialized(types.InitializedParams())
+    text = main.read_text()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "jinja", 1, text))
+    )
+    params = {"textDocument": {"uri": uri}, "context": f"sample:{sample}"}
+    first = await client.protocol.send_request_async("promptTool/preview", params)
+    assert first.error is None, first.error
+    timings = []
+    line = len(text.splitlines()) // 2
+    prefix = ""
+    for version in range(2, edits + 2):
+        edit = f"v{version} "
+        started = time.perf_counter()
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=version, uri=uri),
+                [
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            types.Position(line, 0), types.Position(line, len(prefix))
+                        ),
+                        text=edit,
+                    )
+                ],
+            )
+        )
+        prefix = edit
+        answer = await client.protocol.send_request_async("promptTool/preview", params)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert answer.version == version and answer.error is None
+        assert edit in answer.text
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return timings
+
+
+def in_process(folder: Path, main: Path, sample: Path, edits: int) -> list[float]:
+    from prompt_tool.orchestration.preview import (
+        TemplateOrigin,
+        chained,
+        files_lookup,
+        folder_reader,
+        json_context,
+        render_preview,
+    )
+
+    context = json_context("analysis", sample.read_text(), str(sample))
+    text = main.read_text()
+    lines = text.split("\n")
+    timings = []
+    for version in range(2, edits + 2):
+        edited = "\n".join([*lines[:150], f"v{version} " + lines[150], *lines[151:]])
+        own = files_lookup(lambda name, t=edited: (t, str(main)) if name == "analysis.j2" else None)
+        started = time.perf_counter()
+        preview = render_preview(
+            chained(own, files_lookup(folder_reader(folder))), "production", "analysis.j2", context
+        )
+        timings.append((time.perf_counter() - started) * 1000)
+        assert preview.error is None and f"v{version}" in preview.text
+        assert isinstance(preview.lines[0].template, TemplateOrigin)
+    return timings
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def row(name: str, timings: list[float]) -> str:
+    p99 = percentile(timings, 0.99)
+    verdict = "met" if p99 <= TARGET_P99_MS else "**missed**"
+    return (
+        f"| {name} | {statistics.median(timings):.1f} ms | {p99:.1f} ms | "
+        f"{statistics.mean(timings):.1f} ms | {verdict} |"
+    )
+
+
+def run(edits: int, lines: int, includes: int) -> str:
+    with tempfile.TemporaryDirectory(prefix="preview-bench-") as scratch:
+        folder = Path(scratch)
+        main, sample = write_workspace(folder, lines, includes)
+        stdio = asyncio.run(over_stdio(folder, main, sample, edits))
+        local = in_process(folder, main, sample, edits)
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join(
+        [
+            f"## preview_bench — {now}",
+            "",
+            f"Command: `{COMMAND}` ({edits} edits, {lines}-line template with {includes} "
+            f"includes, rendered with a sample context)  ",
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f}. "
+            f"Goal: p99 ≤ {TARGET_P99_MS:g} ms.",
+            "",
+            "| measure | p50 | p99 | mean | |",
+            "|---|---|---|---|---|",
+            row("didChange → promptTool/preview answer, over stdio", stdio),
+            row("render_preview of the edited text, in process", local),
+            "",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--edits", type=int, default=EDITS)
+    parser.add_argument("--lines", type=int, default=LINES)
+    parser.add_argument("--includes", type=int, default=INCLUDES)
+    options = parser.parse_args(argv or [])
+    section = run(options.edits, options.lines, options.includes)
+    print(section)
+    if argv is None or not argv:
+        with RESULTS.open("a", encoding="utf-8") as results:
+            results.write("\n" + section)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,30 @@
+"""The default token estimate follows its documented rule; a project's counter plugs in."""
+
+from __future__ import annotations
+
+import pytest
+
+from prompt_tool.core.token_count import CallableTokenCounter, HeuristicTokenCounter
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        pytest.param("", 0, id="empty"),
+        pytest.param("word", 1, id="four-letters"),
+        pytest.param("words", 2, id="five-letters"),
+        pytest.param("a b  c\n", 3, id="whitespace-is-free"),
+        pytest.param("12345", 2, id="digits-by-three"),
+        pytest.param("## x.", 4, id="each-symbol-one"),
+        pytest.param("café", 1, id="unicode-letters"),
+    ],
+)
+def test_the_heuristic_counts_by_its_rule(text: str, tokens: int) -> None:
+    assert HeuristicTokenCounter()(text) == tokens
+
+
+def test_any_callable_can_count() -> None:
+    counter = CallableTokenCounter("words", lambda text: len(text.split()))
+    assert (counter("one two three"), counter.name) == (3, "words")
+    with pytest.raises(TypeError):
+        CallableTokenCounter("broken", 42)

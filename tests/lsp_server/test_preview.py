@@ -1,0 +1,178 @@
+"""`promptTool/preview` and `promptTool/previewContexts` over stdio: edits followed, contexts
+listed, failures located, and a stored session's preview equal to what the orchestrator sent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prompt_tool.db.db_utils import DatabaseManager
+from prompt_tool.orchestration.orchestrator import Orchestrator
+from prompt_tool.orchestration.project_manager import ProjectManager
+from tests.lsp_server.conftest import TIMEOUT, LspSession
+
+SAMPLE: dict[str, Any] = {
+    "project": {"name": "shop", "description": "The storefront"},
+    "feature": {"name": "Login", "type": "feature", "description": "Sign in"},
+    "session": {"id": "1", "phase": "analysis"},
+    "plan": {"phase": "orchestrator", "summary": "short plan", "content": "long plan"},
+}
+ANALYSIS = (
+    "# Analyse {{ feature.name }}\n{% include 'partials/facts.j2' %}\nPlan: {{ plan.summary }}\n"
+)
+
+
+def as_plain(value: Any) -> Any:
+    """Results arrive as named tuples (pygls' generic JSON objects); compare them as JSON."""
+    if hasattr(value, "_asdict"):
+        value = value._asdict()
+    if isinstance(value, dict):
+        return {key: as_plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_plain(item) for item in value]
+    return value
+
+
+async def request(lsp: LspSession, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    result = await asyncio.wait_for(lsp.client.protocol.send_request_async(method, params), TIMEOUT)
+    plain: dict[str, Any] = as_plain(result)
+    return plain
+
+
+def workspace(root: Path, sample: dict[str, Any] = SAMPLE) -> Path:
+    (root / "partials").mkdir(parents=True)
+    (root / "samples").mkdir()
+    (root / "analysis.j2").write_text(ANALYSIS, encoding="utf-8")
+    (root / "partials" / "facts.j2").write_text("Project {{ project.name }}\n", encoding="utf-8")
+    sample_path = root / "samples" / "login.analysis.json"
+    sample_path.write_text(json.dumps(sample, indent=2), encoding="utf-8")
+    return sample_path
+
+
+async def test_the_preview_follows_the_document_as_it_is_edited(
+    lsp: LspSession, tmp_path: Path
+) -> None:
+    sample = workspace(tmp_path)
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "analysis.j2", ANALYSIS)
+    params = {"textDocument": {"uri": uri}, "context": f"sample:{sample}"}
+    first = await request(lsp, "promptTool/preview", params)
+    assert (first["text"], first["version"], first["error"]) == (
+        "# Analyse Login\nProject shop\nPlan: short plan\n",
+        1,
+        None,
+    )
+    partial = lsp.uri_of(tmp_path / "partials" / "facts.j2")
+    assert first["sourceMap"][:3] == [
+        {"uri": uri, "template": "analysis.j2", "version": None, "line": 0},
+        {"uri": partial, "template": "partials/facts.j2", "version": None, "line": 0},
+        {"uri": uri, "template": "analysis.j2", "version": None, "line": 2},
+    ]
+    lsp.change(uri, 2, "Edited for {{ feature.name }}\n" + ANALYSIS)
+    second, again = await asyncio.gather(
+        request(lsp, "promptTool/preview", params), request(lsp, "promptTool/preview", params)
+    )
+    assert second == again
+    assert second["version"] == 2
+    assert second["text"].startswith("Edited for Login\n# Analyse Login\n")
+    assert second["sourceMap"][1]["line"] == 1
+
+
+async def test_a_failing_render_is_an_error_at_its_template_line(
+    lsp: LspSession, tmp_path: Path
+) -> None:
+    sample = workspace(tmp_path)
+    (tmp_path / "partials" / "facts.j2").write_text("ok\n{{ feature.nmae }}\n", encoding="utf-8")
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "analysis.j2", ANALYSIS)
+    answer = await request(
+        lsp, "promptTool/preview", {"textDocument": {"uri": uri}, "context": f"sample:{sample}"}
+    )
+    error = answer["error"]
+    assert error["uri"] == lsp.uri_of(tmp_path / "partials" / "facts.j2")
+    assert error["range"]["start"] == {"line": 1, "character": 0}
+    assert "nmae" in error["message"] and error["severity"] == 1
+
+
+async def test_a_sample_that_does_not_fit_points_into_the_json(
+    lsp: LspSession, tmp_path: Path
+) -> None:
+    sample = workspace(tmp_path, {**SAMPLE, "plan": {**SAMPLE["plan"], "summary": 3}})
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "analysis.j2", ANALYSIS)
+    answer = await request(
+        lsp, "promptTool/preview", {"textDocument": {"uri": uri}, "context": f"sample:{sample}"}
+    )
+    error = answer["error"]
+    lines = sample.read_text(encoding="utf-8").split("\n")
+    line = next(n for n, text in enumerate(lines) if '"summary": 3' in text)
+    assert error["uri"] == lsp.uri_of(sample)
+    assert error["range"]["start"] == {"line": line, "character": lines[line].index("3")}
+    assert error["message"].startswith("$.plan.summary: expected str, got integer")
+
+
+async def test_contexts_list_samples_and_sessions_and_a_session_preview_is_what_was_sent(
+    lsp: LspSession, tmp_path: Path, db_manager: DatabaseManager
+) -> None:
+    sample = workspace(tmp_path)
+    with db_manager.session() as session:
+        ProjectManager(session).create("shop", "The storefront")
+        row = Orchestrator(session).create_planning_session("shop", "Checkout")
+        session_id = row.id
+        Orchestrator(session).advance(session_id, "The plan, in a line")
+        sent = Orchestrator(session).current_prompt(session_id)[1]
+    options = {"promptTool": {"databaseUrl": db_manager.url, "project": "shop"}}
+    await lsp.initialize(tmp_path, options=options)
+    uri = lsp.open(tmp_path / "analysis.j2", ANALYSIS)
+    listed = await request(lsp, "promptTool/previewContexts", {"textDocument": {"uri": uri}})
+    assert listed["phase"] == "analysis"
+    assert [(c["id"], c["kind"]) for c in listed["contexts"]] == [
+        (f"sample:{sample}", "sample"),
+        ("generated:0", "generated"),
+        (f"session:{session_id}", "session"),
+    ]
+    builtin = Path(__file__).parents[2] / "prompt_tool" / "defaults" / "analysis.j2"
+    default_uri = lsp.open(tmp_path / "default.analysis.j2", builtin.read_text(encoding="utf-8"))
+    answer = await request(
+        lsp,
+        "promptTool/preview",
+        {"textDocument": {"uri": default_uri}, "context": f"session:{session_id}"},
+    )
+    assert answer["error"] is None
+    assert answer["text"] == sent
+
+
+async def test_without_a_context_the_generated_sample_renders(
+    lsp: LspSession, tmp_path: Path
+) -> None:
+    workspace(tmp_path)
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "analysis.j2", "Hello {{ feature.name | length }}\n")
+    answer = await request(lsp, "promptTool/preview", {"textDocument": {"uri": uri}})
+    assert (answer["context"], answer["error"]) == ("generated:0", None)
+    assert answer["text"].startswith("Hello ") and answer["sourceMap"][0]["line"] == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        pytest.param({"context": "session:x"}, "unknown preview context 'session:x'", id="bad-id"),
+        pytest.param(
+            {"context": "sample:/nowhere.json"},
+            "/nowhere.json: not a sample of this workspace",
+            id="unknown-sample",
+        ),
+    ],
+)
+async def test_an_unusable_context_is_an_error_not_a_failure(
+    lsp: LspSession, tmp_path: Path, params: dict[str, str], message: str
+) -> None:
+    workspace(tmp_path)
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "analysis.j2", ANALYSIS)
+    answer = await request(lsp, "promptTool/preview", {"textDocument": {"uri": uri}, **params})
+    assert (answer["text"], answer["error"]["message"]) == ("", message)
