@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import sys
 import tempfile
@@ -106,10 +107,12 @@ def published_database(folder: Path) -> str:
     return url
 
 
-async def completion_latency(folder: Path) -> list[float]:
+async def completion_latency(
+    folder: Path, typed: str = '{% include "group42/'
+) -> tuple[list[float], int, int]:
+    """Completion timings for `typed`, the answer's items and its JSON size in bytes."""
     url = published_database(folder)
     client = await started(folder, {"promptTool": {"databaseUrl": url}})
-    typed = '{% include "group42/'
     uri = from_fs_path(str(folder / "main.j2")) or ""
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "jinja", 1, typed))
@@ -122,10 +125,11 @@ async def completion_latency(folder: Path) -> list[float]:
     timings = []
     for _ in range(COMPLETIONS):
         started_at = time.perf_counter()
-        await client.text_document_completion_async(params)
+        answer = await client.text_document_completion_async(params)
         timings.append((time.perf_counter() - started_at) * 1000)
+    size = len(json.dumps(client.protocol._converter.unstructure(answer)))
     await stopped(client)
-    return timings
+    return timings, len(answer.items), size
 
 
 def main() -> None:
@@ -133,7 +137,9 @@ def main() -> None:
         (Path(scratch) / "open").mkdir()
         (Path(scratch) / "db").mkdir()
         rss = asyncio.run(memory_after_opening(Path(scratch) / "open"))
-        timings = asyncio.run(completion_latency(Path(scratch) / "db"))
+        timings, _, _ = asyncio.run(completion_latency(Path(scratch) / "db"))
+        (Path(scratch) / "bare").mkdir()
+        bare, items, size = asyncio.run(completion_latency(Path(scratch) / "bare", '{% include "'))
     text = (
         f"\n## lsp_scale_bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
         f"Command: `python -m benchmarks lsp_scale_bench`, load average {os.getloadavg()[0]:.2f}\n\n"
@@ -142,6 +148,8 @@ def main() -> None:
         f"| completion in an include string, {PUBLISHED:,} published templates (SQLite), "
         f"{COMPLETIONS} requests | p50 {percentile(timings, 0.5):.1f} ms, "
         f"p99 {percentile(timings, 0.99):.1f} ms | p99 ≤ 15 ms |\n"
+        f'| completion of a bare `{{% include "`, same database | {items} items, '
+        f"{size / 1024:.0f} KB JSON, p50 {percentile(bare, 0.5):.1f} ms | one folder level |\n"
     )
     print(text)
     with RESULTS.open("a", encoding="utf-8") as handle:

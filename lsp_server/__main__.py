@@ -16,6 +16,7 @@ def run(
     """Serve until the client says exit; logs go to stderr, never to the protocol stream."""
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT, stream=sys.stderr)
     from lsp_server.collection import defer_full_collections
+    from lsp_server.protocol import serve_stdio
     from lsp_server.server import create_server
 
     server = create_server()
@@ -23,7 +24,7 @@ def run(
     if tcp:
         server.start_tcp(host, port)
     else:
-        server.start_io()
+        serve_stdio(server)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

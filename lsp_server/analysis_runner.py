@@ -21,11 +21,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from lsp_server.collection import IdleCollector
-from prompt_tool.analysis.diagnostics import Diagnostic
+from lsp_server.settings import DEFAULT_MAX_DOCUMENT_SIZE
+from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
 from prompt_tool.analysis.document import DocumentModel
 from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource, Workspace
 
 logger = logging.getLogger(__name__)
+TOO_LARGE = "PT090"
+
+
+def too_large(name: str, size: int, limit: int) -> Diagnostic:
+    """The one finding of a document over the size limit, which is not analysed."""
+    message = (
+        f"not analysed: {size:,} characters is over the limit of {limit:,} "
+        "(setting maxDocumentSize)"
+    )
+    return Diagnostic(TOO_LARGE, Severity.WARNING, message, name, Span.at(0, 0, 0))
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,8 @@ class AnalysisRunner:
         self._in_flight: frozenset[str] = frozenset()
         self._batch_done: asyncio.Future[None] | None = None
         self.listeners: list[Callable[[Outcome], None]] = []
+        self.max_document_size = DEFAULT_MAX_DOCUMENT_SIZE
+        self._too_large: dict[str, Diagnostic] = {}
 
     def reset(self, config: AnalysisConfig, external: TemplateSource, load: list[str]) -> None:
         """Start over with a new configuration, loading `load` from `external` first."""
@@ -234,6 +247,10 @@ class AnalysisRunner:
             source = change.source
             if source is None and self._external is not None:
                 source = self._external.get_source(name)
+            self._too_large.pop(name, None)
+            if source is not None and len(source) > self.max_document_size:
+                self._too_large[name] = too_large(name, len(source), self.max_document_size)
+                source = None if change.source is None else ""
             if source is None:
                 affected |= workspace.remove_document(name)
             else:
@@ -244,6 +261,8 @@ class AnalysisRunner:
         workspace = self._workspace
         disabled = workspace.config.disabled_codes
         return {
-            name: [found for found in workspace.diagnostics(name) if found.code not in disabled]
+            name: [self._too_large[name]]
+            if name in self._too_large
+            else [found for found in workspace.diagnostics(name) if found.code not in disabled]
             for name in names
         }

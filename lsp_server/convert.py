@@ -20,6 +20,7 @@ from prompt_tool.analysis.diagnostics import Diagnostic, Fix, Position, Severity
 from prompt_tool.analysis.outline import Fold, FoldKind, OutlineSymbol, SymbolKind
 from prompt_tool.analysis.renaming import Replacement
 from prompt_tool.analysis.tokens import HighlightToken, TokenKind
+from prompt_tool.analysis.tokens import split_lines as split_lines
 
 if TYPE_CHECKING:
     from lsp_server.preview_contexts import ContextEntry
@@ -64,11 +65,6 @@ class ClientText:
 
     def line(self, number: int) -> str:
         return self.lines[number] if 0 <= number < len(self.lines) else ""
-
-
-def split_lines(source: str) -> list[str]:
-    """Lines as the analyser numbers them (any of `\\r\\n`, `\\r`, `\\n` ends a line)."""
-    return source.splitlines() or [""]
 
 
 def client_units(text: str, encoding: str) -> int:
@@ -219,6 +215,7 @@ _COMPLETION_KINDS = {
     CandidateKind.PROPERTY: types.CompletionItemKind.Property,
     CandidateKind.BLOCK: types.CompletionItemKind.Module,
     CandidateKind.TEMPLATE: types.CompletionItemKind.File,
+    CandidateKind.FOLDER: types.CompletionItemKind.Folder,
 }
 
 

@@ -23,6 +23,7 @@ from pygls.workspace import TextDocument
 from lsp_server.analysis_config import folder_analysis
 from lsp_server.analysis_runner import AnalysisRunner, Change
 from lsp_server.convert import ClientText, split_lines
+from lsp_server.protocol import RobustProtocol
 from lsp_server.published import PublishedTemplates
 from lsp_server.published_copies import PublishedCopies, cache_root
 from lsp_server.settings import Settings
@@ -45,6 +46,7 @@ class PromptToolServer(LanguageServer):
             "prompt-tool-lsp",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=RobustProtocol,
         )
         self.settings = Settings()
         self.folders: tuple[Path, ...] = ()
@@ -104,6 +106,7 @@ class PromptToolServer(LanguageServer):
         self.published = published
         external = ChainedSource(self.files, published)
         self.runner.reset(analysis.config, external, self.files.list_names())
+        self.runner.max_document_size = settings.max_document_size
         sources: list[tuple[Describe, TemplateSource]] = [
             (lambda name: "workspace template", self.files),
             (published.describe, published),
@@ -189,8 +192,21 @@ class PromptToolServer(LanguageServer):
         """The text of a template the client may not have open, for converting its ranges."""
         return ClientText(split_lines(self.source_for(name) or ""), self.encoding)
 
-    def guarded(self, feature: str, fallback: Any = None) -> Callable[[Handler], Handler]:
-        """Log a failing handler with its feature's name and answer `fallback` instead."""
+    def is_oversized(self, params: Any) -> bool:
+        """Whether the request is about an open document larger than `max_document_size`:
+        such a document gets one warning instead of analysis, and no feature reads it."""
+        document = getattr(params, "text_document", None)
+        uri = getattr(document, "uri", None)
+        if not isinstance(uri, str):
+            return False
+        opened = self.workspace.text_documents.get(uri)
+        return opened is not None and len(opened.source) > self.settings.max_document_size
+
+    def guarded(
+        self, feature: str, fallback: Any = None, size_limited: bool = True
+    ) -> Callable[[Handler], Handler]:
+        """Log a failing handler with its feature's name and answer `fallback` instead;
+        answer `fallback` at once for a document over the size limit (`size_limited`)."""
 
         def decorate(handler: Handler) -> Handler:
             if inspect.iscoroutinefunction(handler):
@@ -198,6 +214,8 @@ class PromptToolServer(LanguageServer):
                 @functools.wraps(handler)
                 async def run_async(*args: Any) -> Any:
                     self.runner.touch()
+                    if size_limited and args and self.is_oversized(args[0]):
+                        return fallback
                     try:
                         return await handler(*args)
                     except Exception:
@@ -209,6 +227,8 @@ class PromptToolServer(LanguageServer):
             @functools.wraps(handler)
             def run(*args: Any) -> Any:
                 self.runner.touch()
+                if size_limited and args and self.is_oversized(args[0]):
+                    return fallback
                 try:
                     return handler(*args)
                 except Exception:

@@ -28,3 +28,7 @@ def test_the_demo_ends_with_an_advanced_orchestration_session(tmp_path: Path) ->
     assert "Analyse the bug Checkout crashes on an empty basket in webshop." in shown
     assert "orchestrator: exit 0 (supplied)" in shown
     assert "Never touch the payment provider's sandbox keys." in shown
+    report = completed.stdout.rsplit("$ prompt-tool experiments report bug-analysis-v2", 1)[1]
+    assert "success rate with 95% interval, 0% to 100%:" in report
+    assert "\nverdict: B: " in report
+    assert "analysis: production of orchestration_analysis_default moved to v2" in report

@@ -15,6 +15,9 @@ from prompt_tool.analysis.completions import SCOPED_KINDS, CompletionInputs, can
 from prompt_tool.analysis.scopes import Binding
 
 TRIGGER_CHARACTERS = [".", "|", " ", '"', "'", "/"]
+MAX_ITEMS = 200
+"""Items per answer; a longer list is cut and marked incomplete, so that the client asks
+again as the user types (and the server filters by the longer prefix)."""
 
 
 def register(server: PromptToolServer) -> None:
@@ -35,8 +38,8 @@ def register(server: PromptToolServer) -> None:
             scope = model.bindings_at(position) if model is not None else {}
         found = candidates(context, source, _inputs(server, uri, scope))
         markdown = renders_markdown_in_completion(server.client_capabilities)
-        items = [lsp_completion_item(c, context.span, text, markdown) for c in found]
-        return types.CompletionList(is_incomplete=False, items=items)
+        items = [lsp_completion_item(c, context.span, text, markdown) for c in found[:MAX_ITEMS]]
+        return types.CompletionList(is_incomplete=len(found) > MAX_ITEMS, items=items)
 
 
 def _inputs(server: PromptToolServer, uri: str, scope: Mapping[str, Binding]) -> CompletionInputs:

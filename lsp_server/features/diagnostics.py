@@ -24,22 +24,22 @@ def register(server: PromptToolServer) -> None:
     server.settings_listeners.append(lambda: _publish_configuration(server, configuration_uris))
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    @server.guarded("diagnostics")
+    @server.guarded("diagnostics", size_limited=False)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
         _submit(server, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    @server.guarded("diagnostics")
+    @server.guarded("diagnostics", size_limited=False)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
         _submit(server, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    @server.guarded("diagnostics")
+    @server.guarded("diagnostics", size_limited=False)
     def did_save(params: types.DidSaveTextDocumentParams) -> None:
         _submit(server, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    @server.guarded("diagnostics")
+    @server.guarded("diagnostics", size_limited=False)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         server.runner.submit(server.template_name(uri), Change(None, is_closed=True))
@@ -52,7 +52,7 @@ def register(server: PromptToolServer) -> None:
             identifier=IDENTIFIER, inter_file_dependencies=True, workspace_diagnostics=True
         ),
     )
-    @server.guarded("pull diagnostics")
+    @server.guarded("pull diagnostics", size_limited=False)
     async def pull(params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
         uri = params.text_document.uri
         # The first answer waits for the published templates (and so their includes) to

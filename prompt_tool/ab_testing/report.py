@@ -112,7 +112,8 @@ def chart_line(row: VariantStats, width: int = CHART_WIDTH) -> str:
     if row.success_rate is not None and row.rate_low is not None and row.rate_high is not None:
 
         def column(value: float) -> int:
-            return min(width - 1, max(0, round(value * (width - 1))))
+            # `width` equal buckets of the 0-100 % axis; 100 % falls in the last one.
+            return min(width - 1, max(0, int(value * width)))
 
         low, high, rate = column(row.rate_low), column(row.rate_high), column(row.success_rate)
         for index in range(low, high + 1):

@@ -574,10 +574,10 @@ class _Checker:
 
     def visit_Getattr(self, node: nodes.Getattr) -> None:
         self.visit(node.node)
-        self.check_attribute(node, node.attr, self.parsed.token_of(node))
-        where = self.parsed.token_span(node)
+        where = self.parsed.token_of(node)
+        self.check_attribute(node, node.attr, where)
         if where is not None:
-            self.check_value_use(node, node.node, self._spanning(node.node, where))
+            self.check_value_use(node, node.node, lambda: where.span)
 
     def visit_Getitem(self, node: nodes.Getitem) -> None:
         self.visit(node.node)
@@ -595,15 +595,11 @@ class _Checker:
         """PT017 for a constant index into a list or string that may be empty, PT018 for
         any subscript of a value that may be None."""
         bracket = self.parsed.token_of(node)
-        if bracket is None:
+        if bracket is None or isinstance(node.arg, nodes.Slice):
             return
-        closing = self._closing_bracket(bracket)
-        span = self._spanning(node.node, closing)
-        if isinstance(node.arg, nodes.Slice):
-            return
-        self.check_value_use(node, node.node, span)
+        self.check_value_use(node, node.node, lambda: self._closing_bracket(bracket))
         if _constant_index(node.arg) is not None:
-            self.check_may_be_empty(node, node.node, span)
+            self.check_may_be_empty(node, node.node, lambda: self._closing_bracket(bracket))
 
     def _closing_bracket(self, opening: Token) -> Span:
         depth, tokens = 0, self.parsed.tokens
@@ -634,9 +630,12 @@ class _Checker:
     def _text(self, span: Span) -> str:
         return self.parsed.source[self._offset(span) : self._offset(Span(span.end, span.end))]
 
-    def check_may_be_empty(self, node: nodes.Node, operand: nodes.Node, span: Span) -> None:
+    def check_may_be_empty(
+        self, node: nodes.Node, operand: nodes.Node, end: Callable[[], Span]
+    ) -> None:
         """PT017: an element of a list (or string) the contract allows to be empty, read
-        without a guard; the result is undefined then, and using it fails the render."""
+        without a guard; the result is undefined then, and using it fails the render.
+        The range runs from `operand` to `end()` (asked for only when reporting)."""
         owner = self.type_of(operand)
         if owner.kind not in (Kind.LIST, Kind.STR):
             return
@@ -645,6 +644,7 @@ class _Checker:
             return
         if self.is_known(self.truthy, key):
             return
+        span = self._spanning(operand, end())
         text = self._text(span)
         message = (
             f"`{text}` is undefined when `{key}` is empty (a {owner.name} may be), and the "
@@ -652,9 +652,11 @@ class _Checker:
         )
         self.report("PT017", span, message, related=self._related())
 
-    def check_value_use(self, node: nodes.Node, operand: nodes.Node, span: Span) -> None:
+    def check_value_use(
+        self, node: nodes.Node, operand: nodes.Node, end: Callable[[], Span]
+    ) -> None:
         """PT018: an attribute, item or element of an optional value, read where it may be
-        None (None has none of them: the render fails)."""
+        None (None has none of them: the render fails). Range as for `check_may_be_empty`."""
         if not self._may_be_none(operand):
             return
         key = guard_key(operand)
@@ -662,6 +664,7 @@ class _Checker:
             return
         if self.is_known(self.truthy, key) or self.is_known(self.present, key):
             return
+        span = self._spanning(operand, end())
         inner: nodes.Node | None = operand
         while isinstance(inner, nodes.Filter) and inner.name in _DEFAULT_FILTERS:
             inner = inner.node
@@ -737,10 +740,9 @@ class _Checker:
             self.visit(node.node)
         self.check_name("PT005", "filter", node, self.vocabulary.filters)
         if node.node is not None and node.name in _VALUE_FILTERS | _EMPTY_UNDEFINED_FILTERS:
-            span = self._spanning(node.node, self.parsed.span_of(node))
-            self.check_value_use(node, node.node, span)
+            self.check_value_use(node, node.node, lambda: self.parsed.span_of(node))
             if node.name in _EMPTY_UNDEFINED_FILTERS:
-                self.check_may_be_empty(node, node.node, span)
+                self.check_may_be_empty(node, node.node, lambda: self.parsed.span_of(node))
         self.visit_all([*node.args, *node.kwargs, node.dyn_args, node.dyn_kwargs])  # type: ignore[list-item]
 
     def visit_Test(self, node: nodes.Test) -> None:
@@ -819,9 +821,8 @@ class _Checker:
 
     def visit_For(self, node: nodes.For) -> None:
         self.visit(node.iter)
-        where = self.parsed.span_of(node.iter) if node.iter is not None else None
-        if where is not None:
-            self.check_value_use(node, node.iter, self._spanning(node.iter, where))
+        iterated = node.iter
+        self.check_value_use(node, iterated, lambda: self.parsed.span_of(iterated))
         item_type = element_type(self.type_of(node.iter))
         body = self._new_frame("loop", self.frame, node)
         # Inside the body the iterated value has at least one element.

@@ -55,7 +55,7 @@ def include_diagnostics(parsed: ParsedTemplate, lookup: TemplateLookup) -> list[
 def _guards_never_change(cycle: Cycle, assigned: Callable[[str], frozenset[str] | None]) -> bool:
     guarded: set[str] = set()
     changed: set[str] = set()
-    for edge in cycle.edges:
+    for edge in cycle.ring:  # the members in any order: one shared tuple, not a rotation
         names = edge.ref.guard_names
         member = assigned(edge.source)
         if names is None or member is None:
@@ -103,6 +103,11 @@ def _bad_pin(parsed: ParsedTemplate, ref: IncludeRef, has_pin: PinCheck) -> list
     return [Diagnostic("PT015", Severity.ERROR, message, parsed.name, ref.span)]
 
 
+MAX_CYCLE_RELATED = 20
+"""Related locations a cycle's diagnostic lists: the next links of the chain, not all of
+a cycle of thousands of templates on every member."""
+
+
 def cycle_diagnostics(
     parsed: ParsedTemplate,
     cycle: Cycle | None,
@@ -124,13 +129,13 @@ def cycle_diagnostics(
     if conditional:
         message += " (ends only if a guard along it becomes false)"
     elif frozen:
-        names = sorted({name for edge in cycle.edges for name in edge.ref.guard_names or ()})
+        names = sorted({name for edge in cycle.ring for name in edge.ref.guard_names or ()})
         shown = ", ".join(f"`{name}`" for name in names) or "nothing"
         message += (
             f" (its guards read {shown}, which no template on the cycle assigns,"
             " so once entered it never ends)"
         )
-    first, rest = cycle.edges[0], cycle.edges[1:]
+    first, *rest = cycle.head(MAX_CYCLE_RELATED + 1)
     related = tuple(
         RelatedLocation(edge.source, edge.ref.span, f"{edge.source} → {edge.target}")
         for edge in rest

@@ -28,16 +28,51 @@ class Edge:
         return self.ref.is_conditional
 
 
+CHAIN_SHOWN = 12
+"""Names a cycle's chain shows in full; a longer one shows its start and end around `…`."""
+
+
 @dataclass(frozen=True)
 class Cycle:
-    """A closed chain of edges starting at one member."""
+    """A closed chain of edges starting at one member.
 
-    edges: tuple[Edge, ...]
+    The edges are a ring read from `start`, so that every member of a cycle of thousands
+    of templates shares one tuple instead of holding its own rotation of it.
+    """
+
+    ring: tuple[Edge, ...]
     is_conditional: bool
+    start: int = 0
+
+    def __len__(self) -> int:
+        return len(self.ring)
+
+    def edge(self, index: int) -> Edge:
+        return self.ring[(self.start + index) % len(self.ring)]
+
+    @property
+    def edges(self) -> tuple[Edge, ...]:
+        return self.ring[self.start :] + self.ring[: self.start]
+
+    def head(self, count: int) -> list[Edge]:
+        """The first `count` edges (all when the cycle is shorter)."""
+        return [self.edge(index) for index in range(min(count, len(self.ring)))]
 
     def chain(self) -> str:
-        names = [edge.source for edge in self.edges] + [self.edges[0].source]
-        return " → ".join(names)
+        """`a → b → a`; a cycle longer than CHAIN_SHOWN is cut in the middle, saying how
+        many names it leaves out (a message per member must not grow with the cycle)."""
+        size = len(self.ring)
+        if size <= CHAIN_SHOWN:
+            names = [self.edge(index).source for index in range(size)]
+        else:
+            tail = CHAIN_SHOWN // 3
+            left_out = size - CHAIN_SHOWN
+            names = [
+                *(self.edge(index).source for index in range(CHAIN_SHOWN - tail)),
+                f"… {left_out} more …",
+                *(self.edge(index).source for index in range(size - tail, size)),
+            ]
+        return " → ".join([*names, self.edge(0).source])
 
 
 class IncludeGraph:
@@ -95,12 +130,38 @@ class IncludeGraph:
                 only = component[0]
                 if not any(edge.target == only for edge in self.forward.get(only, [])):
                     continue
+            if (ring := self._ring(component, members)) is not None:
+                result.update(ring)
+                continue
             for member in component:
                 cycle = self._shortest_cycle(member, members, unconditional_only=True)
                 cycle = cycle or self._shortest_cycle(member, members, unconditional_only=False)
                 if cycle is not None:
                     result[member] = cycle
         return result
+
+    def _ring(self, component: list[str], members: set[str]) -> dict[str, Cycle] | None:
+        """When each member has exactly one edge inside the component (a plain loop, the
+        usual cycle), the cycle of every member is that loop read from the member: found
+        in one walk, not one search per member (which is quadratic in the loop's length)."""
+        inside: dict[str, Edge] = {}
+        for member in component:
+            edges = [edge for edge in self.forward.get(member, []) if edge.target in members]
+            if len(edges) != 1:
+                return None
+            inside[member] = edges[0]
+        ring: list[Edge] = []
+        current = component[0]
+        while not ring or current != component[0]:
+            ring.append(inside[current])
+            current = inside[current].target
+        if len(ring) != len(component):
+            return None
+        loop = tuple(ring)
+        conditional = any(edge.is_conditional for edge in loop)
+        return {
+            edge.source: Cycle(loop, conditional, position) for position, edge in enumerate(loop)
+        }
 
     def _shortest_cycle(
         self, start: str, members: set[str], unconditional_only: bool

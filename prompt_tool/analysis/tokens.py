@@ -95,6 +95,13 @@ def normalize_newlines(source: str) -> str:
     return _NEWLINE.sub("\n", source)
 
 
+def split_lines(source: str) -> list[str]:
+    """The lines of `source` as Jinja, the analyser and LSP number them: only `\\n`,
+    `\\r\\n` and `\\r` end a line. Never `str.splitlines`, which also breaks at U+2028,
+    U+2029, `\\x0b`, `\\x0c`, `\\x1c`-`\\x1e` and `\\x85` and so shifts every line after."""
+    return _NEWLINE.split(source)
+
+
 class _Locator:
     """Offsets to (line, column) in one normalised source."""
 

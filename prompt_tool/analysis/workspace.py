@@ -43,7 +43,10 @@ from prompt_tool.core.errors import ConfigError
 from prompt_tool.core.templating import TemplateEngine
 
 MAX_INCLUDER_CONTEXTS = 16
-_CACHE_LIMIT = 4096
+ANALYSES_PER_TEMPLATE = 2 * MAX_INCLUDER_CONTEXTS + 2
+"""Analyses kept per template: one per slot it is checked in (its own or the open root,
+each includer's context, full and context-only), least recently used dropped first. Keyed
+by template and slot, never by version: an edit replaces its template's analysis."""
 
 
 class TemplateSource(Protocol):
@@ -134,10 +137,13 @@ class Workspace:
         self._external: dict[str, ParsedTemplate | None] = {}
         self._graph: IncludeGraph | None = None
         self._graph_nodes: set[str] = set()
-        self._analyses: dict[tuple[object, ...], TemplateAnalysis] = {}
-        self._previous: dict[tuple[object, ...], tuple[Any, ParsedTemplate, TemplateAnalysis]] = {}
-        """Per template and includer, the last analysis made and its root's fingerprint: the
-        next version checked against an equal root resumes from it."""
+        self._analyses: dict[str, dict[tuple[Any, ...], _Kept]] = {}
+        """Per template, per slot (the includer and site it is rendered from, or its own
+        root; context-only or not), the last analysis made: reused while the text and the
+        root are the same, resumed from when only the text changed."""
+        self._contexts: dict[str, list[RootScope]] = {}
+        """Per template, the scopes its includers render it in; valid until a template
+        changes (each query would otherwise walk every includer chain again)."""
         self._external_names: list[str] | None = None
         self._names: list[str] | None = None
         self._suggestions: dict[str, str | None] = {}
@@ -151,8 +157,23 @@ class Workspace:
             self._names = None
         if current is None or current.source != source or current.name != name:
             self._documents[name] = self._parse(name, source, current)
+            self._contexts.clear()
             self._update_graph(name)
         return before | self._affected(name)
+
+    def set_documents(self, sources: Mapping[str, str]) -> None:
+        """Add or replace many templates at once (a lint run, a server start). Unlike
+        `set_document` it reports no affected names, so loading a chain of thousands of
+        templates does not walk the graph once per template; the graph is rebuilt once,
+        when next asked."""
+        for name, source in sources.items():
+            self._unreadable.pop(name, None)
+            current = self._documents.get(name)
+            if current is None or current.source != source:
+                self._documents[name] = self._parse(name, source, current)
+        self._contexts.clear()
+        self._names = None
+        self._graph = None
 
     def set_document_bytes(self, name: str, data: bytes) -> set[str]:
         """Add a template read as bytes; undecodable or binary data becomes a PT014 finding."""
@@ -171,6 +192,8 @@ class Workspace:
         """Forget a template; returns the names whose diagnostics may have changed."""
         affected = self._affected(name)
         self._unreadable.pop(name, None)
+        self._analyses.pop(name, None)
+        self._contexts.clear()
         if self._documents.pop(name, None) is not None:
             self._graph = None
             self._names = None
@@ -179,6 +202,7 @@ class Workspace:
     def invalidate_external(self) -> None:
         """Forget what the external source answered (files changed on disk, a new publish)."""
         self._external.clear()
+        self._contexts.clear()
         self._external_names = None
         self._names = None
         self._graph = None
@@ -199,7 +223,7 @@ class Workspace:
         parsed = self._documents.get(name)
         if parsed is None:
             return None
-        root = self._own_root(parsed) or next(iter(self._includer_roots(name, set())), None)
+        root = self._own_root(parsed) or next(iter(self._includer_roots(name)), None)
         root = root or self._open_root()
         analysis = self._analyse(parsed, root) if parsed.ast is not None else None
         return DocumentModel(parsed, root, analysis)
@@ -243,7 +267,7 @@ class Workspace:
         own = self._own_root(parsed)
         found += self._analyse(parsed, own or self._open_root()).diagnostics
         reported = {(item.code, item.span) for item in found}
-        for root in self._includer_roots(parsed.name, set()):
+        for root in self._includer_roots(parsed.name):
             extra = self._analyse(parsed, root, context_only=True).diagnostics
             found += [item for item in extra if (item.code, item.span) not in reported]
         found += include_diagnostics(parsed, self._lookup())
@@ -397,49 +421,65 @@ class Workspace:
         self, parsed: ParsedTemplate, root: RootScope, context_only: bool = False
     ) -> TemplateAnalysis:
         fingerprint = _fingerprint(root)
-        key = (parsed.name, parsed.digest, fingerprint, context_only)
-        cached = self._analyses.get(key)
-        if cached is None:
-            if len(self._analyses) > _CACHE_LIMIT:
-                self._analyses.clear()
-                self._previous.clear()
-            slot = (parsed.name, root.includer, context_only)
-            previous = self._previous.get(slot)
-            resume = previous[1:] if previous is not None and previous[0] == fingerprint else None
-            cached = check_template(
-                parsed, root, self.vocabulary, context_only=context_only, previous=resume
+        slot = (root.includer, root.include_site, root.contract_name, root.is_open, context_only)
+        kept = self._analyses.setdefault(parsed.name, {})
+        previous = kept.pop(slot, None)
+        if previous is not None and previous.fingerprint == fingerprint:
+            if previous.digest == parsed.digest:
+                kept[slot] = previous
+                return previous.analysis
+            resume: tuple[ParsedTemplate, TemplateAnalysis] | None = (
+                previous.parsed,
+                previous.analysis,
             )
-            self._analyses[key] = cached
-            self._previous[slot] = (fingerprint, parsed, cached)
-        return cached
+        else:
+            resume = None
+        analysis = check_template(
+            parsed, root, self.vocabulary, context_only=context_only, previous=resume
+        )
+        kept[slot] = _Kept(fingerprint, parsed.digest, parsed, analysis)
+        while len(kept) > ANALYSES_PER_TEMPLATE:
+            del kept[next(iter(kept))]
+        return analysis
 
-    def _includer_roots(self, name: str, seen: set[str]) -> list[RootScope]:
+    def _includer_roots(self, name: str) -> list[RootScope]:
         """The scopes `name` is rendered in by each template that includes or extends it.
 
-        Each template is expanded once per query (`seen` is shared), so include graphs
-        with many paths stay linear; at most MAX_INCLUDER_CONTEXTS scopes are returned.
+        Walked with an explicit stack, not recursion, so that include chains thousands of
+        templates deep neither exhaust Python's stack nor cost a walk per template: each
+        template's scopes are computed once until a template changes. An includer already
+        on the walked path (a cycle) adds no scope; at most MAX_INCLUDER_CONTEXTS scopes are
+        returned.
         """
-        if name in seen:
-            return []
-        seen.add(name)
-        roots: list[RootScope] = []
-        for edge in self.graph().includers(name):
-            includer = self._documents.get(edge.source)
-            if (
-                includer is None
-                or includer.ast is None
-                or edge.ref.kind not in ("include", "extends")
-            ):
+        if name in self._contexts:
+            return self._contexts[name]
+        stack = [_ContextWalk(name, self.graph().includers(name))]
+        on_path = {name}
+        found: list[RootScope] = []
+        while stack:
+            walk = stack[-1]
+            if walk.waiting is not None:
+                includer, ref = walk.waiting
+                walk.waiting = None
+                walk.add([self._root_at(includer, outer, ref) for outer in found])
+            step = walk.next_includer(self._documents)
+            if step is not None:
+                includer, ref = step
+                own = self._own_root(includer)
+                if own is not None:
+                    walk.add([self._root_at(includer, own, ref)])
+                elif includer.name in self._contexts:
+                    outers = self._contexts[includer.name]
+                    walk.add([self._root_at(includer, outer, ref) for outer in outers])
+                elif includer.name not in on_path:
+                    walk.waiting = (includer, ref)
+                    on_path.add(includer.name)
+                    stack.append(_ContextWalk(includer.name, self.graph().includers(includer.name)))
                 continue
-            for outer in self._roots_of(includer, seen):
-                roots.append(self._root_at(includer, outer, edge.ref))
-                if len(roots) >= MAX_INCLUDER_CONTEXTS:
-                    return roots
-        return roots
-
-    def _roots_of(self, parsed: ParsedTemplate, seen: set[str]) -> list[RootScope]:
-        own = self._own_root(parsed)
-        return [own] if own is not None else self._includer_roots(parsed.name, seen)
+            stack.pop()
+            on_path.discard(walk.name)
+            found = self._contexts[walk.name] = walk.roots
+        return found
 
     def _root_at(self, includer: ParsedTemplate, outer: RootScope, ref: IncludeRef) -> RootScope:
         analysis = self._analyse(includer, outer)
@@ -485,6 +525,48 @@ class Workspace:
         return TemplateLookup(
             self._exists, self._suggest_template, has_pin if callable(has_pin) else None
         )
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """One analysis kept for reuse: the root and text it was made from, and its parse."""
+
+    fingerprint: tuple[Any, ...]
+    digest: str
+    parsed: ParsedTemplate
+    analysis: TemplateAnalysis
+
+
+@dataclass
+class _ContextWalk:
+    """One template on the includer walk's stack: its includer edges still to visit, the
+    scopes found so far, and the includer whose own scopes are being computed above it."""
+
+    name: str
+    edges: list[Edge]
+    roots: list[RootScope] = field(default_factory=list)
+    position: int = 0
+    waiting: tuple[ParsedTemplate, IncludeRef] | None = None
+
+    def add(self, roots: list[RootScope]) -> None:
+        self.roots.extend(roots[: MAX_INCLUDER_CONTEXTS - len(self.roots)])
+
+    def next_includer(
+        self, documents: Mapping[str, ParsedTemplate]
+    ) -> tuple[ParsedTemplate, IncludeRef] | None:
+        """The next held, parsed template that includes or extends this one; None when
+        there is none left or enough scopes were found."""
+        while self.position < len(self.edges) and len(self.roots) < MAX_INCLUDER_CONTEXTS:
+            edge = self.edges[self.position]
+            self.position += 1
+            includer = documents.get(edge.source)
+            if (
+                includer is not None
+                and includer.ast is not None
+                and edge.ref.kind in ("include", "extends")
+            ):
+                return includer, edge.ref
+        return None
 
 
 def _fingerprint(root: RootScope) -> tuple[Any, ...]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from prompt_tool.analysis.contracts import builtin_contracts, contract_with_project_variables
 from prompt_tool.analysis.diagnostics import Diagnostic, RelatedLocation, Severity, Span
 from prompt_tool.analysis.facts import TemplateFacts
+from prompt_tool.analysis.tokens import split_lines
 from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
 from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource, Workspace
 from prompt_tool.checking.discovery import SKIPPED_FOLDERS, decode_template
@@ -253,7 +254,7 @@ def config_diagnostic(
 def _key_span(path: Path, key: str) -> Span:
     """Where `key` is written in the pyproject file, quoted or bare; the file start if unknown."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = split_lines(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return Span.at(0, 0, 0)
     pattern = re.compile(r"(?:^|[{,])\s*(?P<key>([\"']?)" + re.escape(key) + r"\2)\s*=")
@@ -326,14 +327,16 @@ def _analyse(
     """Set every template first, so that includes, cycles and partials are seen whole."""
     found: list[Diagnostic] = []
     names: list[str] = []
+    sources: dict[str, str] = {}
     for document in documents:
         text, unreadable = decode_template(document.data, str(document.path))
         if unreadable is not None and document.is_reported:
             found.append(unreadable)
         if text is not None:
-            workspace.set_document(document.name, text)
+            sources[document.name] = text
             if document.is_reported:
                 names.append(document.name)
+    workspace.set_documents(sources)
     files = {document.name: document.path for document in documents}
     for name in names:
         found.extend(_with_file_paths(d, files, roots) for d in workspace.diagnostics(name))

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from types import FrameType, GeneratorType
-from typing import Any
+from types import CodeType, FrameType, GeneratorType
+from typing import Any, NamedTuple
 
 from jinja2 import Environment, Template, nodes
 from jinja2.compiler import CodeGenerator, Frame
@@ -97,9 +97,11 @@ class Origin:
     line: int
 
 
-@dataclass(frozen=True)
-class Chunk:
-    """One piece of output and where it starts; static text moves down the template."""
+class Chunk(NamedTuple):
+    """One piece of output and where it starts; static text moves down the template.
+
+    A tuple rather than a dataclass: a render makes thousands, and this is the cheapest.
+    """
 
     text: str
     origin: Origin | None
@@ -120,16 +122,47 @@ def _template_of(frame: FrameType) -> Template | None:
     return found if isinstance(found, Template) else None
 
 
-def _output_table(frame: FrameType) -> dict[int, tuple[int, bool]] | None:
-    """The module's output table, decoded once and kept in the module's namespace."""
+Site = tuple[Origin, bool] | None
+"""What one `yield` site of a template outputs: its origin and whether it is static text;
+None for a site that passes on another template's output (an include)."""
+SITES = "prompt_tool_sites"
+"""The module global caching each yield site by (code object, instruction offset)."""
+
+
+def _decode(table: str) -> dict[int, tuple[int, bool]]:
+    decoded: dict[int, tuple[int, bool]] = {}
+    for item in filter(None, table.split("&")):
+        code, _equals, line = item.partition("=")
+        decoded[int(code)] = (int(line[:-1]), line.endswith("s"))
+    return decoded
+
+
+def _site(frame: FrameType, template: Template) -> Site:
+    """The site `frame` is suspended at, worked out once per site and kept in the module.
+
+    `f_lineno` scans the code's whole line table (slow for a long template, and a loop
+    yields from the same site again and again); the instruction offset `f_lasti` is free.
+    """
+    sites = frame.f_globals.get(SITES)
+    if not isinstance(sites, dict):
+        sites = frame.f_globals[SITES] = {}
+    key = (frame.f_code, frame.f_lasti)
+    if key in sites:
+        found: Site = sites[key]
+        return found
     table = frame.f_globals.get(OUTPUT_TABLE)
     if isinstance(table, str):
-        decoded: dict[int, tuple[int, bool]] = {}
-        for item in filter(None, table.split("&")):
-            code, _equals, line = item.partition("=")
-            decoded[int(code)] = (int(line[:-1]), line.endswith("s"))
-        frame.f_globals[OUTPUT_TABLE] = table = decoded
-    return table if isinstance(table, dict) else None
+        table = frame.f_globals[OUTPUT_TABLE] = _decode(table)
+    item = table.get(frame.f_lineno) if isinstance(table, dict) else None
+    name = template.name or ""
+    if item is not None:
+        found = (Origin(name, item[0]), item[1])
+    elif "gen" in frame.f_code.co_varnames:
+        found = None  # an include: the origin is in the included template's generator
+    else:
+        found = (Origin(name, template.get_corresponding_lineno(frame.f_lineno)), False)
+    sites[key] = found
+    return found
 
 
 def origin_of(generator: GeneratorType[Any, Any, Any]) -> tuple[Origin, bool] | None:
@@ -144,17 +177,15 @@ def origin_of(generator: GeneratorType[Any, Any, Any]) -> tuple[Origin, bool] | 
             current = inner
             continue
         template = _template_of(frame)
-        table = _output_table(frame)
-        if template is None or table is None:
+        if template is None or OUTPUT_TABLE not in frame.f_globals:
             return None
-        item = table.get(frame.f_lineno)
-        if item is not None:
-            return Origin(template.name or "", item[0]), item[1]
+        site = _site(frame, template)
+        if site is not None:
+            return site
         included = frame.f_locals.get("gen")
-        if isinstance(included, GeneratorType) and included.gi_frame is not None:
-            current = included
-            continue
-        return Origin(template.name or "", template.get_corresponding_lineno(frame.f_lineno)), False
+        if not isinstance(included, GeneratorType) or included.gi_frame is None:
+            return None
+        current = included
 
 
 @dataclass
@@ -175,17 +206,45 @@ def trace_chunks(
     """The output of `template.generate(context)`, each chunk's origin recorded in `into`.
 
     A failure is located (`into.failed_at`) before Jinja rewrites its traceback, then raised
-    the way `Template.generate` raises it.
+    the way `Template.generate` raises it. Per chunk, the common case (a yield site seen
+    before, in the template being rendered) is one dictionary lookup.
     """
     generator = template.root_render_func(template.new_context(dict(context)))
+    if not isinstance(generator, GeneratorType):
+        yield from generator  # an async environment: no source map
+        return
+    known: dict[tuple[CodeType, int], tuple[Origin, bool] | None] = {}
+    chunks = into.chunks
     try:
         for text in generator:
-            found = origin_of(generator) if isinstance(generator, GeneratorType) else None
-            into.chunks.append(Chunk(text, found[0] if found else None, bool(found and found[1])))
+            frame = generator.gi_frame
+            site: tuple[Origin, bool] | None = None
+            if frame is not None and generator.gi_yieldfrom is None:
+                key = (frame.f_code, frame.f_lasti)
+                site = known.get(key, _UNKNOWN)
+                if site is _UNKNOWN:
+                    site = known[key] = _own_site(frame)
+            if site is None:
+                site = origin_of(generator)
+            if site is None:
+                chunks.append(Chunk(text, None, False))
+            else:
+                chunks.append(Chunk(text, site[0], site[1]))
             yield text
     except Exception as error:
         into.failed_at = failing_origin(error)
         template.environment.handle_exception()
+
+
+_UNKNOWN: Any = object()
+
+
+def _own_site(frame: FrameType) -> tuple[Origin, bool] | None:
+    """The site of a template's own frame; None where it passes on an include's output."""
+    template = _template_of(frame)
+    if template is None or OUTPUT_TABLE not in frame.f_globals:
+        return None
+    return _site(frame, template)
 
 
 def failing_origin(error: BaseException) -> Origin | None:

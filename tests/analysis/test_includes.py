@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from prompt_tool.analysis.include_checks import closest_name
+from prompt_tool.analysis.include_checks import MAX_CYCLE_RELATED, closest_name
+from prompt_tool.analysis.includes import CHAIN_SHOWN
 from prompt_tool.analysis.workspace import AnalysisConfig, Workspace
 
 
@@ -26,8 +27,7 @@ class FolderSource:
 
 def workspace_with(templates: dict[str, str], external: dict[str, str] | None = None) -> Workspace:
     workspace = Workspace(AnalysisConfig(use_builtin_contracts=False), FolderSource(external or {}))
-    for name, source in templates.items():
-        workspace.set_document(name, source)
+    workspace.set_documents(templates)
     return workspace
 
 
@@ -227,13 +227,40 @@ def test_cycle_through_external_templates() -> None:
     ]
 
 
-def test_long_ring_is_fine() -> None:
-    count = 400
+@pytest.mark.parametrize("count", [pytest.param(400, id="400"), pytest.param(10_000, id="10000")])
+def test_long_ring_is_reported_on_every_member_with_a_bounded_message(count: int) -> None:
+    """Each member's chain starts at the member, names the start and end of the ring and how
+    many names it leaves out: a message per member must not grow with the ring (a ring of
+    10,000 templates made 10,000 messages of 10,000 names each)."""
     templates = {f"t{i}.j2": f"{{% include 't{(i + 1) % count}.j2' %}}" for i in range(count)}
     workspace = workspace_with(templates)
-    (diagnostic,) = workspace.diagnostics("t7.j2")
-    assert diagnostic.code == "PT009"
-    assert diagnostic.message.count("→") == count
+
+    found = {name: workspace.diagnostics(name) for name in templates}
+
+    assert all([d.code for d in items] == ["PT009"] for items in found.values())
+    (diagnostic,) = found["t7.j2"]
+    assert diagnostic.message.startswith("include cycle: t7.j2 → t8.j2 → ")
+    assert f"… {count - CHAIN_SHOWN} more …" in diagnostic.message
+    assert diagnostic.message.endswith(" → t5.j2 → t6.j2 → t7.j2")
+    assert diagnostic.message.count("→") == CHAIN_SHOWN + 1
+    assert len(diagnostic.related) == MAX_CYCLE_RELATED
+
+
+@pytest.mark.parametrize("depth", [pytest.param(600, id="600"), pytest.param(10_000, id="10000")])
+def test_a_deep_include_chain_is_analysed_without_recursion(depth: int) -> None:
+    """The includer contexts of the chain's last template are found by walking 10,000
+    includers with an explicit stack: no false "nests too deeply" PT001 (Python's recursion
+    limit gave one from ~490 templates deep), and the contract at the top reaches the end."""
+    templates = {f"t{i}.j2": f"{{% include 't{i + 1}.j2' %}}" for i in range(depth)}
+    templates[f"t{depth}.j2"] = "{{ feature.name }} {{ missing }}"
+    templates["t0.j2"] = "{# prompt-tool: vars feature: Any #}\n{% include 't1.j2' %}"
+    workspace = workspace_with(templates)
+
+    found = {name: workspace.diagnostics(name) for name in templates}
+
+    (undefined,) = found[f"t{depth}.j2"]
+    assert (undefined.code, undefined.span.start.column) == ("PT002", 22)
+    assert all(items == [] for name, items in found.items() if name != f"t{depth}.j2")
 
 
 PARTIAL = "{{ feature.name }}\n{% for f in files %}{{ f.path }}{% endfor %}"

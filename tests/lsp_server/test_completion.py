@@ -110,3 +110,54 @@ async def test_a_new_template_file_is_offered_after_the_client_reports_it(
             break
 
     assert labels == ["partials/findings.j2"]
+
+
+def many_templates(tmp_path: Path, count: int) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[tool.prompt-tool.lint]\nroots = ["prompts"]\n')
+    for folder in ("partials/deep", "phases"):
+        (tmp_path / "prompts" / folder).mkdir(parents=True)
+    for index in range(count):
+        (tmp_path / "prompts" / "partials" / "deep" / f"d{index:04d}.j2").write_text("x\n")
+    (tmp_path / "prompts" / "partials" / "footer.j2").write_text("x\n")
+    (tmp_path / "prompts" / "phases" / "plan.j2").write_text("x\n")
+    (tmp_path / "prompts" / "top.j2").write_text("x\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected", "incomplete"),
+    [
+        pytest.param('{% include "', ["partials/", "phases/", "top.j2"], False, id="bare"),
+        pytest.param('{% include "p', ["partials/", "phases/"], False, id="prefix"),
+        pytest.param(
+            '{% include "partials/', ["partials/deep/", "partials/footer.j2"], False, id="folder"
+        ),
+        pytest.param(
+            '{% include "partials/deep/d00',
+            [f"partials/deep/d{index:04d}.j2" for index in range(100)],
+            False,
+            id="filtered-server-side",
+        ),
+        pytest.param(
+            '{% include "partials/deep/',
+            [f"partials/deep/d{index:04d}.j2" for index in range(200)],
+            True,
+            id="cut-and-incomplete",
+        ),
+    ],
+)
+async def test_template_names_are_offered_one_folder_level_at_a_time(
+    lsp, tmp_path: Path, typed: str, expected: list[str], incomplete: bool
+) -> None:
+    folder = many_templates(tmp_path, 250)
+    await lsp.initialize(folder)
+    uri = lsp.open(folder / "prompts" / "main.j2", typed)
+
+    result = await lsp.client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(0, len(typed)))
+    )
+
+    assert [item.label for item in result.items] == expected
+    assert result.is_incomplete is incomplete
+    folders = [item for item in result.items if item.label.endswith("/")]
+    assert {item.kind for item in folders} <= {types.CompletionItemKind.Folder}

@@ -51,6 +51,9 @@ def test_no_source_gives_the_defaults() -> None:
             id="project-and-feature-type",
         ),
         pytest.param({"project": ""}, Settings(), id="empty-string-means-unset"),
+        pytest.param(
+            {"maxDocumentSize": 1000}, Settings(max_document_size=1000), id="max-document-size"
+        ),
     ],
 )
 def test_client_values_are_read(options: object, expected: Settings) -> None:
@@ -70,6 +73,8 @@ def test_client_values_are_read(options: object, expected: Settings) -> None:
         pytest.param({"disabledCodes": ["PT999"]}, "unknown check code(s) PT999", id="codes"),
         pytest.param({"databaseUrl": 42}, "database_url: expected a non-empty string", id="url"),
         pytest.param({"extensions": [1]}, "extensions: expected a list of strings", id="ext"),
+        pytest.param({"maxDocumentSize": 0}, "expected a positive whole number", id="size-zero"),
+        pytest.param({"maxDocumentSize": "4MB"}, "expected a number of characters", id="size-unit"),
     ],
 )
 def test_an_invalid_value_is_reported_and_the_default_used(options: object, problem: str) -> None:

@@ -13,10 +13,16 @@ export interface ServerSettings {
   project?: string;
   featureType?: string;
   disabledCodes?: string[];
+  maxDocumentSize?: number;
 }
 
 const STRING_KEYS = ["databaseUrl", "project", "featureType"] as const;
 const LIST_KEYS = ["templateRoots", "extensions", "disabledCodes"] as const;
+const COUNT_KEYS = ["maxDocumentSize"] as const;
+
+function positiveInteger(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : undefined;
+}
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
@@ -40,6 +46,12 @@ export function serverSettings(read: ConfigurationReader): ServerSettings {
   }
   for (const key of LIST_KEYS) {
     const value = stringList(read(key));
+    if (value !== undefined) {
+      settings[key] = value;
+    }
+  }
+  for (const key of COUNT_KEYS) {
+    const value = positiveInteger(read(key));
     if (value !== undefined) {
       settings[key] = value;
     }
