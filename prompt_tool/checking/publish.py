@@ -17,8 +17,12 @@ from prompt_tool.checking.discovery import discover_templates, loader_roots, tem
 from prompt_tool.checking.published import DEFAULT_LABEL, PublishedSource
 from prompt_tool.checking.service import CheckDocument, Checker
 from prompt_tool.checking.settings import ProjectSettings
-from prompt_tool.core.errors import UsageError, ValidationError
-from prompt_tool.orchestration.template_files import TemplateFile, TemplateSpec
+from prompt_tool.core.errors import UsageError
+from prompt_tool.orchestration.template_files import (
+    TemplateFile,
+    TemplateSpec,
+    read_template_text,
+)
 from prompt_tool.orchestration.template_manager import SpecCheck
 
 if TYPE_CHECKING:
@@ -33,16 +37,9 @@ def collect_files(paths: Sequence[Path], settings: ProjectSettings) -> list[Temp
     if not found:
         endings = " ".join(f"*{ending}" for ending in settings.lint.extensions)
         raise UsageError(f"no templates ({endings}) under {', '.join(map(str, paths))}")
-    return [TemplateFile(path, template_name(path, roots), _read(path)) for path in found]
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ValidationError(f"{path}:1:1: not UTF-8 text ({error.reason})") from None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror}") from None
+    return [
+        TemplateFile(path, template_name(path, roots), read_template_text(path)) for path in found
+    ]
 
 
 class PublishChecker:

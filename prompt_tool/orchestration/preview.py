@@ -51,6 +51,7 @@ from prompt_tool.orchestration.template_files import (
     header_phase,
     include_name_of_file,
     path_phase,
+    read_template_text,
 )
 from prompt_tool.orchestration.template_resolver import (
     DEFAULT_LABEL,
@@ -322,7 +323,7 @@ class PreviewService:
         path = Path(target)
         if path.is_file():
             include_name = include_name_of_file(path)
-            source = _read_text(path)
+            source = read_template_text(path)
             root = _root_of(path, include_name)
             lookup = chained(files_lookup(folder_reader(root)), lookup)
             origin = TemplateOrigin(include_name, None, str(path))
@@ -373,15 +374,6 @@ def generated_context(
     """A context generated from the contract types by the render-safety test's generator;
     the same seed gives the same context. `variables` are the project's, when known."""
     return sample_context(phase, random.Random(seed), variables=variables)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ValidationError(f"{path}:1:1: not UTF-8 text ({error.reason})") from None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror}") from None
 
 
 def _root_of(path: Path, include_name: str) -> Path:

@@ -38,7 +38,7 @@ from prompt_tool.analysis.contracts import PARTIAL_FOLDERS, phase_from_path
 from prompt_tool.analysis.facts import TemplateFacts
 from prompt_tool.analysis.parsing import read_header
 from prompt_tool.core.contract import PARTIAL, PHASES, TEMPLATE_PHASES
-from prompt_tool.core.errors import ValidationError
+from prompt_tool.core.errors import UsageError, ValidationError
 
 PREFIX = "orchestration_"
 TEMPLATE_SUFFIX = ".j2"
@@ -152,6 +152,16 @@ def include_name_of_file(path: Path) -> str:
         if parts[index] in PARTIAL_FOLDERS:
             return PurePosixPath(*parts[index:]).as_posix()
     return path.name
+
+
+def read_template_text(path: Path) -> str:
+    """A template file's text; not UTF-8 or unreadable is one line naming the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValidationError(f"{path}:1:1: not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read: {error.strerror}") from None
 
 
 def path_phase(include_name: str) -> str | None:
