@@ -99,3 +99,19 @@ def sample_diagnostics(sample: SampleFile, text: str, shown_path: str) -> list[D
         return []
     span = Span.at(checked.line, checked.column)
     return [Diagnostic(INVALID_SAMPLE, Severity.ERROR, checked.message, shown_path, span)]
+
+
+def check_sample_files(samples: Sequence[SampleFile]) -> list[Diagnostic]:
+    """Lint's findings for sample files: each one that does not fit, at its value (paths are
+    absolute, as lint's are)."""
+    found: list[Diagnostic] = []
+    for sample in samples:
+        shown = str(sample.path.resolve())
+        try:
+            text = sample.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            message = f"cannot read the sample: {error}"
+            found.append(Diagnostic(INVALID_SAMPLE, Severity.ERROR, message, shown, Span.at(0, 0)))
+            continue
+        found.extend(sample_diagnostics(sample, text, shown))
+    return found
