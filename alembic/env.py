@@ -12,7 +12,7 @@ from logging.config import fileConfig
 from sqlalchemy import Connection
 
 from alembic import context
-from prompt_tool.core.config import resolve_database_url
+from prompt_tool.checking.settings import resolve_database_url
 from prompt_tool.db.engine import create_database_engine
 from prompt_tool.db.models import Base
 

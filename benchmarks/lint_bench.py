@@ -74,8 +74,8 @@ def generate(folder: Path, count: int) -> Path:
 
 def measure_throughput(root: Path) -> tuple[float, int, int]:
     """Median files/s of the lint service in this process (one core), files, findings."""
-    from prompt_tool.analysis.lint import run_lint
-    from prompt_tool.analysis.lint_config import parse_settings
+    from prompt_tool.checking.lint import run_lint
+    from prompt_tool.checking.settings import parse_settings
 
     settings = parse_settings({}, None, root.parent)
     rates = []

@@ -20,12 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prompt_tool.analysis.diagnostics import Severity
+from prompt_tool.checking.publish import PublishChecker, collect_files
+from prompt_tool.checking.settings import ProjectSettings
 from prompt_tool.core.templating import TemplateRenderError
 from prompt_tool.db import migrations
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.orchestration.project_manager import ProjectManager
 from prompt_tool.orchestration.sample_contexts import ALL_SHAPES, EXTREME_SHAPES, render_sample
-from prompt_tool.orchestration.template_files import collect_files, spec_for
+from prompt_tool.orchestration.template_files import spec_for
 from prompt_tool.orchestration.template_manager import (
     OrchestrationTemplateManager,
     TemplateValidationError,
@@ -51,9 +53,12 @@ def passing_targets(manager: DatabaseManager) -> list[tuple[str, str]]:
         store = OrchestrationTemplateManager(session)
         store.install_defaults()
         for folder in sorted(path for path in CORPUS.iterdir() if path.is_dir()):
-            files = collect_files([folder])
+            settings = ProjectSettings(folder)
+            files = collect_files([folder], settings)
             try:
-                result = store.publish(files, PROJECT, folder.name)
+                result = store.publish(
+                    files, PROJECT, folder.name, checker=PublishChecker(settings)
+                )
             except TemplateValidationError:
                 continue
             if any(item.severity <= Severity.WARNING for item in result.diagnostics):

@@ -21,10 +21,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from prompt_tool.analysis.facts import read_template_facts
 from prompt_tool.db import migrations
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.db.models import ORCHESTRATION_CATEGORY, Project, Prompt, PromptLabel
-from prompt_tool.orchestration.template_files import content_hash, template_facts
+from prompt_tool.orchestration.template_files import content_hash
 from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
 from prompt_tool.orchestration.template_resolver import TemplateResolver
 
@@ -61,7 +62,7 @@ def seed(manager: DatabaseManager) -> int:
             for name, phase in TEMPLATES:
                 for version in range(1, VERSIONS_PER_TEMPLATE + 1):
                     content = body(name, version)
-                    variables, references = template_facts(content)
+                    facts = read_template_facts(content)
                     rows.append(
                         Prompt(
                             project_id=project.id,
@@ -73,8 +74,8 @@ def seed(manager: DatabaseManager) -> int:
                             is_template=True,
                             category=ORCHESTRATION_CATEGORY,
                             phase=phase,
-                            referenced_templates=references,
-                            variables_used=variables,
+                            referenced_templates=list(facts.references),
+                            variables_used=list(facts.variables),
                         )
                     )
         session.add_all(rows)
@@ -119,14 +120,18 @@ def publish_seconds(url: str, folder: Path) -> float:
             f"Partial {index}: {{{{ project.name }}}} {{% if feature.description %}}"
             "{{ feature.description }}{% endif %}\n"
         )
-    from prompt_tool.orchestration.template_files import collect_files
+    from prompt_tool.checking.publish import PublishChecker, collect_files
+    from prompt_tool.checking.settings import ProjectSettings
 
     manager = DatabaseManager(url)
     try:
         started = time.perf_counter()
-        files = collect_files([root])
+        settings = ProjectSettings(root)
+        files = collect_files([root], settings)
         with manager.session() as session:
-            result = OrchestrationTemplateManager(session).publish(files, None, author="bench")
+            result = OrchestrationTemplateManager(session).publish(
+                files, None, author="bench", checker=PublishChecker(settings)
+            )
         elapsed = time.perf_counter() - started
         assert len(result.created) == PUBLISH_TEMPLATES
         with manager.session() as session:

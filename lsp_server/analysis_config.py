@@ -1,21 +1,24 @@
-"""The analyser's configuration for a workspace folder, built exactly as `templates lint` does.
+"""The analyser's configuration for a workspace folder, from the checking service.
 
-The linter's plan (contracts by glob, extra globals, filters, tests, Jinja extensions, the
-type resolver) is reused with the server's roots, extensions and disabled codes, so that a
-template gets the same findings in the editor as in CI.
+The same `Checker` as `templates lint` and `publish` (contracts by glob, extra globals,
+filters, tests, Jinja extensions, the type resolver, the renderer's environment, the
+configured project's variables) with the server's roots, extensions and disabled codes, so
+that a template gets the same findings in the editor as in CI.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lsp_server.settings import Settings
 from prompt_tool.analysis.diagnostics import Diagnostic
-from prompt_tool.analysis.lint import plan_lint
-from prompt_tool.analysis.lint_config import ProjectSettings, load_settings
 from prompt_tool.analysis.workspace import AnalysisConfig
+from prompt_tool.checking.lint import plan_lint
+from prompt_tool.checking.settings import ProjectSettings, load_settings
 from prompt_tool.core.errors import PromptToolError
 
 
@@ -36,12 +39,29 @@ def folder_analysis(
     existing = [root for root in roots if root.is_dir()]
     if folder is None or not existing:
         return FolderAnalysis(fallback)
+    variables, problems = project_variables(settings)
     try:
         project = _with_server_settings(load_settings(folder), settings, tuple(existing))
-        plan = plan_lint(existing, project)
+        plan = plan_lint(existing, project, project_variables=variables)
     except PromptToolError as error:
-        return FolderAnalysis(fallback, problems=(str(error),))
-    return FolderAnalysis(plan.config, plan.config_diagnostics)
+        return FolderAnalysis(fallback, problems=(*problems, str(error)))
+    return FolderAnalysis(plan.config, plan.config_diagnostics, problems)
+
+
+def project_variables(settings: Settings) -> tuple[Mapping[str, Any] | None, tuple[str, ...]]:
+    """The configured project's stored variables (read once per settings change), so that
+    `vars.*` is checked as in `lint` and `publish`; None without a project or database."""
+    if settings.database_url is None or settings.project is None:
+        return None, ()
+    from prompt_tool.checking.published import open_published
+
+    try:
+        with open_published(settings.database_url, settings.project, None) as view:
+            return view.project_variables, ()
+    except PromptToolError as error:
+        return None, (f"project variables not checked: {error}",)
+    except Exception as error:
+        return None, (f"project variables not checked: cannot read the database: {error}",)
 
 
 def _with_server_settings(

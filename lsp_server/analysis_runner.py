@@ -80,6 +80,11 @@ class AnalysisRunner:
         """Start over with a new configuration, loading `load` from `external` first."""
         self._executor.submit(self._reset, config, external, load)
 
+    def invalidate_external(self) -> None:
+        """The external sources changed (the published templates were read again): forget
+        what they answered, before any analysis submitted after this call runs."""
+        self._executor.submit(lambda: self._workspace.invalidate_external())
+
     def submit(self, name: str, change: Change) -> None:
         """Analyse `name` in its new state as soon as the worker is free."""
         self._pending[name] = change

@@ -22,8 +22,8 @@ from pygls.uris import from_fs_path, to_fs_path
 from lsp_server.convert import lsp_preview, lsp_preview_contexts, lsp_preview_problem
 from lsp_server.published import PublishedTemplates
 from lsp_server.server import PromptToolServer
+from prompt_tool.core.contract import PhaseContext
 from prompt_tool.core.errors import PromptToolError
-from prompt_tool.orchestration.contract import PhaseContext
 from prompt_tool.orchestration.preview import (
     Preview,
     TemplateLookup,

@@ -1,8 +1,10 @@
 """Published templates of the configured database, held in memory for the server.
 
-Read through the template store's own scope catalog (project + feature type → project →
+Read through the checking service's published-templates adapter
+(`prompt_tool.checking.published`: the scope catalog, project + feature type → project →
 global + feature type → global → built-in defaults, label `production` else the newest
-version), so that completion and include resolution see what a session would render.
+version), as `templates lint` and `publish` read it, so that completion and include
+resolution see what a session would render.
 Loaded in a worker thread by the template catalog (on start, on a settings change, on the
 `promptTool.refreshDatabase` command and periodically): keystrokes read memory, never the
 database. An unreachable database leaves the last good copy in place.
@@ -16,13 +18,12 @@ from typing import TYPE_CHECKING
 
 from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.analysis.template_links import template_references
+from prompt_tool.checking.published import DEFAULT_LABEL
 from prompt_tool.core.errors import PromptToolError
 
 if TYPE_CHECKING:
     from prompt_tool.db.models import Prompt
     from prompt_tool.orchestration.template_resolver import ScopeCatalog
-
-LABEL = "production"
 
 
 @dataclass(frozen=True)
@@ -129,14 +130,15 @@ class PublishedTemplates:
         """Read the store again; on failure keep the last copy and return the problem."""
         if self.url is None:
             return None
+        from prompt_tool.checking.published import find_project, scope_catalog
         from prompt_tool.db.db_utils import DatabaseManager
-        from prompt_tool.orchestration.template_resolver import TemplateResolver
 
         manager = DatabaseManager(self.url)
         try:
             manager.check_schema()
             with manager.session() as session:
-                catalog = TemplateResolver(session).catalog(self.project, self.feature_type)
+                project = find_project(session, self.project)
+                catalog = scope_catalog(session, project, self.feature_type)
                 self._templates = _templates(catalog)
         except PromptToolError as error:
             return str(error)
@@ -150,7 +152,7 @@ class PublishedTemplates:
 def _templates(catalog: ScopeCatalog) -> dict[str, PublishedTemplate]:
     templates: dict[str, PublishedTemplate] = {}
     for name in sorted(catalog.names()):
-        prompt, slot = catalog.lookup(name, None, LABEL)
+        prompt, slot = catalog.lookup(name, None, DEFAULT_LABEL)
         if prompt is None or slot is None:
             continue
         if slot.scope is None:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from jinja2 import Environment
-from jinja2.sandbox import SandboxedEnvironment
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
@@ -119,15 +118,16 @@ class PromptToolServer(LanguageServer):
 
     @property
     def environment(self) -> Environment:
-        """A Jinja environment with the project's extensions: its filters, tests and globals
-        are what completion offers."""
+        """The environment the analyser checks with, the renderer's (`TemplateEngine`) plus
+        the project's extensions and declared filters, tests and globals: completion and
+        hover offer exactly what checking accepts and rendering provides."""
         if self._environment is None:
-            try:
-                extensions = list(self.analysis_config.extensions)
-                self._environment = SandboxedEnvironment(extensions=extensions)
-            except Exception:
-                logger.exception("cannot load the Jinja extensions; completing without them")
-                self._environment = SandboxedEnvironment()
+            engine = self.analysis_config.engine
+            if engine is None:
+                from prompt_tool.core.templating import TemplateEngine
+
+                engine = TemplateEngine()
+            self._environment = engine.environment
         return self._environment
 
     def warn(self, message: str) -> None:
@@ -138,6 +138,8 @@ class PromptToolServer(LanguageServer):
         )
 
     def resubmit_open_documents(self) -> None:
+        """The published templates were read again: check the open documents against them."""
+        self.runner.invalidate_external()
         for document in list(self.workspace.text_documents.values()):
             self.runner.submit(self.template_name(document.uri), self.change_of(document))
 

@@ -1,8 +1,9 @@
-"""The server's settings, parsed in one place from the client, pyproject.toml and environment.
+"""The server's settings, parsed in one place from the client, environment and pyproject.toml.
 
-Sources in order of precedence: the client (`workspace/configuration` section `promptTool`,
-else `initializationOptions`), then the workspace folder's pyproject.toml, then the
-environment. The pyproject keys are the linter's (`[tool.prompt-tool.lint]` roots,
+Sources in the one order of precedence every entry point uses
+(`prompt_tool.checking.settings.PRECEDENCE`): the client (`workspace/configuration`
+section `promptTool`, else `initializationOptions`) counts as the command-line flag, then
+the environment, then the workspace folder's pyproject.toml, then the default. The pyproject keys are the linter's (`[tool.prompt-tool.lint]` roots,
 extensions, disable; `[tool.prompt-tool]` database_url, project, feature_type), read through
 the linter's own parser, so that the editor and `templates lint` see the same templates. A value that does not validate is reported and
 ignored, so the next source (finally the default) applies: a typo never stops the server.
@@ -18,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from prompt_tool.analysis.diagnostics import RULES
-from prompt_tool.analysis.lint_config import DEFAULT_EXTENSIONS
-from prompt_tool.analysis.lint_config import parse_settings as parse_project_settings
+from prompt_tool.checking.settings import DEFAULT_EXTENSIONS, PRECEDENCE
+from prompt_tool.checking.settings import parse_settings as parse_project_settings
 from prompt_tool.core.config import DATABASE_URL_ENV, load_tool_config
 from prompt_tool.core.errors import ConfigError
 
@@ -153,8 +154,13 @@ def load_settings(
 ) -> ParsedSettings:
     """Settings for one workspace folder from every source, in precedence order."""
     project, project_problems = pyproject_layer(folder)
-    layers = [*(client_layer(options, source) for source, options in client_options), project]
-    parsed = parse_settings([*layers, environment_layer(environ)])
+    by_source = {
+        "flag": [client_layer(options, source) for source, options in client_options],
+        "environment": [environment_layer(environ)],
+        "pyproject": [project],
+        "default": [],
+    }
+    parsed = parse_settings([layer for source in PRECEDENCE for layer in by_source[source]])
     return ParsedSettings(parsed.settings, (*project_problems, *parsed.problems))
 
 

@@ -1,6 +1,6 @@
 """Templates on disk under each workspace folder's roots: names to paths and back, sources.
 
-Discovery and decoding are the linter's (`prompt_tool.analysis.filesystem`), so names agree
+Discovery and decoding are the linter's (`prompt_tool.checking.discovery`), so names agree
 with `templates lint`. Unlike the linter's `FileSystemSource`, nothing is cached: a file
 edited outside the editor must be read again when the client reports it.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from prompt_tool.analysis.filesystem import decode_template, discover_templates, template_name
+from prompt_tool.checking.discovery import decode_template, discover_templates, template_name
 
 MAX_TEMPLATE_BYTES = 2_000_000
 

@@ -9,25 +9,17 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
 from prompt_tool import __version__
+from prompt_tool.commands.context import CliState
 from prompt_tool.core.config import LOG_LEVEL_ENV
 from prompt_tool.core.errors import PromptToolError
 
 LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
-
-
-@dataclass
-class CliState:
-    """What the root callback parsed, handed to every command through `ctx.obj`."""
-
-    database_url: str | None = None
-    debug: bool = False
 
 
 def print_error(message: str) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from prompt_tool.analysis.workspace import AnalysisConfig, Workspace
-from prompt_tool.core.templating import TemplateEngine
-from prompt_tool.defaults import default_template_names, default_templates
-from prompt_tool.orchestration.contract import (
+from prompt_tool.core.contract import (
     AnalysisContext,
     FeatureInfo,
     FileInfo,
@@ -19,6 +17,8 @@ from prompt_tool.orchestration.contract import (
     SessionInfo,
     to_render_mapping,
 )
+from prompt_tool.core.templating import TemplateEngine
+from prompt_tool.defaults import default_template_names, default_templates
 
 PROJECT = ProjectInfo("shop", "An online book shop.", {"style": "ruff, mypy strict"})
 FEATURE = FeatureInfo(

@@ -55,6 +55,9 @@ def register(server: PromptToolServer) -> None:
     @server.guarded("pull diagnostics", size_limited=False)
     async def pull(params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
         uri = params.text_document.uri
+        # The first answer waits for the published templates (and so their includes) to
+        # be read: a pull then agrees with `templates lint` against the same database.
+        await server.catalog.settled()
         await server.runner.analysed(server.template_name(uri))
         items = document_diagnostics(server, uri)
         current = result_id(items)

@@ -13,8 +13,8 @@ from pygls.uris import to_fs_path
 
 from lsp_server.convert import ClientText, lsp_workspace_edit, split_lines
 from lsp_server.server import PromptToolServer
-from prompt_tool.analysis.lint_config import DEFAULT_EXTENSIONS
 from prompt_tool.analysis.renaming import Replacement, renamed_template_names
+from prompt_tool.checking.settings import DEFAULT_EXTENSIONS
 
 TEMPLATE_GLOB = "**/*.{" + ",".join(suffix.lstrip(".") for suffix in DEFAULT_EXTENSIONS) + "}"
 RENAME_FILTERS = types.FileOperationRegistrationOptions(

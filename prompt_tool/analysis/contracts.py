@@ -11,18 +11,19 @@ import ast
 from collections.abc import Callable, Mapping
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from prompt_tool.analysis.introspect import contract_from_dataclass, type_from_python
 from prompt_tool.analysis.parsing import ParsedTemplate
-from prompt_tool.analysis.typeinfo import ANY, Contract, FieldInfo, TypeInfo
+from prompt_tool.analysis.typeinfo import ANY, Contract, FieldInfo, Kind, TypeInfo
+from prompt_tool.core.contract import CONTEXT_CLASSES, PARTIAL, PHASES, PROJECT_VARIABLES
+from prompt_tool.core.errors import NotFoundError
 
 if TYPE_CHECKING:
     from prompt_tool.analysis.workspace import AnalysisConfig
 
-PHASES: tuple[str, ...] = ("orchestrator", "analysis", "implementation")
-"""The phases a session renders, in order: the one definition lint and the contract share."""
-PARTIAL = "partial"
-_PARTIAL_DIRS = frozenset({"partials", "partial", "_partials"})
+PARTIAL_FOLDERS = frozenset({"partials", "partial", "_partials"})
+"""Folders whose templates are partials, and from which a file given alone is named."""
 
 
 def phase_from_path(name: str, phases: Mapping[str, object]) -> str | None:
@@ -31,7 +32,7 @@ def phase_from_path(name: str, phases: Mapping[str, object]) -> str | None:
     directories = path.parts[:-1]
     if directories and directories[0] in phases:
         return directories[0]
-    if any(part in _PARTIAL_DIRS for part in directories):
+    if any(part in PARTIAL_FOLDERS for part in directories):
         return PARTIAL
     segments = path.name.split(".")[:-1] if "." in path.name else [path.name]
     for segment in reversed(segments):
@@ -116,3 +117,37 @@ def select_contract(
     if not extra:
         return base
     return base.extended(extra) if base is not None else Contract("header", extra)
+
+
+def contract_for_phase(phase: str) -> Contract:
+    """The contract of `phase`, read from its context dataclass."""
+    try:
+        cls = CONTEXT_CLASSES[phase]
+    except KeyError:
+        known = ", ".join(PHASES)
+        raise NotFoundError(f"unknown phase {phase!r}; known phases: {known}") from None
+    return contract_from_dataclass(phase, cls)
+
+
+def builtin_contracts() -> dict[str, Contract]:
+    """Every phase's contract, by phase name."""
+    return {phase: contract_for_phase(phase) for phase in PHASES}
+
+
+def project_variables_type(variables: Mapping[str, Any]) -> TypeInfo:
+    """`vars` as a closed object whose fields are the project's variables, typed by value."""
+    info = TypeInfo(Kind.OBJECT, "ProjectVariables", doc="Per-project template variables.")
+    info.is_mapping = True
+    for name, value in variables.items():
+        doc = f"Project variable {name!r}."
+        info.fields[name] = FieldInfo(name, type_from_python(type(value)), doc)
+    return info
+
+
+def contract_with_project_variables(contract: Contract, variables: Mapping[str, Any]) -> Contract:
+    """`contract` in which `vars` holds exactly `variables`: `vars.unknown` becomes an error."""
+    typed = project_variables_type(variables)
+    doc = (
+        contract.variables[PROJECT_VARIABLES].doc if PROJECT_VARIABLES in contract.variables else ""
+    )
+    return contract.extended({PROJECT_VARIABLES: FieldInfo(PROJECT_VARIABLES, typed, doc)})

@@ -126,9 +126,14 @@ def render_json(diagnostics: Sequence[Diagnostic], files_checked: int, cwd: Path
             "files": files_checked,
             **{words[1]: counts[severity] for severity, words in _SEVERITY_WORDS.items()},
         },
-        "diagnostics": [_json_diagnostic(diagnostic, cwd) for diagnostic in diagnostics],
+        "diagnostics": json_diagnostics(diagnostics, cwd),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def json_diagnostics(diagnostics: Sequence[Diagnostic], cwd: Path) -> list[dict[str, Any]]:
+    """Each diagnostic as `--format json` prints it (`publish --json` reuses the shape)."""
+    return [_json_diagnostic(diagnostic, cwd) for diagnostic in diagnostics]
 
 
 def _json_diagnostic(diagnostic: Diagnostic, cwd: Path) -> dict[str, Any]:

@@ -1,8 +1,15 @@
-"""Python types → TypeInfo: how dataclasses, TypedDicts and annotations become a contract."""
+"""Python types → TypeInfo: the one runtime type reader.
+
+How dataclasses, TypedDicts, pydantic models, annotated classes and annotations become a
+contract: used for the built-in phase contracts and for the classes a project's
+`[tool.prompt-tool.contracts]` names when `import = true` (the checking service imports
+them; this module only reads the objects it is given).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import types
 import typing
 from collections.abc import Mapping
@@ -40,6 +47,13 @@ def field_doc(field: dataclasses.Field[Any]) -> str:
 
 def _is_typeddict(tp: object) -> bool:
     return isinstance(tp, type) and typing.is_typeddict(tp)
+
+
+def _is_annotated_class(cls: type) -> bool:
+    """A plain class of the project's that declares its attributes (`name: str` in the body)."""
+    return cls.__module__ not in {"builtins", "typing", "collections.abc"} and bool(
+        inspect.get_annotations(cls)
+    )
 
 
 def _is_pydantic_model(tp: object) -> bool:
@@ -101,7 +115,12 @@ class _Introspector:
     def _class(self, cls: type) -> TypeInfo:
         if cls in self._seen:
             return self._seen[cls]
-        is_record = dataclasses.is_dataclass(cls) or _is_typeddict(cls) or _is_pydantic_model(cls)
+        is_record = (
+            dataclasses.is_dataclass(cls)
+            or _is_typeddict(cls)
+            or _is_pydantic_model(cls)
+            or _is_annotated_class(cls)
+        )
         if cls in _SEQUENCES:
             return TypeInfo(Kind.LIST, "list", element=ANY)
         if not is_record and (cls in _MAPPINGS or issubclass(cls, Mapping)):
@@ -126,6 +145,10 @@ class _Introspector:
                 continue
             optional = _is_optional(annotation)
             result[name] = FieldInfo(name, self.convert(annotation), docs.get(name, ""), optional)
+        if not _is_typeddict(cls):
+            for name, member in vars(cls).items():
+                if isinstance(member, property) and name not in result and name[:1] != "_":
+                    result[name] = FieldInfo(name, ANY, _first_line(member.__doc__))
         return result
 
 

@@ -174,6 +174,13 @@ def parse_template(environment: Environment, name: str, source: str) -> ParsedTe
     return parse_tokens(name, source, index, lambda: index.parse(environment, name))
 
 
+def read_header(environment: Environment, source: str) -> TemplateHeader:
+    """The `prompt-tool:` header of `source`, read from its comment tokens without a parse
+    (so a template that does not parse still names its phase)."""
+    index = TokenIndex.build(environment, normalise_newlines(source), None)
+    return read_directives(index.comments, index.lines)[0]
+
+
 def parse_tokens(
     name: str,
     source: str,

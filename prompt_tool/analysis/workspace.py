@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from prompt_tool.analysis.checks import RootScope, TemplateAnalysis, Vocabulary, check_template
-from prompt_tool.analysis.contracts import PARTIAL, select_contract
+from prompt_tool.analysis.contracts import builtin_contracts, select_contract
 from prompt_tool.analysis.diagnostics import Diagnostic, RelatedLocation, Severity, Span
 from prompt_tool.analysis.document import DocumentModel
+from prompt_tool.analysis.facts import TemplateFacts, facts_of
 from prompt_tool.analysis.include_checks import (
     TemplateLookup,
     closest_name,
@@ -37,6 +38,7 @@ from prompt_tool.analysis.incremental import parse_edited
 from prompt_tool.analysis.parsing import IncludeRef, ParsedTemplate, parse_template, split_pin
 from prompt_tool.analysis.readable import decode_template
 from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
+from prompt_tool.core.contract import PARTIAL
 from prompt_tool.core.errors import ConfigError
 from prompt_tool.core.templating import TemplateEngine
 
@@ -88,13 +90,14 @@ class AnalysisConfig:
     phase: str | None = None
     type_resolver: TypeResolver | None = None
     use_builtin_contracts: bool = True
+    engine: TemplateEngine | None = field(default=None, compare=False)
+    """The environment that renders (filters, tests, globals, extensions), built by the
+    checking service; None means the product's plain `TemplateEngine` with `extensions`."""
 
 
 def _builtin_contracts(config: AnalysisConfig) -> dict[str, Contract]:
     contracts: dict[str, Contract] = {}
     if config.use_builtin_contracts:
-        from prompt_tool.orchestration.contract import builtin_contracts
-
         contracts.update(builtin_contracts())
     contracts.update(config.contracts)
     return contracts
@@ -116,7 +119,7 @@ class Workspace:
     ):
         self.config = config or AnalysisConfig()
         self.external = external
-        self.engine = _engine(self.config)
+        self.engine = self.config.engine or _engine(self.config)
         self.environment = self.engine.environment
         self.vocabulary = Vocabulary(
             self.engine.filter_names() | self.config.extra_filters,
@@ -229,6 +232,14 @@ class Workspace:
         """The contract template `name` is checked against on its own, if any."""
         parsed = self.parsed(name)
         return self._own_contract(parsed) if parsed else None
+
+    def facts(self, name: str) -> TemplateFacts:
+        """The variables template `name` reads from its context and the templates it names."""
+        parsed = self.parsed(name)
+        if parsed is None:
+            return TemplateFacts()
+        analysis = self._analyse(parsed, self._open_root()) if parsed.ast is not None else None
+        return facts_of(parsed, analysis)
 
     def diagnostics(self, name: str) -> list[Diagnostic]:
         """Every finding for template `name`, sorted by position; never raises."""

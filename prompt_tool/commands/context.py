@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import typer
@@ -13,13 +14,25 @@ if TYPE_CHECKING:
 MANAGER_KEY = "prompt_tool.database_manager"
 
 
+@dataclass
+class CliState:
+    """What the root callback parsed, handed to every command through `ctx.obj`.
+
+    Defined here, below `cli.py`, so that commands read it without importing the CLI root
+    (which imports the commands: no cycle)."""
+
+    database_url: str | None = None
+    debug: bool = False
+
+
 def database_url(ctx: typer.Context) -> DatabaseUrl:
     """`--database-url`, else the environment, pyproject.toml or the embedded default."""
-    from prompt_tool.cli import CliState
-    from prompt_tool.core.config import resolve_database_url
+    from prompt_tool.checking.settings import resolve_database_url
 
     state = ctx.find_object(CliState)
-    return resolve_database_url(state.database_url if state else None)
+    url = resolve_database_url(state.database_url if state else None)
+    assert url is not None  # with the embedded default, there always is one
+    return url
 
 
 def database(ctx: typer.Context, *, check_schema: bool = True) -> DatabaseManager:

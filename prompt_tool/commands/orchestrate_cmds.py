@@ -349,9 +349,12 @@ def import_command(
     ctx: typer.Context, file: Path = typer.Argument(..., help="A file written by export.")
 ) -> None:
     """Store a session exported from this or another database."""
+    from prompt_tool.checking.publish import PublishChecker
+    from prompt_tool.checking.settings import load_settings
     from prompt_tool.orchestration.session_io import import_session
 
+    checker = PublishChecker(load_settings(Path.cwd()))
     with database(ctx).session() as session:
-        row = import_session(session, file)
+        row = import_session(session, file, checker)
         session_id = row.id
     typer.echo(f"Imported {file} as session {session_id}.")

@@ -69,13 +69,15 @@ def publish(
     ),
 ) -> None:
     """Validate templates, then store each changed one as a new version (all or nothing)."""
-    from prompt_tool.orchestration.template_files import collect_files
+    from prompt_tool.checking.publish import PublishChecker, collect_files
+    from prompt_tool.checking.settings import load_settings
     from prompt_tool.orchestration.template_manager import (
         OrchestrationTemplateManager,
         TemplateValidationError,
     )
 
-    files = collect_files(paths)
+    settings = load_settings(Path.cwd())
+    files = collect_files(paths, settings)
     try:
         with database(ctx).session() as session:
             result = OrchestrationTemplateManager(session).publish(
@@ -87,13 +89,23 @@ def publish(
                 author=author,
                 dry_run=dry_run,
                 strict=strict,
+                checker=PublishChecker(settings),
             )
     except TemplateValidationError as error:
         print_diagnostics(error.diagnostics, len(files))
+        if as_json:
+            print_json({"refused": True, "diagnostics": _json_diagnostics(error.found)})
         raise
     if result.diagnostics:
         print_diagnostics(result.diagnostics, len(files))
     _print_publish(result, as_json)
+
+
+def _json_diagnostics(diagnostics: list[Diagnostic]) -> list[dict[str, Any]]:
+    """Diagnostics in the shape of `templates lint --format json`."""
+    from prompt_tool.analysis.formats import json_diagnostics
+
+    return json_diagnostics(diagnostics, Path.cwd())
 
 
 def _print_publish(result: PublishResult, as_json: bool) -> None:
@@ -103,6 +115,8 @@ def _print_publish(result: PublishResult, as_json: bool) -> None:
                 "scope": result.scope,
                 "dry_run": result.dry_run,
                 "label": result.label,
+                "refused": False,
+                "diagnostics": _json_diagnostics(result.diagnostics),
                 "templates": [
                     {
                         "name": item.name,

@@ -1,16 +1,13 @@
-"""`prompt-tool templates …`: thin adapters over the template services (lint for now)."""
+"""`prompt-tool templates lint`: a thin adapter over the checking service."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
-
-if TYPE_CHECKING:
-    from prompt_tool.analysis.workspace import TemplateSource
 
 app = typer.Typer(help="Lint, publish and inspect prompt templates.", no_args_is_help=True)
 
@@ -42,14 +39,16 @@ def lint(
         None,
         "--database-url",
         metavar="URL",
-        help="Also resolve includes to templates published in this database.",
+        help="Also resolve includes to templates published in this database "
+        "(default: PROMPT_TOOL_DATABASE_URL, else pyproject's database_url).",
         show_default=False,
     ),
 ) -> None:
     """Check templates; exit 0 when clean, 1 on findings, 2 on bad arguments or configuration."""
     from prompt_tool.analysis.formats import FORMATS, render
-    from prompt_tool.analysis.lint import StdinDocument, run_lint
-    from prompt_tool.analysis.lint_config import load_settings
+    from prompt_tool.checking.lint import StdinDocument, run_lint
+    from prompt_tool.checking.published import open_published
+    from prompt_tool.checking.settings import load_settings, resolve_database_url, resolve_setting
     from prompt_tool.core.errors import ConfigError, UsageError
 
     if output_format not in FORMATS:
@@ -66,13 +65,27 @@ def lint(
         settings = load_settings(cwd)
     except ConfigError as error:
         raise UsageError(str(error)) from None
-    published = _published_templates(database_url or _root_database_url(ctx))
-    try:
-        result = run_lint(
-            paths or [], settings, strict=strict, phase=phase, stdin=document, published=published
+    url = resolve_database_url(database_url or _root_database_url(ctx), use_default=False)
+    project = resolve_setting("project", None, settings).value
+    feature_type = resolve_setting("feature_type", None, settings).value
+    with contextlib.ExitStack() as stack:
+        view = (
+            stack.enter_context(open_published(url.url, project, feature_type))
+            if url is not None
+            else None
         )
-    except ConfigError as error:
-        raise UsageError(str(error)) from None
+        try:
+            result = run_lint(
+                paths or [],
+                settings,
+                strict=strict,
+                phase=phase,
+                stdin=document,
+                published=view.source if view else None,
+                project_variables=view.project_variables if view else None,
+            )
+        except ConfigError as error:
+            raise UsageError(str(error)) from None
     color = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     sys.stdout.write(render(output_format, result.diagnostics, result.files_checked, cwd, color))
     sys.stdout.flush()
@@ -81,16 +94,7 @@ def lint(
 
 def _root_database_url(ctx: typer.Context) -> str | None:
     """`prompt-tool --database-url URL templates lint` means the same as the lint option."""
-    from prompt_tool.cli import CliState
+    from prompt_tool.commands.context import CliState
 
     state = ctx.find_object(CliState)
     return state.database_url if state else None
-
-
-def _published_templates(url: str | None) -> TemplateSource | None:
-    """Published templates only when a URL is given: linting never creates a database."""
-    if not url:
-        return None
-    from prompt_tool.orchestration.published_templates import published_template_source
-
-    return published_template_source(url)

@@ -1,10 +1,12 @@
-"""Where settings come from: command line, environment, nearest pyproject.toml, defaults."""
+"""Reading configuration: the nearest pyproject.toml's `[tool.prompt-tool]` table, defaults.
+
+Which source wins for a setting (flag, environment, pyproject, default) is decided in one
+place above this module: `prompt_tool.checking.settings`.
+"""
 
 from __future__ import annotations
 
-import os
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,24 +59,3 @@ def load_tool_config(start: Path) -> tuple[dict[str, Any], Path | None]:
 def default_database_url(cwd: Path) -> str:
     """The embedded SQLite file under `.prompt-tool/` in the working directory."""
     return f"sqlite:///{(cwd / DEFAULT_DATA_DIR / DEFAULT_DB_FILE).resolve()}"
-
-
-def resolve_database_url(
-    cli_url: str | None,
-    environ: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
-) -> DatabaseUrl:
-    """Command line, then environment, then pyproject.toml, then the embedded default."""
-    environ = os.environ if environ is None else environ
-    cwd = Path.cwd() if cwd is None else cwd
-    if cli_url:
-        return DatabaseUrl(cli_url, "--database-url")
-    if environ.get(DATABASE_URL_ENV):
-        return DatabaseUrl(environ[DATABASE_URL_ENV], DATABASE_URL_ENV)
-    section, path = load_tool_config(cwd)
-    configured = section.get("database_url")
-    if configured is not None:
-        if not isinstance(configured, str) or not configured:
-            raise ConfigError(f"{path}: [tool.prompt-tool] database_url must be a non-empty string")
-        return DatabaseUrl(configured, f"{path} [tool.prompt-tool] database_url")
-    return DatabaseUrl(default_database_url(cwd), "default")

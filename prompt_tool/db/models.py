@@ -32,6 +32,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from prompt_tool.core.contract import PHASES, TEMPLATE_PHASES
+
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -41,8 +43,8 @@ NAMING_CONVENTION: dict[str, str] = {
 }
 
 ORCHESTRATION_CATEGORY = "__orchestration__"
-RUN_PHASES: tuple[str, ...] = ("orchestrator", "analysis", "implementation")
-PROMPT_PHASES: tuple[str, ...] = (*RUN_PHASES, "partial")
+RUN_PHASES: tuple[str, ...] = PHASES
+PROMPT_PHASES: tuple[str, ...] = TEMPLATE_PHASES
 SESSION_STATUSES: tuple[str, ...] = ("active", "completed", "failed", "cancelled")
 EXPERIMENT_STATUSES: tuple[str, ...] = ("draft", "running", "paused", "stopped", "concluded")
 # What an experiment's sticky unit is made of: the session's project and feature name (the

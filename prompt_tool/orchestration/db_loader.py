@@ -14,8 +14,9 @@ from typing import Any
 
 from jinja2 import BaseLoader, Environment, TemplateNotFound
 
+from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.core.templating import TemplateEngine
-from prompt_tool.orchestration.template_resolver import Resolution, is_version_pin, split_pin
+from prompt_tool.orchestration.template_resolver import Resolution, is_version_pin
 
 
 class LabelledLoader(BaseLoader):

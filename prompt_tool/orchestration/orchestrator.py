@@ -26,11 +26,7 @@ from prompt_tool.ab_testing.variant_selector import (
     VariantSelector,
     session_variant_id,
 )
-from prompt_tool.core.errors import ConflictError, UsageError, ValidationError
-from prompt_tool.core.source_map import TracedRender
-from prompt_tool.core.templating import TemplateEngine, TemplateRenderError
-from prompt_tool.db.models import Execution, OrchestrationSession, Prompt
-from prompt_tool.orchestration.contract import (
+from prompt_tool.core.contract import (
     AnalysisContext,
     FeatureInfo,
     FileInfo,
@@ -42,6 +38,10 @@ from prompt_tool.orchestration.contract import (
     SessionInfo,
     to_render_mapping,
 )
+from prompt_tool.core.errors import ConflictError, UsageError, ValidationError
+from prompt_tool.core.source_map import TracedRender
+from prompt_tool.core.templating import TemplateEngine, TemplateRenderError
+from prompt_tool.db.models import Execution, OrchestrationSession, Prompt
 from prompt_tool.orchestration.db_loader import engine_for as loader_engine
 from prompt_tool.orchestration.defaults import read_default_templates
 from prompt_tool.orchestration.project_manager import (

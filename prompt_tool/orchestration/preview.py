@@ -24,6 +24,8 @@ from typing import Any
 from jinja2 import Environment, TemplateNotFound
 from sqlalchemy.orm import Session
 
+from prompt_tool.analysis.parsing import split_pin
+from prompt_tool.core.contract import CONTEXT_CLASSES, PARTIAL, PhaseContext
 from prompt_tool.core.contract_values import ContractValueError, build, locate, parse_json
 from prompt_tool.core.errors import NotFoundError, UsageError, ValidationError
 from prompt_tool.core.source_map import (
@@ -36,7 +38,6 @@ from prompt_tool.core.source_map import (
 from prompt_tool.core.templating import TemplateRenderError
 from prompt_tool.core.token_count import DEFAULT_COUNTER, TokenCounter
 from prompt_tool.db.models import RUN_PHASES
-from prompt_tool.orchestration.contract import CONTEXT_CLASSES, PhaseContext
 from prompt_tool.orchestration.db_loader import LabelledLoader, engine_over
 from prompt_tool.orchestration.orchestrator import (
     CompiledTemplateCache,
@@ -47,17 +48,16 @@ from prompt_tool.orchestration.project_manager import ProjectManager
 from prompt_tool.orchestration.sample_contexts import sample_context
 from prompt_tool.orchestration.session_manager import SessionManager
 from prompt_tool.orchestration.template_files import (
-    PARTIAL,
+    header_phase,
     include_name_of_file,
-    phase_from_path,
-    read_header,
+    path_phase,
+    read_template_text,
 )
 from prompt_tool.orchestration.template_resolver import (
     DEFAULT_LABEL,
     ScopeCatalog,
     TemplateResolver,
     is_version_pin,
-    split_pin,
 )
 
 PREVIEW_COMPILED = CompiledTemplateCache()
@@ -228,7 +228,7 @@ def catalog_lookup(catalog: ScopeCatalog) -> TemplateLookup:
 
 def phase_of(source: str, include_name: str, phase: str | None) -> str:
     """The phase whose context a template renders with: `--phase`, else its header or path."""
-    found = phase or read_header(source).phase or phase_from_path(include_name)
+    found = phase or header_phase(source) or path_phase(include_name)
     if found is None or found == PARTIAL:
         what = "a partial" if found == PARTIAL else "not tied to a phase"
         raise UsageError(
@@ -323,7 +323,7 @@ class PreviewService:
         path = Path(target)
         if path.is_file():
             include_name = include_name_of_file(path)
-            source = _read_text(path)
+            source = read_template_text(path)
             root = _root_of(path, include_name)
             lookup = chained(files_lookup(folder_reader(root)), lookup)
             origin = TemplateOrigin(include_name, None, str(path))
@@ -374,15 +374,6 @@ def generated_context(
     """A context generated from the contract types by the render-safety test's generator;
     the same seed gives the same context. `variables` are the project's, when known."""
     return sample_context(phase, random.Random(seed), variables=variables)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ValidationError(f"{path}:1:1: not UTF-8 text ({error.reason})") from None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror}") from None
 
 
 def _root_of(path: Path, include_name: str) -> Path:

@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from prompt_tool.core.errors import NotFoundError, ValidationError
-from prompt_tool.orchestration.contract import (
+from prompt_tool.core.contract import (
     CONTEXT_CLASSES,
     PROJECT_VARIABLES,
     PhaseContext,
@@ -35,6 +34,7 @@ from prompt_tool.orchestration.contract import (
     SessionInfo,
     to_render_mapping,
 )
+from prompt_tool.core.errors import NotFoundError, ValidationError
 from prompt_tool.orchestration.orchestrator import engine_for
 from prompt_tool.orchestration.template_resolver import Resolution
 

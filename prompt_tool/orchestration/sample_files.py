@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
+from prompt_tool.core.contract import CONTEXT_CLASSES, PhaseContext
 from prompt_tool.core.contract_values import ContractValueError, build, locate
 from prompt_tool.db.models import RUN_PHASES
-from prompt_tool.orchestration.contract import CONTEXT_CLASSES, PhaseContext
-from prompt_tool.orchestration.template_files import phase_from_path
+from prompt_tool.orchestration.template_files import path_phase
 
 SAMPLES_FOLDER = "samples"
 SAMPLE_SUFFIX = ".json"
@@ -45,7 +45,7 @@ class SampleProblem:
 
 def sample_file(path: Path, relative: str) -> SampleFile:
     """`relative` is the path below the samples folder (or the glob's base)."""
-    phase = phase_from_path(relative)
+    phase = path_phase(relative)
     name = PurePosixPath(relative).name.removesuffix(SAMPLE_SUFFIX)
     return SampleFile(path, name, phase if phase in RUN_PHASES else None)
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
+from prompt_tool.core.contract import FileInfo
 from prompt_tool.core.errors import UsageError, ValidationError
-from prompt_tool.orchestration.contract import FileInfo
 
 CONTENT_LIMIT = 64 * 1024
 TOTAL_CONTENT_LIMIT = 1024 * 1024

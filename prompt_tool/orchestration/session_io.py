@@ -9,8 +9,8 @@ that scope (its number is the target's next one: version numbers are per databas
 Import is a way in like publish and keeps its rules: every field's type, size and range is
 checked before anything is written (names are safe relative paths, phases are known, numbers
 fit their columns, JSON is nested at most `MAX_JSON_DEPTH` deep); a new template must keep
-its scope at one template per phase and pass the publish checks (the analyser, through
-`validate_specs`), legacy archives excepted. Any failure is one line and imports nothing.
+its scope at one template per phase and pass the publish checks (the checking service's
+`SpecChecker`, the one `templates publish` uses), legacy archives excepted. Any failure is one line and imports nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from prompt_tool.core.contract import PARTIAL
 from prompt_tool.core.errors import ConflictError, ValidationError
 from prompt_tool.db.models import (
     PROMPT_PHASES,
@@ -34,11 +35,9 @@ from prompt_tool.db.models import (
     Project,
     Prompt,
 )
-from prompt_tool.orchestration.db_template_source import DbTemplateSource
 from prompt_tool.orchestration.project_manager import MAX_NAME_LENGTH, validate_variable_name
 from prompt_tool.orchestration.session_files import files_from_json
 from prompt_tool.orchestration.template_files import (
-    PARTIAL,
     PREFIX,
     TemplateSpec,
     content_hash,
@@ -46,9 +45,8 @@ from prompt_tool.orchestration.template_files import (
     is_legacy_name,
     name_problem,
 )
-from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
+from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager, SpecChecker
 from prompt_tool.orchestration.template_resolver import ScopeCatalog, ScopeKey, scope_filter
-from prompt_tool.orchestration.template_validation import validate_specs
 
 FORMAT = "prompt-tool-session"
 FORMAT_VERSION = 1
@@ -233,6 +231,7 @@ class _Importer:
 
     session: Session
     path: Path
+    checker: SpecChecker
 
     def fail(self, what: str) -> ValidationError:
         return ValidationError(f"{self.path}: {what}")
@@ -402,9 +401,9 @@ class _Importer:
             project = self.session.get(Project, project_id) if project_id is not None else None
             catalog = ScopeCatalog(self.session, project, feature_type)
             for spec in scoped:
-                report = validate_specs([spec], DbTemplateSource(catalog), strict=False)
-                if report.blocking:
-                    first = report.blocking[0]
+                blocking = self.checker([spec], catalog, project, None).blocking(strict=False)
+                if blocking:
+                    first = blocking[0]
                     start = first.span.start
                     raise self.fail(
                         f"{spec.source_path}:{start.line + 1}:{start.column + 1}:"
@@ -525,6 +524,9 @@ class _Importer:
         }
 
 
-def import_session(session: Session, path: Path) -> OrchestrationSession:
-    """Store the session exported to `path`; the caller's transaction makes it all or nothing."""
-    return _Importer(session, path).run(read_export(path))
+def import_session(session: Session, path: Path, checker: SpecChecker) -> OrchestrationSession:
+    """Store the session exported to `path`; the caller's transaction makes it all or nothing.
+
+    `checker` is the checking service's (`prompt_tool.checking.publish.PublishChecker`):
+    templates come in through the same checks as `templates publish`."""
+    return _Importer(session, path, checker).run(read_export(path))

@@ -18,19 +18,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.analysis.template_links import template_references
+from prompt_tool.core.contract import PARTIAL
 from prompt_tool.core.errors import ValidationError
 from prompt_tool.db.models import Prompt
 from prompt_tool.orchestration.template_files import (
     EXPORT_MARKER,
-    PARTIAL,
     TEMPLATE_SUFFIX,
     file_name_for,
+    header_phase,
     name_problem,
-    phase_from_path,
-    read_header,
+    path_phase,
 )
-from prompt_tool.orchestration.template_resolver import Resolution, is_version_pin, split_pin
+from prompt_tool.orchestration.template_resolver import Resolution, is_version_pin
 
 PARTIAL_HEADER = "{#- prompt-tool: phase=partial -#}\n"
 
@@ -106,7 +107,7 @@ def exported_text(item: ExportedFile, planned: dict[str, ExportedFile]) -> str:
         lines[span.start.line] = line[: span.start.column] + name + line[span.end.column :]
     text = "\n".join(lines)
     is_copy = item.file_name != file_name_for(item.prompt.name, item.prompt.phase or PARTIAL)
-    if is_copy and phase_from_path(item.file_name) != PARTIAL and read_header(text).phase is None:
+    if is_copy and path_phase(item.file_name) != PARTIAL and header_phase(text) is None:
         text = PARTIAL_HEADER + text
     return text
 

@@ -1,18 +1,18 @@
-"""How a template file becomes a stored template: its include name, phase and stored name.
+"""How a template file becomes a stored template: its phase and stored name.
 
 Rules (the README repeats them for authors):
 
-- The *include name* of a file is its path relative to the folder given on the command
-  line (`publish templates/` makes `templates/partials/context.j2` → `partials/context.j2`).
-  A file given directly is named from its last `partials/` folder on (`x/partials/a.j2` →
-  `partials/a.j2`), else by its file name.
+- The *include name* of a file is decided by the checking service's discovery
+  (`prompt_tool.checking.discovery`: relative to the loader roots, one rule for lint,
+  publish and the language server).
 - The *phase* is the header's `phase=` (`{#- prompt-tool: phase=analysis -#}`); without a
-  header, the path convention the analyser uses: a first folder named after a phase
-  (`analysis/deep.j2`), a `partials/` folder (partial), or a file-name segment naming a
-  phase (`analysis.j2`, `deep.analysis.j2`). A file with neither is refused.
+  header, the analyser's path convention (`prompt_tool.analysis.contracts.phase_from_path`):
+  a first folder named after a phase (`analysis/deep.j2`), a `partials/` folder (partial),
+  or a file-name segment naming one (`analysis.j2`, `deep.analysis.jinja`). A file with
+  neither is refused.
 - The *stored name* of a run-phase template is `orchestration_<phase>_<name>`, where
-  `<name>` is the file name without `.j2` and without the phase segment, dots turned into
-  underscores, and `default` when nothing is left (`analysis.j2` →
+  `<name>` is the file name without its ending and without the phase segment, dots turned
+  into underscores, and `default` when nothing is left (`analysis.j2` →
   `orchestration_analysis_default`, `deep.analysis.j2` → `orchestration_analysis_deep`).
   A partial keeps its include name, so that `{% include "partials/context.j2" %}` finds it.
 - A scope holds at most one template per run phase (publish refuses a second name), so the
@@ -20,8 +20,8 @@ Rules (the README repeats them for authors):
   rows that migration 0003 makes from old session text are archives: never a slot's phase
   template, and their names are reserved.
 
-The header is read from the template's comment tokens with Jinja's own lexer. When the
-analyser's `prompt_tool.analysis.header` lands on main, `read_header` should delegate to it.
+The header is read by the analyser (`prompt_tool.analysis.parsing.read_header`); what the
+stored row records about variables and references comes from the analyser's result.
 """
 
 from __future__ import annotations
@@ -32,31 +32,23 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from jinja2 import Environment, TemplateError, TemplateSyntaxError, meta
+from jinja2 import Environment
 
+from prompt_tool.analysis.contracts import PARTIAL_FOLDERS, phase_from_path
+from prompt_tool.analysis.facts import TemplateFacts
+from prompt_tool.analysis.parsing import read_header
+from prompt_tool.core.contract import PARTIAL, PHASES, TEMPLATE_PHASES
 from prompt_tool.core.errors import UsageError, ValidationError
-from prompt_tool.db.models import PROMPT_PHASES, RUN_PHASES
 
-PARTIAL = "partial"
 PREFIX = "orchestration_"
 TEMPLATE_SUFFIX = ".j2"
-HEADER_MARKER = "prompt-tool:"
 EXPORT_MARKER = "{#- exported by prompt-tool:"
-_PARTIAL_DIRS = frozenset({"partials", "partial", "_partials"})
+_PHASES = dict.fromkeys(PHASES)
 MAX_NAME_LENGTH = 255  # the `prompts.name` column
 # Control characters (newlines, ANSI escapes), invisible formatting (bidi overrides,
 # zero-width), line and paragraph separators: a name shown in a terminal or a diff must
 # read as what it is.
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-_LEXER_ENVIRONMENT = Environment(extensions=["jinja2.ext.loopcontrols"])
-
-
-@dataclass(frozen=True)
-class TemplateHeader:
-    """What a template declares about itself in its `prompt-tool:` header comment."""
-
-    phase: str | None = None
-    feature_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +70,8 @@ class TemplateSpec:
     feature_type: str | None
     content: str
     source_path: str
+    facts: TemplateFacts | None = None
+    """What the analyser found the template reads and names (None: not checked yet)."""
 
 
 def name_problem(name: str) -> str | None:
@@ -108,26 +102,6 @@ def content_hash(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def read_header(source: str) -> TemplateHeader:
-    """`phase=` and `feature_type=` from the `prompt-tool:` comments (unparsable text: none)."""
-    values: dict[str, str] = {}
-    try:
-        tokens = list(_LEXER_ENVIRONMENT.lex(source))
-    except TemplateSyntaxError:
-        return TemplateHeader()
-    for _line, kind, value in tokens:
-        if kind != "comment":
-            continue
-        body = value.strip(" -\n\t")
-        if not body.startswith(HEADER_MARKER):
-            continue
-        for piece in body[len(HEADER_MARKER) :].replace(",", " ").split():
-            key, equals, item = piece.partition("=")
-            if equals and key in {"phase", "feature_type"}:
-                values[key] = item
-    return TemplateHeader(values.get("phase"), values.get("feature_type"))
-
-
 def strip_export_line(source: str) -> str:
     """The content without the provenance line `export` writes first, so round trips are no-ops."""
     if source.startswith(EXPORT_MARKER):
@@ -136,22 +110,9 @@ def strip_export_line(source: str) -> str:
     return source
 
 
-def phase_from_path(include_name: str) -> str | None:
-    """The phase the path convention gives, or None."""
-    path = PurePosixPath(include_name)
-    folders = path.parts[:-1]
-    if folders and folders[0] in RUN_PHASES:
-        return folders[0]
-    if any(folder in _PARTIAL_DIRS for folder in folders):
-        return PARTIAL
-    for segment in reversed(_stem_segments(path.name)):
-        if segment in PROMPT_PHASES:
-            return segment
-    return None
-
-
 def _stem_segments(file_name: str) -> list[str]:
-    stem = file_name[: -len(TEMPLATE_SUFFIX)] if file_name.endswith(TEMPLATE_SUFFIX) else file_name
+    """`deep.analysis.j2` → [`deep`, `analysis`]: the file name without its ending, split."""
+    stem = PurePosixPath(file_name).stem if "." in file_name else file_name
     return stem.split(".")
 
 
@@ -170,7 +131,7 @@ def stored_name(include_name: str, phase: str) -> str:
 def is_legacy_name(name: str) -> bool:
     """Rows migration 0003 made from legacy session text: kept for those sessions, never a slot's
     phase template (a scope may hold many of them, one per distinct old text)."""
-    return any(name.startswith(f"{PREFIX}{phase}_legacy_") for phase in RUN_PHASES)
+    return any(name.startswith(f"{PREFIX}{phase}_legacy_") for phase in PHASES)
 
 
 def file_name_for(name: str, phase: str) -> str:
@@ -183,6 +144,36 @@ def file_name_for(name: str, phase: str) -> str:
     )
 
 
+def include_name_of_file(path: Path) -> str:
+    """A file given by itself is named from its last `partials/` folder on, else by its name
+    (the checking service's discovery names files given alone by this rule too)."""
+    parts = path.parts
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] in PARTIAL_FOLDERS:
+            return PurePosixPath(*parts[index:]).as_posix()
+    return path.name
+
+
+def read_template_text(path: Path) -> str:
+    """A template file's text; not UTF-8 or unreadable is one line naming the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValidationError(f"{path}:1:1: not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def path_phase(include_name: str) -> str | None:
+    """The phase the analyser's path convention gives `include_name`, or None."""
+    return phase_from_path(include_name, _PHASES)
+
+
+def header_phase(content: str) -> str | None:
+    """The phase the template's `prompt-tool:` header names, read by the analyser."""
+    return read_header(_header_environment(), content).phase
+
+
 def spec_for(file: TemplateFile, feature_type: str | None) -> TemplateSpec:
     """The stored form of `file` published into a scope whose feature type is `feature_type`."""
     problem = name_problem(file.include_name)
@@ -190,16 +181,16 @@ def spec_for(file: TemplateFile, feature_type: str | None) -> TemplateSpec:
         shown = str(file.path)
         raise ValidationError(f"{shown if shown.isprintable() else repr(shown)}: {problem}")
     content = strip_export_line(file.source)
-    header = read_header(content)
-    phase = header.phase or phase_from_path(file.include_name)
+    header = read_header(_header_environment(), content)
+    phase = header.phase or path_phase(file.include_name)
     if phase is None:
         raise ValidationError(
             f"{file.path}: no phase: add `{{#- prompt-tool: phase=analysis -#}}` or name the "
-            f"file after a phase ({', '.join(RUN_PHASES)}) or put it under partials/"
+            f"file after a phase ({', '.join(PHASES)}) or put it under partials/"
         )
-    if phase not in PROMPT_PHASES:
+    if phase not in TEMPLATE_PHASES:
         raise ValidationError(
-            f"{file.path}: unknown phase {phase!r} (known: {', '.join(PROMPT_PHASES)})"
+            f"{file.path}: unknown phase {phase!r} (known: {', '.join(TEMPLATE_PHASES)})"
         )
     if header.feature_type and feature_type and header.feature_type != feature_type:
         raise ValidationError(
@@ -222,68 +213,9 @@ def spec_for(file: TemplateFile, feature_type: str | None) -> TemplateSpec:
     )
 
 
-def template_facts(content: str) -> tuple[list[str], list[str]]:
-    """(variables used, templates referenced as written, pins kept), read with `jinja2.meta`."""
-    variables, references = _facts(content)
-    return list(variables), list(references)
-
-
-@functools.lru_cache(maxsize=1024)
-def _facts(content: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Cached: `find_undeclared_variables` runs Jinja's code generator, milliseconds each.
-
-    Parsed with the rendering environment, so the product's filters are known to the code
-    generator; a filter only a project's extension defines leaves the variables unrecorded.
-    """
-    environment = _facts_environment()
-    try:
-        ast = environment.parse(content)
-    except TemplateSyntaxError:
-        return (), ()
-    references = tuple(sorted({name for name in meta.find_referenced_templates(ast) if name}))
-    try:
-        variables = tuple(sorted(meta.find_undeclared_variables(ast)))
-    except TemplateError:
-        variables = ()
-    return variables, references
-
-
 @functools.cache
-def _facts_environment() -> Environment:
+def _header_environment() -> Environment:
+    """The renderer's environment: headers are lexed exactly as rendering lexes them."""
     from prompt_tool.core.templating import TemplateEngine
 
     return TemplateEngine().environment
-
-
-def collect_files(paths: list[Path]) -> list[TemplateFile]:
-    """Every template under `paths` (folders walked for `*.j2`), named by the rules above."""
-    files: list[TemplateFile] = []
-    for path in paths:
-        if path.is_dir():
-            for found in sorted(path.rglob(f"*{TEMPLATE_SUFFIX}")):
-                files.append(_read(found, found.relative_to(path).as_posix()))
-        elif path.is_file():
-            files.append(_read(path, include_name_of_file(path)))
-        else:
-            raise UsageError(f"{path}: no such file or folder")
-    if not files:
-        raise UsageError(f"no *{TEMPLATE_SUFFIX} templates under {', '.join(map(str, paths))}")
-    return files
-
-
-def include_name_of_file(path: Path) -> str:
-    """A file given by itself is named from its last `partials/` folder on, else by its name."""
-    parts = path.parts
-    for index in range(len(parts) - 2, -1, -1):
-        if parts[index] in _PARTIAL_DIRS:
-            return PurePosixPath(*parts[index:]).as_posix()
-    return path.name
-
-
-def _read(path: Path, include_name: str) -> TemplateFile:
-    try:
-        return TemplateFile(path, include_name, path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as error:
-        raise ValidationError(f"{path}:1:1: not UTF-8 text ({error.reason})") from None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror}") from None

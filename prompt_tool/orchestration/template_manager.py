@@ -2,6 +2,9 @@
 
 Works inside the caller's transaction (the CLI opens one per command), so a publish is all
 or nothing: validation runs first, any blocking diagnostic raises before a row is written.
+The validation itself is the checking service's (`prompt_tool.checking.publish`), handed in
+as a `SpecChecker`, so that publish checks exactly as `templates lint` and the editor do;
+this layer only owns scopes, versions and labels.
 
 Concurrency. Two publishes of the same template must not both compute `newest + 1`. On
 PostgreSQL the publish takes a transaction-scoped advisory lock per (scope, name), in one
@@ -17,17 +20,22 @@ both.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import getpass
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from prompt_tool.analysis.diagnostics import Diagnostic
+from prompt_tool.analysis.diagnostics import Diagnostic, Severity
+from prompt_tool.analysis.facts import TemplateFacts, read_template_facts
+from prompt_tool.analysis.parsing import split_pin
+from prompt_tool.core.contract import PARTIAL
 from prompt_tool.core.errors import ConflictError, NotFoundError, UsageError, ValidationError
 from prompt_tool.db.models import (
     ORCHESTRATION_CATEGORY,
@@ -36,27 +44,22 @@ from prompt_tool.db.models import (
     PromptLabel,
     PromptLabelEvent,
 )
-from prompt_tool.orchestration.db_template_source import DbTemplateSource
 from prompt_tool.orchestration.defaults import read_default_templates
 from prompt_tool.orchestration.template_export import write_export
 from prompt_tool.orchestration.template_files import (
-    PARTIAL,
     TemplateFile,
     TemplateSpec,
     content_hash,
     file_name_for,
     name_problem,
     spec_for,
-    template_facts,
 )
 from prompt_tool.orchestration.template_resolver import (
     DEFAULT_LABEL,
     ScopeCatalog,
     TemplateResolver,
     scope_filter,
-    split_pin,
 )
-from prompt_tool.orchestration.template_validation import validate_specs
 
 ROLLBACK_REASON = "rollback"
 ScopeKey = tuple[int | None, str | None]
@@ -65,10 +68,41 @@ ScopeKey = tuple[int | None, str | None]
 class TemplateValidationError(ValidationError):
     """Publish refused: the diagnostics say why (the CLI prints them as `lint` does)."""
 
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+    def __init__(
+        self, diagnostics: list[Diagnostic], found: list[Diagnostic] | None = None
+    ) -> None:
         errors = len(diagnostics)
         super().__init__(f"publish refused: {errors} problem{'s' if errors != 1 else ''} found")
         self.diagnostics = diagnostics
+        """The diagnostics that block the publish."""
+        self.found = found if found is not None else diagnostics
+        """Every diagnostic the check found, blocking or not."""
+
+
+@dataclass(frozen=True)
+class SpecCheck:
+    """What checking a publish found: diagnostics (paths are files) and, by stored name,
+    what each template reads and names."""
+
+    diagnostics: list[Diagnostic]
+    facts: Mapping[str, TemplateFacts] = field(default_factory=dict)
+
+    def blocking(self, strict: bool) -> list[Diagnostic]:
+        """Errors block a publish; warnings too when strict; information and hints never."""
+        limit = Severity.WARNING if strict else Severity.ERROR
+        return [item for item in self.diagnostics if item.severity <= limit]
+
+
+class SpecChecker(Protocol):
+    """Checks the templates of a publish against its scope (`prompt_tool.checking.publish`)."""
+
+    def __call__(
+        self,
+        specs: Sequence[TemplateSpec],
+        catalog: ScopeCatalog,
+        project: Project | None,
+        label: str | None,
+    ) -> SpecCheck: ...
 
 
 @dataclass(frozen=True)
@@ -165,6 +199,7 @@ class OrchestrationTemplateManager:
         author: str | None = None,
         dry_run: bool = False,
         strict: bool = False,
+        checker: SpecChecker | None = None,
     ) -> PublishResult:
         """Validate every file, then store each changed one as a new version (see module doc)."""
         specs = [spec_for(file, feature_type) for file in files]
@@ -177,6 +212,7 @@ class OrchestrationTemplateManager:
             author=author,
             dry_run=dry_run,
             strict=strict,
+            checker=checker,
         )
 
     def publish_specs(
@@ -190,7 +226,10 @@ class OrchestrationTemplateManager:
         author: str | None = None,
         dry_run: bool = False,
         strict: bool = False,
+        checker: SpecChecker | None = None,
     ) -> PublishResult:
+        """Store `specs` in one scope; `checker` (the checking service) validates them first.
+        Without a checker nothing is validated: only trusted input (the built-in defaults)."""
         if label is not None:
             validate_label_name(label)
         if not dry_run:
@@ -208,10 +247,15 @@ class OrchestrationTemplateManager:
         self._check_names(specs)
         catalog = ScopeCatalog(self.session, project_row, scope[1], self.get_default_templates())
         self._check_one_per_phase(specs, catalog, scope)
-        publishing = frozenset(name for spec in specs for name in (spec.name, spec.include_name))
-        report = validate_specs(specs, DbTemplateSource(catalog, label, publishing), strict)
-        if report.blocking:
-            raise TemplateValidationError(report.blocking)
+        report = checker(specs, catalog, project_row, label) if checker else SpecCheck([])
+        if blocking := report.blocking(strict):
+            raise TemplateValidationError(blocking, report.diagnostics)
+        specs = [
+            dataclasses.replace(spec, facts=report.facts[spec.name])
+            if spec.name in report.facts
+            else spec
+            for spec in specs
+        ]
         items = self._store(specs, scope, message, author or current_user(), dry_run)
         moved = 0
         if label and not dry_run:
@@ -325,7 +369,7 @@ class OrchestrationTemplateManager:
                 )
                 continue
             version = (current[0] if current else 0) + 1
-            variables, references = template_facts(spec.content)
+            facts = spec.facts or read_template_facts(spec.content)
             new_rows.append(
                 Prompt(
                     project_id=scope[0],
@@ -337,8 +381,8 @@ class OrchestrationTemplateManager:
                     is_template=True,
                     category=ORCHESTRATION_CATEGORY,
                     phase=spec.phase,
-                    referenced_templates=references,
-                    variables_used=variables,
+                    referenced_templates=list(facts.references),
+                    variables_used=list(facts.variables),
                     message=message,
                     created_by=author,
                     source_path=spec.source_path or None,

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from prompt_tool.analysis.facts import read_template_facts
+from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.core.errors import ConflictError, NotFoundError
 from prompt_tool.db.models import (
     ORCHESTRATION_CATEGORY,
@@ -38,20 +40,11 @@ from prompt_tool.orchestration.template_files import (
     TemplateSpec,
     content_hash,
     is_legacy_name,
-    template_facts,
 )
 
 DEFAULT_LABEL = "production"
 BUILTIN = "built-in"
 ScopeKey = tuple[int | None, str | None]
-
-
-def split_pin(reference: str) -> tuple[str, str | None]:
-    """`partials/a.j2@3` → (`partials/a.j2`, `3`); a bare name has no pin."""
-    base, at, pin = reference.rpartition("@")
-    if at and base and pin and "/" not in pin:
-        return base, pin
-    return reference, None
 
 
 def is_version_pin(pin: str | None) -> bool:
@@ -207,7 +200,7 @@ _LABELLED_STATEMENT = (
 
 def builtin_prompt(spec: TemplateSpec) -> Prompt:
     """A transient row for a built-in default: version 0, never added to a session."""
-    variables, references = template_facts(spec.content)
+    facts = read_template_facts(spec.content)
     return Prompt(
         id=None,
         project_id=None,
@@ -219,8 +212,8 @@ def builtin_prompt(spec: TemplateSpec) -> Prompt:
         is_template=True,
         category=ORCHESTRATION_CATEGORY,
         phase=spec.phase,
-        referenced_templates=references,
-        variables_used=variables,
+        referenced_templates=list(facts.references),
+        variables_used=list(facts.variables),
         message="built-in default",
         created_by="prompt-tool",
         source_path=spec.source_path,

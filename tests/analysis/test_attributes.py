@@ -67,11 +67,11 @@ def test_list_has_no_length_attribute(analyse: Any, expect: Any, found: Any) -> 
 
 
 def test_project_variables_extend_the_contract(analyse: Any) -> None:
-    from prompt_tool.analysis.workspace import AnalysisConfig
-    from prompt_tool.orchestration.contract import (
+    from prompt_tool.analysis.contracts import (
         contract_for_phase,
         contract_with_project_variables,
     )
+    from prompt_tool.analysis.workspace import AnalysisConfig
 
     extended = contract_with_project_variables(
         contract_for_phase("orchestrator"), {"repo_url": "https://x", "retries": 3}

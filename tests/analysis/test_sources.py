@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prompt_tool.analysis.filesystem import FileSystemSource
-from prompt_tool.analysis.lint_config import DEFAULT_EXTENSIONS
 from prompt_tool.analysis.sources import ChainedSource, MappingSource
+from prompt_tool.checking.discovery import FileSystemSource
+from prompt_tool.checking.settings import DEFAULT_EXTENSIONS
 
 
 def test_files_take_precedence_and_names_are_merged(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import subprocess
@@ -194,20 +193,15 @@ def test_lint_imports_no_database_or_rich_layer(templates: Path) -> None:
 
 
 def _publish(url: str, name: str, content: str) -> None:
+    """A global partial in the template store, as `templates publish` stores one."""
     from prompt_tool.db.db_utils import DatabaseManager
-    from prompt_tool.db.models import Prompt
+    from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
 
     manager = DatabaseManager(url)
     try:
         with manager.session() as session:
-            session.add(
-                Prompt(
-                    name=name,
-                    version=1,
-                    content=content,
-                    content_hash=hashlib.sha256(content.encode()).hexdigest(),
-                    is_template=True,
-                )
+            OrchestrationTemplateManager(session).create_orchestration_template(
+                name, "partial", content
             )
     finally:
         manager.dispose()

@@ -7,6 +7,14 @@ from typing import Any
 
 import pytest
 
+from prompt_tool.core.contract import (
+    AnalysisContext,
+    FeatureInfo,
+    PhaseOutput,
+    PlanningContext,
+    ProjectInfo,
+    SessionInfo,
+)
 from prompt_tool.core.contract_values import (
     ContractValueError,
     build,
@@ -15,14 +23,6 @@ from prompt_tool.core.contract_values import (
     parse_json,
 )
 from prompt_tool.core.errors import ValidationError
-from prompt_tool.orchestration.contract import (
-    AnalysisContext,
-    FeatureInfo,
-    PhaseOutput,
-    PlanningContext,
-    ProjectInfo,
-    SessionInfo,
-)
 
 PLANNING: dict[str, Any] = {
     "project": {"name": "shop", "description": "The storefront", "variables": {"n": 2}},

@@ -158,3 +158,19 @@ async def test_a_half_typed_template_still_navigates_by_name(lsp, tmp_path: Path
     )
 
     assert found == types.Location(uri, r(0, 7, 12))
+
+
+async def test_hover_knows_the_renderers_filters_and_the_declared_ones(lsp, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.prompt-tool.contracts]\nfilters = ["shout"]\n', encoding="utf-8"
+    )
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "a.j2", "{{ items | bullet_list }}{{ name | shout }}\n")
+
+    product = await lsp.client.text_document_hover_async(types.HoverParams(**at(uri, 0, 14)))
+    declared = await lsp.client.text_document_hover_async(types.HoverParams(**at(uri, 0, 37)))
+
+    assert product.contents.value.startswith("**bullet_list** (filter)")
+    assert "One `- item` line per element" in product.contents.value
+    assert "not a filter" not in product.contents.value
+    assert "Declared in [tool.prompt-tool.contracts] filters" in declared.contents.value

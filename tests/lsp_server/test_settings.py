@@ -98,7 +98,8 @@ def test_an_invalid_value_falls_through_to_the_next_source() -> None:
     assert len(parsed.problems) == 1
 
 
-def test_precedence_is_client_then_pyproject_then_environment(tmp_path: Path) -> None:
+def test_precedence_is_client_then_environment_then_pyproject(tmp_path: Path) -> None:
+    """The CLI's order (flag > environment > pyproject > default); the client is the flag."""
     (tmp_path / "pyproject.toml").write_text(
         '[tool.prompt-tool]\nproject = "from-pyproject"\nfeature_type = "from-pyproject"\n'
         '[tool.prompt-tool.lint]\nroots = ["templates"]\n',
@@ -117,7 +118,7 @@ def test_precedence_is_client_then_pyproject_then_environment(tmp_path: Path) ->
         database_url="sqlite:///env.db",
         template_roots=(str(tmp_path / "templates"),),
         project="from-client",
-        feature_type="from-pyproject",
+        feature_type="from-env",
         disabled_codes=frozenset({"PT003", "PT011"}),
     )
 
@@ -145,11 +146,13 @@ def test_the_linters_keys_are_read_with_rule_names_allowed(tmp_path: Path) -> No
         encoding="utf-8",
     )
 
-    parsed = load_settings([], tmp_path, {"PROMPT_TOOL_EXTENSIONS": ".j2"})
+    parsed = load_settings([], tmp_path, {})
+    overridden = load_settings([], tmp_path, {"PROMPT_TOOL_EXTENSIONS": ".j2"})
 
     assert parsed.settings.disabled_codes == frozenset({"PT002", "PT008"})
     assert parsed.settings.extensions == (".txt",)
     assert parsed.problems == ()
+    assert overridden.settings.extensions == (".j2",)  # the environment comes before pyproject
 
 
 def test_lint_settings_left_unset_let_the_environment_apply(tmp_path: Path) -> None:

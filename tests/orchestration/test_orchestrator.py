@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from prompt_tool.analysis.contracts import contract_for_phase
+from prompt_tool.core.contract import FileInfo
 from prompt_tool.core.errors import ConflictError, NotFoundError, UsageError
 from prompt_tool.core.templating import TemplateEngine
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.db.models import OrchestrationSession, Project
-from prompt_tool.orchestration.contract import FileInfo, contract_for_phase
 from prompt_tool.orchestration.orchestrator import Orchestrator, parse_variables
 from prompt_tool.orchestration.template_files import TemplateSpec
 from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager

@@ -29,13 +29,15 @@ from sqlalchemy.orm import Session
 from prompt_tool.analysis.diagnostics import Severity
 from prompt_tool.analysis.introspect import contract_from_dataclass
 from prompt_tool.analysis.workspace import AnalysisConfig, Workspace
+from prompt_tool.checking.publish import PublishChecker, collect_files
+from prompt_tool.checking.settings import ProjectSettings
+from prompt_tool.core.contract import to_render_mapping
 from prompt_tool.core.templating import (
     TemplateEngine,
     TemplateRecursionError,
     TemplateRenderError,
 )
 from prompt_tool.db.db_utils import DatabaseManager
-from prompt_tool.orchestration.contract import to_render_mapping
 from prompt_tool.orchestration.project_manager import ProjectManager
 from prompt_tool.orchestration.sample_contexts import (
     ALL_SHAPES,
@@ -45,7 +47,7 @@ from prompt_tool.orchestration.sample_contexts import (
     render_sample,
     sample_context,
 )
-from prompt_tool.orchestration.template_files import TemplateFile, collect_files, spec_for
+from prompt_tool.orchestration.template_files import TemplateFile, spec_for
 from prompt_tool.orchestration.template_manager import (
     OrchestrationTemplateManager,
     TemplateValidationError,
@@ -133,9 +135,10 @@ def publish_corpus(session: Session) -> Store:
     store.phases[DEFAULTS_CASE] = ["orchestrator", "analysis", "implementation"]
     store.verdicts[DEFAULTS_CASE] = (PASSES, frozenset())
     for case in CORPUS:
-        files = collect_files([CORPUS_ROOT / case])
+        settings = ProjectSettings(CORPUS_ROOT / case)
+        files = collect_files([CORPUS_ROOT / case], settings)
         try:
-            result = manager.publish(files, PROJECT, case)
+            result = manager.publish(files, PROJECT, case, checker=PublishChecker(settings))
         except TemplateValidationError as refused:
             store.verdicts[case] = (REFUSED, frozenset(d.code for d in refused.diagnostics))
             continue
@@ -224,7 +227,9 @@ def test_flagged_templates_fail_where_the_warning_says(store: Store) -> None:
 
 def test_endless_recursion_would_really_recurse() -> None:
     """The refusal is right: rendered anyway, the PT009 corpus case never ends."""
-    files = collect_files([CORPUS_ROOT / "endless_recursion"])
+    files = collect_files(
+        [CORPUS_ROOT / "endless_recursion"], ProjectSettings(CORPUS_ROOT / "endless_recursion")
+    )
     engine = TemplateEngine({file.include_name: file.source for file in files})
     context = sample_context("orchestrator", random.Random(0), shape=EXTREME_SHAPES[1])
     with pytest.raises(TemplateRecursionError):

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from prompt_tool.core.contract import CONTEXT_CLASSES
 from prompt_tool.core.errors import NotFoundError, ValidationError
-from prompt_tool.orchestration.contract import CONTEXT_CLASSES
 from prompt_tool.orchestration.sample_contexts import (
     ALL_SHAPES,
     EXTREME_SHAPES,

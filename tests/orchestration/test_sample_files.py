@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from prompt_tool.analysis.diagnostics import Span
-from prompt_tool.orchestration.contract import PlanningContext
+from prompt_tool.core.contract import PlanningContext
 from prompt_tool.orchestration.sample_files import (
     SampleProblem,
     check_sample,

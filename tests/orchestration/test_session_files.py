@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from prompt_tool.core.contract import FileInfo
 from prompt_tool.core.errors import UsageError, ValidationError
-from prompt_tool.orchestration.contract import FileInfo
 from prompt_tool.orchestration.session_files import (
     CONTENT_LIMIT,
     MAX_FILES,

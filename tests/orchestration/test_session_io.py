@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from prompt_tool.checking.publish import PublishChecker
+from prompt_tool.checking.settings import ProjectSettings
 from prompt_tool.cli import app
 from prompt_tool.core.errors import ValidationError
 from prompt_tool.db.db_utils import DatabaseManager
@@ -21,6 +23,9 @@ from prompt_tool.orchestration.orchestrator import Orchestrator
 from prompt_tool.orchestration.project_manager import ProjectManager
 from prompt_tool.orchestration.session_io import import_session
 from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
+
+CHECKER = PublishChecker(ProjectSettings(Path.cwd()))
+"""The checks `orchestrate import` runs: the checking service's, with default settings."""
 
 PARTIAL = "partials/project_context.j2"
 
@@ -124,7 +129,7 @@ def test_a_changed_version_is_stored_as_a_new_version_of_its_scope(
     exported.write_text(json.dumps(document), encoding="utf-8")
 
     with db_manager.session() as session:
-        row = import_session(session, exported)
+        row = import_session(session, exported, CHECKER)
         stored = session.get(Prompt, row.template_versions[f"{PARTIAL}@production"])
         assert stored is not None and stored.project is not None
         assert (stored.project.name, stored.version) == ("shop", 2)
@@ -162,7 +167,7 @@ def test_bad_files_name_the_file(
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ValidationError, match=message) as caught, db_manager.session() as session:
-        import_session(session, path)
+        import_session(session, path, CHECKER)
     assert str(caught.value).startswith(f"{path}:")
     assert "\n" not in str(caught.value)
 
@@ -314,5 +319,5 @@ def test_pathological_json_is_one_line(
     path = tmp_path / "bad.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValidationError, match=message) as caught, db_manager.session() as session:
-        import_session(session, path)
+        import_session(session, path, CHECKER)
     assert "\n" not in str(caught.value)

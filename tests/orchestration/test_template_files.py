@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from prompt_tool.analysis.parsing import read_header
+from prompt_tool.checking.publish import collect_files
+from prompt_tool.checking.settings import ProjectSettings
 from prompt_tool.core.errors import ValidationError
+from prompt_tool.core.templating import TemplateEngine
 from prompt_tool.orchestration.template_files import (
     TemplateFile,
-    collect_files,
     file_name_for,
     name_problem,
-    read_header,
     spec_for,
     strip_export_line,
-    template_facts,
 )
 
 
@@ -83,7 +84,7 @@ def test_unmappable_files_are_refused(
 
 def test_header_feature_type_sets_the_scope() -> None:
     source = "{#- prompt-tool: phase=analysis, feature_type=bugfix -#}\n"
-    assert read_header(source).feature_type == "bugfix"
+    assert read_header(TemplateEngine().environment, source).feature_type == "bugfix"
     spec = spec_for(TemplateFile(Path("a.j2"), "a.j2", source), None)
     assert spec.feature_type == "bugfix"
 
@@ -94,43 +95,6 @@ def test_export_line_is_stripped_only_at_the_top() -> None:
     assert strip_export_line(body + "{#- exported by prompt-tool: n -#}\n") == body + (
         "{#- exported by prompt-tool: n -#}\n"
     )
-
-
-def test_include_names_from_folders_and_single_files(tmp_path: Path) -> None:
-    (tmp_path / "root" / "partials").mkdir(parents=True)
-    (tmp_path / "root" / "analysis.j2").write_text("a")
-    (tmp_path / "root" / "partials" / "c.j2").write_text("c")
-    (tmp_path / "loose" / "partials").mkdir(parents=True)
-    (tmp_path / "loose" / "partials" / "d.j2").write_text("d")
-    files = collect_files([tmp_path / "root", tmp_path / "loose" / "partials" / "d.j2"])
-    assert [file.include_name for file in files] == [
-        "analysis.j2",
-        "partials/c.j2",
-        "partials/d.j2",
-    ]
-
-
-@pytest.mark.parametrize(
-    ("source", "variables", "references"),
-    [
-        pytest.param(
-            '{{ feature.name | bullet_list }}{% include "partials/a.j2@3" %}',
-            ["feature"],
-            ["partials/a.j2@3"],
-            id="product-filter-and-pin",
-        ),
-        pytest.param(
-            "{% set x = 1 %}{{ x }}{% for f in files %}{{ f }}{% endfor %}",
-            ["files"],
-            [],
-            id="assigned-and-loop-names-are-not-inputs",
-        ),
-        pytest.param("{{ x | project_only_filter }}", [], [], id="unknown-filter-records-nothing"),
-        pytest.param("{% if %}", [], [], id="syntax-error"),
-    ],
-)
-def test_template_facts(source: str, variables: list[str], references: list[str]) -> None:
-    assert template_facts(source) == (variables, references)
 
 
 @pytest.mark.parametrize(
@@ -161,7 +125,7 @@ def test_publish_refuses_a_file_name_with_a_control_character(tmp_path: Path) ->
     path = tmp_path / "partials" / "a\x1b[31m.j2"
     path.parent.mkdir()
     path.write_text("x", encoding="utf-8")
-    [file] = collect_files([tmp_path])
+    [file] = collect_files([tmp_path], ProjectSettings(tmp_path))
     with pytest.raises(ValidationError, match="U\\+001B") as caught:
         spec_for(file, None)
     assert "\x1b" not in str(caught.value) and "\n" not in str(caught.value)

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from prompt_tool.checking.publish import PublishChecker, collect_files
+from prompt_tool.checking.settings import ProjectSettings
 from prompt_tool.core.errors import (
     ConflictError,
     DatabaseError,
@@ -19,7 +21,6 @@ from prompt_tool.core.errors import (
 )
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.db.models import Prompt, PromptLabelEvent
-from prompt_tool.orchestration.template_files import collect_files
 from prompt_tool.orchestration.template_manager import (
     OrchestrationTemplateManager,
     TemplateValidationError,
@@ -37,8 +38,11 @@ def publish_tree(store: Store, root: Path, files: dict[str, str], **options: obj
     for name, content in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(content, encoding="utf-8")
+    settings = ProjectSettings(root)
     with store() as manager:
-        return manager.publish(collect_files([root]), **options)  # type: ignore[arg-type]
+        return manager.publish(  # type: ignore[arg-type]
+            collect_files([root], settings), checker=PublishChecker(settings), **options
+        )
 
 
 def count_versions(db_manager: DatabaseManager) -> int:
@@ -280,7 +284,12 @@ def test_export_then_publish_back_is_a_noop(store: Store, project: str, tmp_path
         .startswith("{#- exported by prompt-tool: orchestration_analysis_default v1")
     )
     with store() as manager:
-        result = manager.publish(collect_files([tmp_path / "export"]), project)
+        settings = ProjectSettings(tmp_path)
+        result = manager.publish(
+            collect_files([tmp_path / "export"], settings),
+            project,
+            checker=PublishChecker(settings),
+        )
     statuses = {item.name: item.status for item in result.items}
     assert statuses["orchestration_analysis_default"] == "unchanged"
     assert statuses["partials/context.j2"] == "unchanged"
@@ -339,46 +348,14 @@ def test_publishing_next_to_legacy_rows_is_allowed_and_legacy_names_are_reserved
 
 def test_warnings_block_only_under_strict() -> None:
     from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
-    from prompt_tool.orchestration.template_validation import ValidationReport
+    from prompt_tool.orchestration.template_manager import SpecCheck
 
     warning = Diagnostic("PT011", Severity.WARNING, "w", "a.j2", Span.at(0, 0))
     hint = Diagnostic("PT008", Severity.HINT, "h", "a.j2", Span.at(0, 0))
     error = Diagnostic("PT001", Severity.ERROR, "e", "a.j2", Span.at(0, 0))
-    assert ValidationReport([warning, hint], strict=False).blocking == []
-    assert ValidationReport([warning, hint], strict=True).blocking == [warning]
-    assert ValidationReport([error, hint], strict=False).blocking == [error]
-
-
-def test_db_template_source_serves_pins_and_names(store: Store, project: str) -> None:
-    from prompt_tool.orchestration.db_template_source import DbTemplateSource
-    from prompt_tool.orchestration.template_resolver import TemplateResolver
-
-    with store() as manager:
-        for number in (1, 2):
-            manager.create_orchestration_template("partials/a.j2", "partial", f"a{number}")
-        manager.create_orchestration_template("partials/a.j2", "partial", "mine", project)
-        manager.set_label("partials/a.j2", "staging", 1)
-        source = DbTemplateSource(
-            TemplateResolver(manager.session, manager.defaults).catalog(project, None)
-        )
-        # The project's own partial shadows the global one, pins included.
-        assert source.get_source("partials/a.j2") == "mine"
-        assert source.get_source("partials/a.j2@1") == "mine"
-        assert source.get_source("partials/a.j2@2") is None
-        assert source.get_source("partials/a.j2@staging") is None
-        global_source = DbTemplateSource(
-            TemplateResolver(manager.session, manager.defaults).catalog(None, None)
-        )
-        assert global_source.get_source("partials/a.j2@2") == "a2"
-        assert global_source.get_source("partials/a.j2@staging") == "a1"
-        assert global_source.get_source("partials/a.j2@9") is None
-        assert global_source.get_source("partials/a.j2@nope") is None
-        assert (source.has_pin("partials/a.j2", "1"), source.has_pin("partials/a.j2", "2")) == (
-            True,
-            False,
-        )
-        assert "partials/a.j2" in set(source.list_names())
-        assert "partials/context.j2" in set(source.list_names())  # a built-in
+    assert SpecCheck([warning, hint]).blocking(strict=False) == []
+    assert SpecCheck([warning, hint]).blocking(strict=True) == [warning]
+    assert SpecCheck([error, hint]).blocking(strict=False) == [error]
 
 
 def test_publish_with_an_invalid_label_writes_nothing(
@@ -456,7 +433,13 @@ def test_export_keeps_what_pins_render_when_published_elsewhere(
     )
 
     with store() as manager:
-        manager.publish(collect_files([tmp_path / "export"]), "other", label="production")
+        settings = ProjectSettings(tmp_path)
+        manager.publish(
+            collect_files([tmp_path / "export"], settings),
+            "other",
+            label="production",
+            checker=PublishChecker(settings),
+        )
     with store() as manager:
         assert render_analysis(manager, "other") == before
 

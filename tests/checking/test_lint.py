@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
-from prompt_tool.analysis.lint import (
+from prompt_tool.analysis.sources import MappingSource
+from prompt_tool.analysis.typeinfo import Kind
+from prompt_tool.checking.lint import (
     LintResult,
     StdinDocument,
     glob_matches,
     plan_lint,
     run_lint,
 )
-from prompt_tool.analysis.lint_config import load_settings, parse_settings
-from prompt_tool.analysis.sources import MappingSource
-from prompt_tool.analysis.typeinfo import Kind
+from prompt_tool.checking.settings import load_settings, parse_settings
 from prompt_tool.core.errors import ConfigError, UsageError
 
 # The checks beyond syntax errors come with the analyser (issue 3, branch `analysis`);
@@ -323,3 +323,94 @@ def test_includes_may_resolve_to_published_templates(tmp_path: Path) -> None:
     assert [d.code for d in run_lint([tmp_path], settings).diagnostics] == ["PT007"]
     published = MappingSource({"published.j2": "hello"})
     assert run_lint([tmp_path], settings, published=published).diagnostics == ()
+
+
+ROOTS = '[tool.prompt-tool.lint]\nroots = ["prompts"]\n'
+INCLUDER = {
+    "prompts/orchestrator.j2": '{% include "partials/p.j2" %}\n',
+    "prompts/partials/p.j2": "{{ plan.summary }}\n",
+}
+
+
+@pytest.mark.parametrize(
+    "via_stdin", [pytest.param(False, id="file"), pytest.param(True, id="stdin")]
+)
+def test_a_partial_linted_alone_is_checked_against_its_includers_under_the_roots(
+    tmp_path: Path, via_stdin: bool
+) -> None:
+    _write(tmp_path, {"pyproject.toml": ROOTS, **INCLUDER})
+    settings = load_settings(tmp_path)
+    partial = tmp_path / "prompts/partials/p.j2"
+    if via_stdin:
+        stdin = StdinDocument(b"{{ plan.summary }}\n", partial)
+        result = run_lint([], settings, stdin=stdin)
+    else:
+        result = run_lint([partial], settings)
+    assert result.files_checked == 1
+    [found] = result.diagnostics
+    assert (found.code, found.path, found.span.start.line) == ("PT002", str(partial), 0)
+    assert "when included from `orchestrator.j2`" in found.message
+
+
+def test_without_configured_roots_a_partial_alone_has_no_includer(tmp_path: Path) -> None:
+    _write(tmp_path, INCLUDER)
+    result = run_lint([tmp_path / "prompts/partials/p.j2"], load_settings(tmp_path))
+    assert result.diagnostics == ()
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "has_hint"),
+    [pytest.param("", True, id="no-roots"), pytest.param(ROOTS, False, id="roots")],
+)
+def test_a_missing_include_says_when_no_roots_are_configured(
+    tmp_path: Path, pyproject: str, has_hint: bool
+) -> None:
+    _write(tmp_path, {"pyproject.toml": pyproject, "prompts/a.j2": '{% include "nope.j2" %}'})
+    [found] = run_lint([tmp_path / "prompts"], load_settings(tmp_path)).diagnostics
+    assert found.code == "PT007"
+    assert ("set `roots` in [tool.prompt-tool.lint]" in found.message) is has_hint
+
+
+def test_a_contract_glob_that_matches_no_file_is_a_warning_at_its_line(project: Path) -> None:
+    text = (project / "pyproject.toml").read_text()
+    (project / "pyproject.toml").write_text(
+        text.replace('"prompts/release/**/*.j2"', '"prompt/release/**/*.j2"')
+    )
+    result = run_lint([project / "prompts/other.j2"], load_settings(project))
+    [found] = result.diagnostics
+    assert (found.code, found.severity, found.path) == (
+        "PT016",
+        Severity.WARNING,
+        str(project / "pyproject.toml"),
+    )
+    assert found.span.start.line == 6
+    assert "'prompt/release/**/*.j2': matches no template file" in found.message
+    assert result.exit_code == 0
+
+
+EXTENSION = """
+from jinja2.ext import Extension
+
+
+class Yell(Extension):
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.filters["yell"] = str.upper
+"""
+
+
+def test_a_jinja_extension_is_found_in_the_source_roots(tmp_path: Path) -> None:
+    import sys
+
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.prompt-tool.contracts]\nextensions = ["team_ext.Yell"]\n',
+            "src/team_ext.py": EXTENSION,
+            "a.j2": "{{ name | yell }}",
+        },
+    )
+    before = list(sys.path)
+    result = run_lint([tmp_path / "a.j2"], load_settings(tmp_path))
+    assert result.diagnostics == ()
+    assert sys.path == before

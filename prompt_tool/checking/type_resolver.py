@@ -162,8 +162,6 @@ class TypeResolver:
             if found is not None:
                 return found.type
         if self.allow_import:
-            from prompt_tool.analysis.runtime_types import import_type
-
             return import_type(module_name, qualname, self.source_roots)
         if module is None:
             roots = ", ".join(str(root) for root in self.source_roots) or "(none)"
@@ -591,3 +589,26 @@ def _first_paragraph(text: str | None) -> str:
         return ""
     paragraph = inspect.cleandoc(text).split("\n\n", 1)[0]
     return " ".join(paragraph.split())
+
+
+def import_type(module_name: str, qualname: str, source_roots: Sequence[Path]) -> TypeInfo:
+    """Import `module_name` (source roots first on `sys.path`) and read `qualname`'s type.
+
+    Only with `[tool.prompt-tool.contracts] import = true`: it runs the project's code,
+    which the static reader never does. `sys.path` is restored afterwards.
+    """
+    import importlib
+
+    from prompt_tool.analysis.introspect import type_from_python
+    from prompt_tool.checking.environment import source_roots_on_path
+
+    try:
+        with source_roots_on_path(source_roots):
+            target: object = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            target = getattr(target, part)
+    except Exception as error:
+        raise TypeResolutionError(
+            f"cannot import {module_name}:{qualname}: {type(error).__name__}: {error}"
+        ) from None
+    return type_from_python(target)

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from prompt_tool.analysis.diagnostics import Span
-from prompt_tool.analysis.filesystem import (
+from prompt_tool.checking.discovery import (
     FileSystemSource,
     decode_template,
     discover_templates,
     template_name,
 )
-from prompt_tool.analysis.lint_config import DEFAULT_EXTENSIONS
+from prompt_tool.checking.settings import DEFAULT_EXTENSIONS
 from prompt_tool.core.errors import UsageError
 
 

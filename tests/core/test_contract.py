@@ -6,10 +6,9 @@ from dataclasses import fields
 
 import pytest
 
+from prompt_tool.analysis.contracts import contract_for_phase, contract_with_project_variables
 from prompt_tool.analysis.typeinfo import Kind
-from prompt_tool.core.errors import NotFoundError
-from prompt_tool.core.templating import TemplateEngine
-from prompt_tool.orchestration.contract import (
+from prompt_tool.core.contract import (
     CONTEXT_CLASSES,
     PHASES,
     AnalysisContext,
@@ -18,10 +17,10 @@ from prompt_tool.orchestration.contract import (
     PhaseOutput,
     ProjectInfo,
     SessionInfo,
-    contract_for_phase,
-    contract_with_project_variables,
     to_render_mapping,
 )
+from prompt_tool.core.errors import NotFoundError
+from prompt_tool.core.templating import TemplateEngine
 
 
 def sample_context() -> AnalysisContext:

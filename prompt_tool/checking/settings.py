@@ -1,19 +1,44 @@
-"""The linter's settings, parsed once from `[tool.prompt-tool]` into frozen, defaulted objects.
+"""The project's settings, read once from `[tool.prompt-tool]` into frozen, defaulted objects.
 
 `[tool.prompt-tool.lint]` says where templates live and which findings matter;
 `[tool.prompt-tool.contracts]` says what a project's own code passes to its templates, so
-that teams whose templates are not rendered by prompt-tool can lint them too.
+that teams whose templates are not rendered by prompt-tool can lint them too; `project`,
+`feature_type` and `database_url` say which published templates and project variables a
+check runs against.
+
+Every setting has one precedence, the same for the CLI and the language server:
+the flag (for the language server, the client's settings), then the environment
+(`PROMPT_TOOL_DATABASE_URL`, `PROMPT_TOOL_PROJECT`, …), then pyproject.toml, then the default
+(`PRECEDENCE`, `resolve_setting`, `resolve_database_url`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prompt_tool.analysis.diagnostics import RULES
+from prompt_tool.core.config import (
+    DATABASE_URL_ENV,
+    DatabaseUrl,
+    default_database_url,
+    load_tool_config,
+)
 from prompt_tool.core.errors import ConfigError
+
+PRECEDENCE: tuple[str, ...] = ("flag", "environment", "pyproject", "default")
+"""Where a setting's value comes from, first wins: a command-line flag (the language
+server's client settings count as flags), an environment variable, pyproject.toml, the
+built-in default."""
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    "database_url": DATABASE_URL_ENV,
+    "project": "PROMPT_TOOL_PROJECT",
+    "feature_type": "PROMPT_TOOL_FEATURE_TYPE",
+}
+"""The environment variable of each `[tool.prompt-tool]` setting that has one."""
 
 DEFAULT_EXTENSIONS = (".j2", ".jinja", ".jinja2", ".prompt")
 LINT_KEYS = frozenset({"roots", "extensions", "disable", "strict"})
@@ -80,12 +105,74 @@ class ProjectSettings:
     pyproject: Path | None = None
     lint: LintSettings = field(default_factory=LintSettings)
     contracts: ContractSettings = field(default_factory=ContractSettings)
+    project: str | None = None
+    """`[tool.prompt-tool] project`: whose published templates and variables checks use."""
+    feature_type: str | None = None
+    """`[tool.prompt-tool] feature_type`: which feature-type slots published includes use."""
+    database_url: str | None = None
+    """`[tool.prompt-tool] database_url` as written (see `resolve_database_url`)."""
+
+    def configured(self, name: str) -> str | None:
+        """The pyproject.toml value of top-level setting `name` (None when not written)."""
+        value = getattr(self, name)
+        return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class ResolvedSetting:
+    """A setting's value and the source it came from (one of `PRECEDENCE`, named)."""
+
+    value: str | None
+    source: str
+
+
+def resolve_setting(
+    name: str,
+    flag: str | None,
+    settings: ProjectSettings | None,
+    environ: Mapping[str, str] | None = None,
+) -> ResolvedSetting:
+    """`name` from the flag, else its environment variable, else pyproject.toml, else None."""
+    environ = os.environ if environ is None else environ
+    if flag:
+        return ResolvedSetting(flag, "flag")
+    variable = ENVIRONMENT_VARIABLES.get(name)
+    if variable and environ.get(variable):
+        return ResolvedSetting(environ[variable], variable)
+    configured = settings.configured(name) if settings is not None else None
+    if configured:
+        where = f"{settings.pyproject} " if settings and settings.pyproject else ""
+        return ResolvedSetting(configured, f"{where}[tool.prompt-tool] {name}")
+    return ResolvedSetting(None, "default")
+
+
+def resolve_database_url(
+    flag: str | None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    *,
+    use_default: bool = True,
+) -> DatabaseUrl | None:
+    """The database URL: flag, then `PROMPT_TOOL_DATABASE_URL`, then pyproject.toml, then the
+    embedded SQLite default (commands that store); lint and the language server pass
+    `use_default=False` and run without a database rather than create one.
+
+    Only `database_url` of the pyproject table is validated here, so that a typo in the lint
+    settings never stops `db upgrade`."""
+    cwd = Path.cwd() if cwd is None else cwd
+    section, path = ({}, None) if flag else load_tool_config(cwd)
+    pyproject = ProjectSettings(
+        cwd, path, database_url=_top_level(section, "database_url", _Where(path))
+    )
+    resolved = resolve_setting("database_url", flag, pyproject, environ)
+    if resolved.value is not None:
+        source = "--database-url" if resolved.source == "flag" else resolved.source
+        return DatabaseUrl(resolved.value, source)
+    return DatabaseUrl(default_database_url(cwd), "default") if use_default else None
 
 
 def load_settings(start: Path) -> ProjectSettings:
     """The settings of the nearest pyproject.toml at or above `start`."""
-    from prompt_tool.core.config import load_tool_config
-
     section, pyproject = load_tool_config(start)
     project_dir = pyproject.parent if pyproject is not None else start.resolve()
     return parse_settings(section, pyproject, project_dir)
@@ -106,7 +193,19 @@ def parse_settings(
         pyproject=pyproject,
         lint=_parse_lint(lint_table, where.child("lint"), project_dir),
         contracts=_parse_contracts(contracts_table, where.child("contracts"), project_dir),
+        project=_top_level(section, "project", where),
+        feature_type=_top_level(section, "feature_type", where),
+        database_url=_top_level(section, "database_url", where),
     )
+
+
+def _top_level(section: Mapping[str, Any], key: str, where: _Where) -> str | None:
+    value = section.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise where.error(key, "must be a non-empty string")
+    return value.strip()
 
 
 @dataclass(frozen=True)

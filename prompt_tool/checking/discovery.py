@@ -1,21 +1,50 @@
-"""Templates on disk: deterministic discovery, names relative to loader roots, safe decoding.
+"""Templates on disk: one discovery rule for lint, publish and the language server.
 
-Names follow Jinja's `FileSystemLoader`: a template's name is its path relative to the
-first root that holds it, whatever folder the including template sits in.
+- Which files: those whose name ends with one of `[tool.prompt-tool.lint] extensions`
+  (default `.j2 .jinja .jinja2 .prompt`), so a `.jinja` file is linted and published alike.
+- Under which name: names follow Jinja's `FileSystemLoader`: a template's name is its path
+  relative to the first loader root that holds it, whatever folder the including template
+  sits in. The loader roots are `[tool.prompt-tool.lint] roots` when configured, else the
+  folders given on the command line; a file given on its own is named from its last
+  `partials/` folder on (`x/partials/a.j2` → `partials/a.j2`), else by its file name.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from prompt_tool.analysis import readable
 from prompt_tool.analysis.diagnostics import Diagnostic
-from prompt_tool.core.errors import UsageError
+from prompt_tool.checking.settings import ProjectSettings
+from prompt_tool.core.errors import ConfigError, UsageError
+from prompt_tool.orchestration.template_files import include_name_of_file
 
 # Folders no one keeps templates to lint in; walking them would lint installed packages.
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages"})
+
+
+def loader_roots(paths: Sequence[Path], settings: ProjectSettings) -> tuple[Path, ...]:
+    """Configured loader roots, else the folders given (for a file: see the module doc)."""
+    if settings.lint.roots:
+        for root in settings.lint.roots:
+            if not root.is_dir():
+                raise ConfigError(
+                    f"{settings.pyproject}: [tool.prompt-tool.lint] roots: {root} is not a folder"
+                )
+        return tuple(root.resolve() for root in settings.lint.roots)
+    roots: dict[Path, None] = {}
+    for path in paths:
+        roots.setdefault(path.resolve() if path.is_dir() else _root_of_file(path), None)
+    return tuple(roots)
+
+
+def _root_of_file(path: Path) -> Path:
+    """The folder a file given on its own is named from (`include_name_of_file`)."""
+    resolved = path.resolve()
+    depth = len(PurePosixPath(include_name_of_file(resolved)).parts)
+    return resolved.parents[depth - 1]
 
 
 def discover_templates(paths: Sequence[Path], extensions: Sequence[str]) -> list[Path]:

@@ -1,23 +1,26 @@
 """The variable contract: what the orchestrator supplies to each phase's template.
 
-Declared once as frozen dataclasses. The orchestrator builds render contexts only through
-`to_render_mapping`, and the analyser reads the same classes (`contract_for_phase`), so the
-names a template may use cannot drift from the code that renders it. Per-project variables
-are available to every phase as `vars.<name>`; `contract_with_project_variables` types them.
+A leaf module (standard library only), so that every layer can read it. Declared once as
+frozen dataclasses. The orchestrator builds render contexts only through
+`to_render_mapping`, and the analyser reads the same classes
+(`prompt_tool.analysis.contracts.contract_for_phase`), so the names a template may use
+cannot drift from the code that renders it. Per-project variables are available to every
+phase as `vars.<name>`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from prompt_tool.analysis.contracts import PHASES
-from prompt_tool.analysis.introspect import contract_from_dataclass, type_from_python
-from prompt_tool.analysis.typeinfo import Contract, FieldInfo, Kind, TypeInfo
-from prompt_tool.core.errors import NotFoundError
-
+PHASES: tuple[str, ...] = ("orchestrator", "analysis", "implementation")
+"""The phases a session renders, in order: the one definition every layer shares."""
+PARTIAL = "partial"
+"""The phase of a template that is only ever included by others."""
+TEMPLATE_PHASES: tuple[str, ...] = (*PHASES, PARTIAL)
+"""Every phase a stored template may have."""
 PROJECT_VARIABLES = "vars"
+"""The name under which a project's variables reach every phase."""
 
 
 def _doc(text: str) -> dict[str, str]:
@@ -136,37 +139,3 @@ CONTEXT_CLASSES: dict[str, type[PlanningContext | AnalysisContext | Implementati
 def to_render_mapping(context: PhaseContext) -> dict[str, Any]:
     """The names a template sees: exactly the context's fields, values kept as objects."""
     return {item.name: getattr(context, item.name) for item in fields(context)}
-
-
-def contract_for_phase(phase: str) -> Contract:
-    """The contract of `phase`, read from its context dataclass."""
-    try:
-        cls = CONTEXT_CLASSES[phase]
-    except KeyError:
-        known = ", ".join(PHASES)
-        raise NotFoundError(f"unknown phase {phase!r}; known phases: {known}") from None
-    return contract_from_dataclass(phase, cls)
-
-
-def builtin_contracts() -> dict[str, Contract]:
-    """Every phase's contract, by phase name."""
-    return {phase: contract_for_phase(phase) for phase in PHASES}
-
-
-def project_variables_type(variables: Mapping[str, Any]) -> TypeInfo:
-    """`vars` as a closed object whose fields are the project's variables, typed by value."""
-    info = TypeInfo(Kind.OBJECT, "ProjectVariables", doc="Per-project template variables.")
-    info.is_mapping = True
-    for name, value in variables.items():
-        doc = f"Project variable {name!r}."
-        info.fields[name] = FieldInfo(name, type_from_python(type(value)), doc)
-    return info
-
-
-def contract_with_project_variables(contract: Contract, variables: Mapping[str, Any]) -> Contract:
-    """`contract` in which `vars` holds exactly `variables`: `vars.unknown` becomes an error."""
-    typed = project_variables_type(variables)
-    doc = (
-        contract.variables[PROJECT_VARIABLES].doc if PROJECT_VARIABLES in contract.variables else ""
-    )
-    return contract.extended({PROJECT_VARIABLES: FieldInfo(PROJECT_VARIABLES, typed, doc)})

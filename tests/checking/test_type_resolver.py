@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prompt_tool.analysis.type_resolver import TypeResolutionError, TypeResolver
 from prompt_tool.analysis.typeinfo import Kind
+from prompt_tool.checking.type_resolver import TypeResolutionError, TypeResolver
 
 MODELS = '''
 """Models of a project that renders its own templates."""

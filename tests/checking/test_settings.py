@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from prompt_tool.analysis.lint_config import (
+from prompt_tool.checking.settings import (
     DEFAULT_EXTENSIONS,
     ContractDeclaration,
     load_settings,
