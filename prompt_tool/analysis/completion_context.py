@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from prompt_tool.analysis.diagnostics import Position, Span
+from prompt_tool.analysis.positions import normalise_newlines
 from prompt_tool.analysis.template_links import REFERENCING_TAGS
-from prompt_tool.analysis.tokens import Token, lex, normalize_newlines
+from prompt_tool.analysis.tokens import Token, lex
 
 _WORD_BEFORE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _OPEN_TEMPLATE_NAME = re.compile(
@@ -46,7 +47,7 @@ class CompletionContext:
 
 def completion_context(source: str, position: Position) -> CompletionContext:
     """The completion context at `position` (0-based line, code-point column)."""
-    before = _text_before(normalize_newlines(source), position)
+    before = _text_before(normalise_newlines(source), position)
     word = _WORD_BEFORE.search(before)
     prefix = word.group(0) if word else ""
     span = Span(Position(position.line, position.column - len(prefix)), position)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from jinja2 import Environment, TemplateSyntaxError
 
 from prompt_tool.analysis.diagnostics import Position, Span
+from prompt_tool.analysis.positions import normalise_newlines
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _SKIPPED_TYPES = frozenset({"whitespace"})
@@ -90,11 +91,6 @@ class HighlightToken:
     kind: TokenKind
 
 
-def normalize_newlines(source: str) -> str:
-    """The source as Jinja's lexer sees it: every line ending a single `\\n`."""
-    return _NEWLINE.sub("\n", source)
-
-
 def split_lines(source: str) -> list[str]:
     """The lines of `source` as Jinja, the analyser and LSP number them: only `\\n`,
     `\\r\\n` and `\\r` end a line. Never `str.splitlines`, which also breaks at U+2028,
@@ -116,7 +112,7 @@ class _Locator:
 def lex(source: str, environment: Environment | None = None) -> list[Token]:
     """Every non-whitespace token of `source` up to the first lexing error, with spans."""
     environment = environment or Environment()
-    text = normalize_newlines(source)
+    text = normalise_newlines(source)
     locator = _Locator(text)
     tokens: list[Token] = []
     offset = 0
@@ -249,7 +245,7 @@ def statements(tokens: Sequence[Token]) -> list[Statement]:
 
 def highlight(source: str, environment: Environment | None = None) -> list[HighlightToken]:
     """Highlighting for the whole document, split so that no token spans two lines."""
-    lines = normalize_newlines(source).split("\n")
+    lines = normalise_newlines(source).split("\n")
     result: list[HighlightToken] = []
     for token, kind in classify(lex(source, environment)):
         result.extend(_single_line_pieces(token.span, kind, lines))
