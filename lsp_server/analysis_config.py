@@ -29,6 +29,10 @@ class FolderAnalysis:
     config: AnalysisConfig
     config_diagnostics: tuple[Diagnostic, ...] = ()
     problems: tuple[str, ...] = ()
+    project_variables: Mapping[str, Any] | None = None
+    """The configured project's variables, for previews' generated contexts."""
+    sample_globs: tuple[str, ...] = ()
+    """`[tool.prompt-tool.preview] samples`: sample files beyond the `samples/` folders."""
 
 
 def folder_analysis(
@@ -45,7 +49,9 @@ def folder_analysis(
         plan = plan_lint(existing, project, project_variables=variables)
     except PromptToolError as error:
         return FolderAnalysis(fallback, problems=(*problems, str(error)))
-    return FolderAnalysis(plan.config, plan.config_diagnostics, problems)
+    return FolderAnalysis(
+        plan.config, plan.config_diagnostics, problems, variables, project.preview.samples
+    )
 
 
 def project_variables(settings: Settings) -> tuple[Mapping[str, Any] | None, tuple[str, ...]]:

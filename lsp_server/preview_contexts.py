@@ -95,7 +95,8 @@ def published_lookup(published: PublishedTemplates) -> TemplateLookup:
 
 
 def samples(server: PromptToolServer) -> list[SampleFile]:
-    return find_samples(server.files.roots, server.folder)
+    globs = server.folder_analysis.sample_globs
+    return find_samples(server.files.roots, server.folder, globs)
 
 
 def list_contexts(server: PromptToolServer, phase: str | None) -> list[ContextEntry]:
@@ -160,7 +161,8 @@ def load_context(server: PromptToolServer, choice: str, phase: str) -> PhaseCont
         return _sample(server, Path(value), phase)
     if kind == GENERATED and value.isdigit():
         try:
-            return generated_context(phase, int(value))
+            variables = server.folder_analysis.project_variables
+            return generated_context(phase, int(value), variables)
         except PromptToolError as error:
             raise ContextProblem(str(error)) from None
     raise ContextProblem(f"unknown preview context {choice!r}")

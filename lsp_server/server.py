@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
-from lsp_server.analysis_config import folder_analysis
+from lsp_server.analysis_config import FolderAnalysis, folder_analysis
 from lsp_server.analysis_runner import AnalysisRunner, Change
 from lsp_server.convert import ClientText, split_lines
 from lsp_server.protocol import RobustProtocol
@@ -63,6 +63,7 @@ class PromptToolServer(LanguageServer):
         self.catalog.on_problem = self.warn
         self.catalog.on_published = self.resubmit_open_documents
         self.analysis_config = AnalysisConfig()
+        self.folder_analysis = FolderAnalysis(self.analysis_config)
         self.config_diagnostics: tuple[Diagnostic, ...] = ()
         self.settings_listeners: list[Callable[[], None]] = []
         self._environment: Environment | None = None
@@ -99,6 +100,7 @@ class PromptToolServer(LanguageServer):
         analysis = folder_analysis(self.folder, settings, first.roots)
         self.analysis_config = analysis.config
         self.config_diagnostics = analysis.config_diagnostics
+        self.folder_analysis = analysis
         self._environment = None
         published = PublishedTemplates(
             settings.database_url, settings.project, settings.feature_type

@@ -30,6 +30,7 @@ class TemplateCatalog:
         self._refreshing: asyncio.Task[None] | None = None
         self._periodic: asyncio.Task[None] | None = None
         self._problem: str | None = None
+        self._listed = asyncio.Event()
         self.on_problem: Callable[[str], None] = lambda message: None
         self.on_published: Callable[[], None] = lambda: None
 
@@ -58,6 +59,11 @@ class TemplateCatalog:
             self._refreshing.cancel()
         self._refreshing = asyncio.get_running_loop().create_task(self._refresh())
 
+    async def listed(self) -> None:
+        """Return once a first listing exists: before it, a completion would offer nothing
+        (later keystrokes never wait; they read the last listing)."""
+        await self._listed.wait()
+
     async def settled(self) -> None:
         if self._refreshing is not None and not self._refreshing.done():
             await asyncio.shield(self._refreshing)
@@ -79,7 +85,9 @@ class TemplateCatalog:
             self._names = await asyncio.to_thread(_listing, self._sources)
         except Exception:
             logger.exception("listing template names failed; keeping the previous listing")
+            self._listed.set()
             return
+        self._listed.set()
         self._report(problem)
         if published is not None and published.url is not None and problem is None:
             self.on_published()

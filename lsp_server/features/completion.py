@@ -10,7 +10,7 @@ from lsprotocol import types
 from lsp_server.capabilities import renders_markdown_in_completion
 from lsp_server.convert import analysis_position, lsp_completion_item
 from lsp_server.server import PromptToolServer
-from prompt_tool.analysis.completion_context import completion_context
+from prompt_tool.analysis.completion_context import ContextKind, completion_context
 from prompt_tool.analysis.completions import SCOPED_KINDS, CompletionInputs, candidates
 from prompt_tool.analysis.scopes import Binding
 
@@ -33,6 +33,8 @@ def register(server: PromptToolServer) -> None:
         position = analysis_position(params.position, text)
         context = completion_context(source, position)
         scope: Mapping[str, Binding] = {}
+        if context.kind is ContextKind.TEMPLATE_NAME:
+            await server.catalog.listed()
         if context.kind in SCOPED_KINDS:  # only these wait for the analyser's worker
             model = await server.runner.document(server.template_name(uri))
             scope = model.bindings_at(position) if model is not None else {}

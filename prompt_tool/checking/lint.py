@@ -26,6 +26,7 @@ from prompt_tool.checking.discovery import (
 from prompt_tool.checking.service import CheckDocument, Checker, glob_matches
 from prompt_tool.checking.settings import ProjectSettings
 from prompt_tool.core.errors import UsageError
+from prompt_tool.orchestration.sample_files import SampleFile, check_sample_files, find_samples
 
 __all__ = ["LintPlan", "LintResult", "StdinDocument", "glob_matches", "plan_lint", "run_lint"]
 
@@ -114,7 +115,22 @@ def run_lint(
     files = FileSystemSource(plan.roots, settings.lint.extensions)
     source = files if published is None else ChainedSource(files, published)
     outcome = plan.checker.check(plan.documents, source, roots=plan.roots)
-    return LintResult(outcome.diagnostics, len(plan.reported), strict or settings.lint.strict)
+    samples = lint_samples(paths, settings)
+    return LintResult(
+        (*outcome.diagnostics, *check_sample_files(samples)),
+        len(plan.reported) + len(samples),
+        strict or settings.lint.strict,
+    )
+
+
+def lint_samples(paths: Sequence[Path], settings: ProjectSettings) -> list[SampleFile]:
+    """The sample context files a run checks: those in a `samples/` folder of each folder
+    linted, and those `[tool.prompt-tool.preview] samples` names. Files given one by one
+    (or on standard input) bring no samples with them."""
+    folders = [path for path in paths if path.is_dir()]
+    if not folders:
+        return []
+    return find_samples(folders, settings.project_dir, settings.preview.samples)
 
 
 def _documents(

@@ -43,12 +43,22 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
 DEFAULT_EXTENSIONS = (".j2", ".jinja", ".jinja2", ".prompt")
 LINT_KEYS = frozenset({"roots", "extensions", "disable", "strict"})
 TOOL_KEYS = frozenset(
-    {"lint", "contracts", "database_url", "project", "feature_type", "runner", "runner_timeout"}
+    {
+        "lint",
+        "contracts",
+        "preview",
+        "database_url",
+        "project",
+        "feature_type",
+        "runner",
+        "runner_timeout",
+    }
 )
 """Every key of `[tool.prompt-tool]` some part of prompt-tool reads; any other is a typo."""
 CONTRACT_KEYS = frozenset(
     {"globals", "filters", "tests", "extensions", "source_roots", "modules", "import"}
 )
+PREVIEW_KEYS = frozenset({"samples"})
 _CODES_BY_NAME = {rule.name: code for code, rule in RULES.items()}
 
 
@@ -98,6 +108,14 @@ class ContractSettings:
 
 
 @dataclass(frozen=True)
+class PreviewSettings:
+    """`[tool.prompt-tool.preview]`: sample contexts kept outside the `samples/` folders."""
+
+    samples: tuple[str, ...] = ()
+    """Globs of sample context files (JSON), relative to the project folder."""
+
+
+@dataclass(frozen=True)
 class ProjectSettings:
     """Everything the linter reads from one pyproject.toml (or the defaults without one)."""
 
@@ -105,6 +123,7 @@ class ProjectSettings:
     pyproject: Path | None = None
     lint: LintSettings = field(default_factory=LintSettings)
     contracts: ContractSettings = field(default_factory=ContractSettings)
+    preview: PreviewSettings = field(default_factory=PreviewSettings)
     project: str | None = None
     """`[tool.prompt-tool] project`: whose published templates and variables checks use."""
     feature_type: str | None = None
@@ -193,6 +212,7 @@ def parse_settings(
         pyproject=pyproject,
         lint=_parse_lint(lint_table, where.child("lint"), project_dir),
         contracts=_parse_contracts(contracts_table, where.child("contracts"), project_dir),
+        preview=_parse_preview(_table(section, "preview", where), where.child("preview")),
         project=_top_level(section, "project", where),
         feature_type=_top_level(section, "feature_type", where),
         database_url=_top_level(section, "database_url", where),
@@ -248,6 +268,14 @@ def _parse_lint(table: Mapping[str, Any], where: _Where, project_dir: Path) -> L
         ),
         strict=_bool(table, "strict", where),
     )
+
+
+def _parse_preview(table: Mapping[str, Any], where: _Where) -> PreviewSettings:
+    for key in table:
+        if key not in PREVIEW_KEYS:
+            expected = ", ".join(sorted(PREVIEW_KEYS))
+            raise where.error(key, f"unknown key (expected one of {expected})")
+    return PreviewSettings(samples=tuple(_strings(table, "samples", where) or ()))
 
 
 def _parse_contracts(

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from prompt_tool.analysis.contracts import phase_from_path
 from prompt_tool.analysis.diagnostics import Diagnostic, Severity, Span
-from prompt_tool.core.contract import CONTEXT_CLASSES, PhaseContext
+from prompt_tool.core.contract import CONTEXT_CLASSES, PHASES, PhaseContext
 from prompt_tool.core.contract_values import ContractValueError, build, locate
-from prompt_tool.db.models import RUN_PHASES
-from prompt_tool.orchestration.template_files import path_phase
+
+_PHASES = dict.fromkeys(PHASES)
 
 SAMPLES_FOLDER = "samples"
 SAMPLE_SUFFIX = ".json"
@@ -45,9 +46,9 @@ class SampleProblem:
 
 def sample_file(path: Path, relative: str) -> SampleFile:
     """`relative` is the path below the samples folder (or the glob's base)."""
-    phase = path_phase(relative)
+    phase = phase_from_path(relative, _PHASES)
     name = PurePosixPath(relative).name.removesuffix(SAMPLE_SUFFIX)
-    return SampleFile(path, name, phase if phase in RUN_PHASES else None)
+    return SampleFile(path, name, phase if phase in PHASES else None)
 
 
 def find_samples(
@@ -75,7 +76,7 @@ def check_sample(text: str, phase: str | None) -> PhaseContext | SampleProblem:
     if phase is None:
         return SampleProblem(
             "a sample names its phase: call it NAME.<phase>.json or put it in a folder named "
-            f"after the phase ({', '.join(RUN_PHASES)})"
+            f"after the phase ({', '.join(PHASES)})"
         )
     try:
         data = json.loads(text)
@@ -99,3 +100,19 @@ def sample_diagnostics(sample: SampleFile, text: str, shown_path: str) -> list[D
         return []
     span = Span.at(checked.line, checked.column)
     return [Diagnostic(INVALID_SAMPLE, Severity.ERROR, checked.message, shown_path, span)]
+
+
+def check_sample_files(samples: Sequence[SampleFile]) -> list[Diagnostic]:
+    """Lint's findings for sample files: each one that does not fit, at its value (paths are
+    absolute, as lint's are)."""
+    found: list[Diagnostic] = []
+    for sample in samples:
+        shown = str(sample.path.resolve())
+        try:
+            text = sample.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            message = f"cannot read the sample: {error}"
+            found.append(Diagnostic(INVALID_SAMPLE, Severity.ERROR, message, shown, Span.at(0, 0)))
+            continue
+        found.extend(sample_diagnostics(sample, text, shown))
+    return found

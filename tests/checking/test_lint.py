@@ -414,3 +414,36 @@ def test_a_jinja_extension_is_found_in_the_source_roots(tmp_path: Path) -> None:
     result = run_lint([tmp_path / "a.j2"], load_settings(tmp_path))
     assert result.diagnostics == ()
     assert sys.path == before
+
+
+def test_a_sample_that_does_not_fit_is_pt019_at_its_value(tmp_path: Path) -> None:
+    planning = '{\n  "project": {"name": "shop", "description": 7}\n}\n'
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.prompt-tool.preview]\nsamples = ["fixtures/*.json"]\n',
+            "prompts/plan.j2": "{{ feature.name }}",
+            "prompts/samples/login.orchestrator.json": planning,
+            "fixtures/big.analysis.json": "[]",
+        },
+    )
+    settings = load_settings(tmp_path)
+    result = run_lint([tmp_path / "prompts"], settings)
+    assert result.files_checked == 3
+    assert [(d.code, Path(d.path).name, d.span, d.message) for d in result.diagnostics] == [
+        (
+            "PT019",
+            "login.orchestrator.json",
+            Span.at(1, 45),
+            "$.project.description: expected str, got integer (the orchestrator contract)",
+        ),
+        (
+            "PT019",
+            "big.analysis.json",
+            Span.at(0, 0),
+            "$: expected AnalysisContext (an object), got array (the analysis contract)",
+        ),
+    ]
+    assert result.exit_code == 1
+    single = run_lint([tmp_path / "prompts" / "plan.j2"], settings)
+    assert (single.files_checked, single.diagnostics) == (1, ())

@@ -103,6 +103,14 @@ def test_globals_as_a_list_of_names_are_untyped() -> None:
         pytest.param({"contracts": {"globals": "x"}}, r"globals: must be a list", id="globals"),
         pytest.param({"contracts": {"filters": [1]}}, r"filters: must be a list", id="filters"),
         pytest.param({"contracts": {"import": 1}}, r"import: must be true or false", id="import"),
+        pytest.param(
+            {"preview": {"sample": ["x.json"]}},
+            r"\[tool.prompt-tool.preview\] sample: unknown key \(expected one of samples\)",
+            id="preview-typo",
+        ),
+        pytest.param(
+            {"preview": {"samples": "x.json"}}, r"samples: must be a list", id="samples-string"
+        ),
     ],
 )
 def test_bad_values_name_the_file_and_key(section: dict[str, Any], message: str) -> None:
@@ -135,5 +143,8 @@ def test_every_key_any_part_of_prompt_tool_reads_is_accepted() -> None:
         "runner_timeout": 5,
         "lint": {},
         "contracts": {},
+        "preview": {"samples": ["fixtures/*.json"]},
     }
-    assert parse_settings(section, PYPROJECT, PROJECT).pyproject == PYPROJECT
+    parsed = parse_settings(section, PYPROJECT, PROJECT)
+    assert parsed.pyproject == PYPROJECT
+    assert parsed.preview.samples == ("fixtures/*.json",)

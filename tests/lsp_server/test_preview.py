@@ -119,6 +119,12 @@ async def test_contexts_list_samples_and_sessions_and_a_session_preview_is_what_
     lsp: LspSession, tmp_path: Path, db_manager: DatabaseManager
 ) -> None:
     sample = workspace(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.prompt-tool.preview]\nsamples = ["fixtures/*.json"]\n', encoding="utf-8"
+    )
+    (tmp_path / "fixtures").mkdir()
+    configured = tmp_path / "fixtures" / "big.analysis.json"
+    configured.write_text(json.dumps(SAMPLE), encoding="utf-8")
     with db_manager.session() as session:
         ProjectManager(session).create("shop", "The storefront")
         row = Orchestrator(session).create_planning_session("shop", "Checkout")
@@ -132,6 +138,7 @@ async def test_contexts_list_samples_and_sessions_and_a_session_preview_is_what_
     assert listed["phase"] == "analysis"
     assert [(c["id"], c["kind"]) for c in listed["contexts"]] == [
         (f"sample:{sample}", "sample"),
+        (f"sample:{configured}", "sample"),
         ("generated:0", "generated"),
         (f"session:{session_id}", "session"),
     ]
