@@ -19,6 +19,8 @@ from prompt_tool.analysis.diagnostics import Diagnostic
 from prompt_tool.analysis.workspace import AnalysisConfig
 from prompt_tool.checking.lint import plan_lint
 from prompt_tool.checking.settings import ProjectSettings, load_settings
+from prompt_tool.core.budget import RenderBudget
+from prompt_tool.core.config import load_render_budget
 from prompt_tool.core.errors import PromptToolError
 
 
@@ -33,6 +35,8 @@ class FolderAnalysis:
     """The configured project's variables, for previews' generated contexts."""
     sample_globs: tuple[str, ...] = ()
     """`[tool.prompt-tool.preview] samples`: sample files beyond the `samples/` folders."""
+    render_budget: RenderBudget | None = None
+    """`[tool.prompt-tool.render]`: the budget previews render under (None: the default)."""
 
 
 def folder_analysis(
@@ -47,10 +51,11 @@ def folder_analysis(
     try:
         project = _with_server_settings(load_settings(folder), settings, tuple(existing))
         plan = plan_lint(existing, project, project_variables=variables)
+        budget = load_render_budget(folder)
     except PromptToolError as error:
         return FolderAnalysis(fallback, problems=(*problems, str(error)))
     return FolderAnalysis(
-        plan.config, plan.config_diagnostics, problems, variables, project.preview.samples
+        plan.config, plan.config_diagnostics, problems, variables, project.preview.samples, budget
     )
 
 

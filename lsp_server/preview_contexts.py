@@ -291,7 +291,14 @@ async def answer_preview(
     pending = renders.get(key)
     if pending is None:
         pending = asyncio.ensure_future(
-            asyncio.to_thread(render_preview, lookup, DEFAULT_LABEL, name, context)
+            asyncio.to_thread(
+                render_preview,
+                lookup,
+                DEFAULT_LABEL,
+                name,
+                context,
+                budget=server.folder_analysis.render_budget,
+            )
         )
         renders[key] = pending
         pending.add_done_callback(lambda _done: renders.pop(key, None))

@@ -47,6 +47,7 @@ TOOL_KEYS = frozenset(
         "lint",
         "contracts",
         "preview",
+        "render",
         "database_url",
         "project",
         "feature_type",

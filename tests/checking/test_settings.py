@@ -144,6 +144,7 @@ def test_every_key_any_part_of_prompt_tool_reads_is_accepted() -> None:
         "lint": {},
         "contracts": {},
         "preview": {"samples": ["fixtures/*.json"]},
+        "render": {"max_seconds": 5},
     }
     parsed = parse_settings(section, PYPROJECT, PROJECT)
     assert parsed.pyproject == PYPROJECT

@@ -98,6 +98,35 @@ async def test_a_failing_render_is_an_error_at_its_template_line(
     assert "nmae" in error["message"] and error["severity"] == 1
 
 
+async def test_a_runaway_template_stops_at_the_budget_with_one_line(
+    lsp: LspSession, tmp_path: Path
+) -> None:
+    sample = workspace(tmp_path)
+    await lsp.initialize(tmp_path)
+    runaway = "fine\n{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}"
+    uri = lsp.open(tmp_path / "analysis.j2", runaway)
+    answer = await request(
+        lsp, "promptTool/preview", {"textDocument": {"uri": uri}, "context": f"sample:{sample}"}
+    )
+    error = answer["error"]
+    assert (error["uri"], error["range"]["start"]["line"]) == (uri, 1)
+    assert "render budget exceeded" in error["message"] and "\n" not in error["message"]
+    assert answer["text"] == "fine\n"
+
+
+async def test_the_workspace_budget_applies_to_previews(lsp: LspSession, tmp_path: Path) -> None:
+    sample = workspace(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.prompt-tool.render]\nmax_output_chars = 5\n", encoding="utf-8"
+    )
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "analysis.j2", ANALYSIS)
+    answer = await request(
+        lsp, "promptTool/preview", {"textDocument": {"uri": uri}, "context": f"sample:{sample}"}
+    )
+    assert "output over 5 characters" in answer["error"]["message"]
+
+
 async def test_a_sample_that_does_not_fit_points_into_the_json(
     lsp: LspSession, tmp_path: Path
 ) -> None:
