@@ -19,6 +19,7 @@ line of the expression, however many lines it spans. Text Jinja materialises ahe
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import CodeType, FrameType, GeneratorType
@@ -137,6 +138,30 @@ def _decode(table: str) -> dict[int, tuple[int, bool]]:
     return decoded
 
 
+CODE_LINES = "prompt_tool_code_lines"
+"""The module global caching, per code object, its instruction offsets and their lines."""
+
+
+def _lineno(frame: FrameType) -> int:
+    """`frame.f_lineno`, from a table read once per code object: `f_lineno` itself scans
+    the code's whole line table on every call, and a long template's root is long."""
+    tables = frame.f_globals.get(CODE_LINES)
+    if not isinstance(tables, dict):
+        tables = frame.f_globals[CODE_LINES] = {}
+    code = frame.f_code
+    table = tables.get(code)
+    if table is None:
+        starts: list[int] = []
+        lines: list[int] = []
+        for start, _end, line in code.co_lines():
+            if line is not None:
+                starts.append(start)
+                lines.append(line)
+        table = tables[code] = (starts, lines)
+    index = bisect_right(table[0], frame.f_lasti) - 1
+    return table[1][index] if index >= 0 else frame.f_lineno
+
+
 def _site(frame: FrameType, template: Template) -> Site:
     """The site `frame` is suspended at, worked out once per site and kept in the module.
 
@@ -153,14 +178,15 @@ def _site(frame: FrameType, template: Template) -> Site:
     table = frame.f_globals.get(OUTPUT_TABLE)
     if isinstance(table, str):
         table = frame.f_globals[OUTPUT_TABLE] = _decode(table)
-    item = table.get(frame.f_lineno) if isinstance(table, dict) else None
+    line = _lineno(frame)
+    item = table.get(line) if isinstance(table, dict) else None
     name = template.name or ""
     if item is not None:
         found = (Origin(name, item[0]), item[1])
     elif "gen" in frame.f_code.co_varnames:
         found = None  # an include: the origin is in the included template's generator
     else:
-        found = (Origin(name, template.get_corresponding_lineno(frame.f_lineno)), False)
+        found = (Origin(name, template.get_corresponding_lineno(line)), False)
     sites[key] = found
     return found
 
