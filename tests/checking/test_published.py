@@ -86,12 +86,25 @@ def test_open_published_refuses_an_unknown_project(populated: DatabaseManager) -
         pass
 
 
+def test_open_published_never_creates_a_database(tmp_path: Path) -> None:
+    from prompt_tool.core.errors import DatabaseError
+
+    path = tmp_path / "none.db"
+    with (
+        pytest.raises(DatabaseError, match="no database file"),
+        open_published(f"sqlite:///{path}", None, None),
+    ):
+        pass
+    assert not path.exists()
+
+
 def test_open_published_never_migrates(tmp_path: Path) -> None:
     import sqlite3
 
     from prompt_tool.core.errors import SchemaOutdatedError
 
-    path = tmp_path / "none.db"
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()
     with (
         pytest.raises(SchemaOutdatedError, match="db upgrade"),
         open_published(f"sqlite:///{path}", None, None),
