@@ -1,8 +1,27 @@
-"""What the client announced it can do, asked in one place so features read as prose."""
+"""What the client announced it can do, asked in one place so features read as prose; and
+the semantic-token legend the server announces, kept here (not in `convert`) so that
+registering the feature does not import the analyser."""
 
 from __future__ import annotations
 
 from lsprotocol import types
+
+SEMANTIC_TOKEN_TYPES: tuple[str, ...] = (
+    types.SemanticTokenTypes.Macro,
+    types.SemanticTokenTypes.Keyword,
+    types.SemanticTokenTypes.Variable,
+    types.SemanticTokenTypes.Property,
+    types.SemanticTokenTypes.Function,
+    types.SemanticTokenTypes.Method,
+    types.SemanticTokenTypes.String,
+    types.SemanticTokenTypes.Number,
+    types.SemanticTokenTypes.Operator,
+    types.SemanticTokenTypes.Comment,
+)
+"""The legend's order: `convert` maps each highlight kind to its index here."""
+SEMANTIC_TOKENS_LEGEND = types.SemanticTokensLegend(
+    token_types=list(SEMANTIC_TOKEN_TYPES), token_modifiers=[]
+)
 
 
 def uses_pull_diagnostics(capabilities: types.ClientCapabilities) -> bool:

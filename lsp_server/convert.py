@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from lsp_server.capabilities import SEMANTIC_TOKEN_TYPES
 from prompt_tool.analysis.completions import Candidate, CandidateKind
 from prompt_tool.analysis.diagnostics import Diagnostic, Fix, Position, Severity, Span
 from prompt_tool.analysis.outline import Fold, FoldKind, OutlineSymbol, SymbolKind
@@ -40,11 +41,7 @@ _TOKEN_TYPES: dict[TokenKind, str] = {
     TokenKind.OPERATOR: types.SemanticTokenTypes.Operator,
     TokenKind.COMMENT: types.SemanticTokenTypes.Comment,
 }
-SEMANTIC_TOKEN_TYPES: tuple[str, ...] = tuple(dict.fromkeys(_TOKEN_TYPES.values()))
 _TOKEN_TYPE_INDEX = {kind: SEMANTIC_TOKEN_TYPES.index(name) for kind, name in _TOKEN_TYPES.items()}
-SEMANTIC_TOKENS_LEGEND = types.SemanticTokensLegend(
-    token_types=list(SEMANTIC_TOKEN_TYPES), token_modifiers=[]
-)
 _SYMBOL_KINDS = {
     SymbolKind.BLOCK: types.SymbolKind.Namespace,
     SymbolKind.MACRO: types.SymbolKind.Function,

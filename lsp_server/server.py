@@ -3,6 +3,12 @@
 Features live in `lsp_server/features/`, one module per capability, each with a
 `register(server)`; this module only wires them together and offers the lookups every
 feature shares (document → template name, template name → URI, client text).
+
+Start-up: nothing here imports the analyser or the checking service. The state built from
+them (file index, analysis runner, published templates, the analyser's configuration) is
+made on first use, in the "built on first use" section of `PromptToolServer`, which is
+after the `initialize` answer; the features reach the analyser through
+`lsp_server.analysis_api`. `tests/lsp_server/test_layering.py` keeps it so.
 """
 
 from __future__ import annotations
@@ -11,28 +17,31 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from jinja2 import Environment
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
-from lsp_server.analysis_config import FolderAnalysis, folder_analysis
-from lsp_server.analysis_runner import AnalysisRunner, Change
-from lsp_server.convert import ClientText, split_lines
 from lsp_server.protocol import RobustProtocol
-from lsp_server.published import PublishedTemplates
-from lsp_server.published_copies import PublishedCopies, cache_root
 from lsp_server.settings import Settings
-from lsp_server.template_catalog import Describe, TemplateCatalog
-from lsp_server.template_files import TemplateFiles, TemplateFolders
 from prompt_tool import __version__
 from prompt_tool.analysis.diagnostics import Diagnostic
-from prompt_tool.analysis.sources import ChainedSource
-from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from lsp_server.analysis_config import FolderAnalysis
+    from lsp_server.analysis_runner import AnalysisRunner, Change, Outcome
+    from lsp_server.convert import ClientText
+    from lsp_server.published import PublishedTemplates
+    from lsp_server.published_copies import PublishedCopies
+    from lsp_server.template_catalog import TemplateCatalog
+    from lsp_server.template_files import TemplateFolders
+    from prompt_tool.analysis.workspace import AnalysisConfig
 
 logger = logging.getLogger(__name__)
 Handler = TypeVar("Handler", bound=Callable[..., Any])
@@ -51,22 +60,65 @@ class PromptToolServer(LanguageServer):
         self.settings = Settings()
         self.folders: tuple[Path, ...] = ()
         self.other_folder_settings: tuple[tuple[Path, Settings], ...] = ()
-        self.files = TemplateFolders([])
-        self.runner = AnalysisRunner()
         self.initialization_options: Any = None
         self.uses_pull_diagnostics = False
-        self.pending_problems: tuple[str, ...] = ()
         self._names: dict[str, str] = {}
-        self.catalog = TemplateCatalog()
-        self.published = PublishedTemplates(None)
-        self.copies = PublishedCopies(cache_root())
-        self.catalog.on_problem = self.warn
-        self.catalog.on_published = self.resubmit_open_documents
-        self.analysis_config = AnalysisConfig()
-        self.folder_analysis = FolderAnalysis(self.analysis_config)
         self.config_diagnostics: tuple[Diagnostic, ...] = ()
         self.settings_listeners: list[Callable[[], None]] = []
+        self.outcome_listeners: list[Callable[[Outcome], None]] = []
+        """The runner's listeners (registered before there is a runner)."""
         self._environment: Environment | None = None
+
+    # Built on first use (the first settings applied, or the first feature asking), so that
+    # the server answers `initialize` without importing the analyser; `apply_settings`
+    # replaces `files`, `published`, `analysis_config` and `folder_analysis` as before.
+
+    @cached_property
+    def files(self) -> TemplateFolders:
+        from lsp_server.template_files import TemplateFolders
+
+        return TemplateFolders([])
+
+    @cached_property
+    def runner(self) -> AnalysisRunner:
+        from lsp_server.analysis_runner import AnalysisRunner
+
+        runner = AnalysisRunner()
+        runner.listeners = self.outcome_listeners
+        return runner
+
+    @cached_property
+    def catalog(self) -> TemplateCatalog:
+        from lsp_server.template_catalog import TemplateCatalog
+
+        catalog = TemplateCatalog()
+        catalog.on_problem = self.warn
+        catalog.on_published = self.resubmit_open_documents
+        return catalog
+
+    @cached_property
+    def published(self) -> PublishedTemplates:
+        from lsp_server.published import PublishedTemplates
+
+        return PublishedTemplates(None)
+
+    @cached_property
+    def copies(self) -> PublishedCopies:
+        from lsp_server.published_copies import PublishedCopies, cache_root
+
+        return PublishedCopies(cache_root())
+
+    @cached_property
+    def analysis_config(self) -> AnalysisConfig:
+        from prompt_tool.analysis.workspace import AnalysisConfig
+
+        return AnalysisConfig()
+
+    @cached_property
+    def folder_analysis(self) -> FolderAnalysis:
+        from lsp_server.analysis_config import FolderAnalysis
+
+        return FolderAnalysis(self.analysis_config)
 
     @property
     def folder(self) -> Path | None:
@@ -84,6 +136,13 @@ class PromptToolServer(LanguageServer):
         """Adopt new settings (the first folder's, then each other folder's): rebuild the
         file index and the analyser; returns the problems met building the analyser's
         configuration, for the user to see."""
+        from lsp_server.analysis_config import folder_analysis
+        from lsp_server.published import PublishedTemplates
+        from lsp_server.template_catalog import Describe
+        from lsp_server.template_files import TemplateFiles, TemplateFolders
+        from prompt_tool.analysis.sources import ChainedSource
+        from prompt_tool.analysis.workspace import TemplateSource
+
         self.settings = settings
         self.other_folder_settings = tuple(other_folders)
         self._names.clear()
@@ -146,6 +205,8 @@ class PromptToolServer(LanguageServer):
             self.runner.submit(self.template_name(document.uri), self.change_of(document))
 
     def change_of(self, document: TextDocument) -> Change:
+        from lsp_server.analysis_runner import Change
+
         return Change(document.source, document.version)
 
     def template_name(self, uri: str) -> str:
@@ -182,7 +243,12 @@ class PromptToolServer(LanguageServer):
         return from_fs_path(str(copy)) if copy is not None else None
 
     def client_text(self, uri: str) -> ClientText:
-        return ClientText(split_lines(self.workspace.get_text_document(uri).source), self.encoding)
+        return self._client_text(self.workspace.get_text_document(uri).source)
+
+    def _client_text(self, source: str) -> ClientText:
+        from lsp_server.convert import ClientText, split_lines
+
+        return ClientText(split_lines(source), self.encoding)
 
     def source_for(self, name: str) -> str | None:
         """A template's text: the editor's if it is open, else the file's."""
@@ -192,7 +258,7 @@ class PromptToolServer(LanguageServer):
 
     def text_for(self, name: str) -> ClientText:
         """The text of a template the client may not have open, for converting its ranges."""
-        return ClientText(split_lines(self.source_for(name) or ""), self.encoding)
+        return self._client_text(self.source_for(name) or "")
 
     def is_oversized(self, params: Any) -> bool:
         """Whether the request is about an open document larger than `max_document_size`:
@@ -203,6 +269,12 @@ class PromptToolServer(LanguageServer):
             return False
         opened = self.workspace.text_documents.get(uri)
         return opened is not None and len(opened.source) > self.settings.max_document_size
+
+    def _touch(self) -> None:
+        """A request arrived: tell the runner, if there is one yet (before the first
+        document there is no analysis whose idle-time collection could be postponed)."""
+        if "runner" in self.__dict__:
+            self.runner.touch()
 
     def guarded(
         self, feature: str, fallback: Any = None, size_limited: bool = True
@@ -215,7 +287,7 @@ class PromptToolServer(LanguageServer):
 
                 @functools.wraps(handler)
                 async def run_async(*args: Any) -> Any:
-                    self.runner.touch()
+                    self._touch()
                     if size_limited and args and self.is_oversized(args[0]):
                         return fallback
                     try:
@@ -228,7 +300,7 @@ class PromptToolServer(LanguageServer):
 
             @functools.wraps(handler)
             def run(*args: Any) -> Any:
-                self.runner.touch()
+                self._touch()
                 if size_limited and args and self.is_oversized(args[0]):
                     return fallback
                 try:

@@ -8,17 +8,10 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from lsp_server import analysis_api as api
 from lsp_server.capabilities import creates_files
-from lsp_server.convert import (
-    ClientText,
-    analysis_span,
-    lsp_diagnostic,
-    lsp_position,
-    lsp_text_edit,
-)
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Diagnostic, Position, Span
-from prompt_tool.analysis.template_links import template_references
 
 SUPPRESSION_COMMENT = "{{# prompt-tool: disable={code} #}}"
 
@@ -32,11 +25,11 @@ def register(server: PromptToolServer) -> None:
     def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         text = server.client_text(uri)
-        wanted = analysis_span(params.range, text)
+        wanted = api.analysis_span(params.range, text)
         actions: list[types.CodeAction] = []
         for found in server.runner.latest(server.template_name(uri)) or []:
             if _overlaps(found.span, wanted):
-                converted = lsp_diagnostic(found, text, server.uri_for, server.text_for)
+                converted = api.lsp_diagnostic(found, text, server.uri_for, server.text_for)
                 actions.extend(_actions_for(uri, found, converted, text))
         if creates_files(server.client_capabilities):
             source = server.workspace.get_text_document(uri).source
@@ -49,11 +42,11 @@ def _overlaps(span: Span, wanted: Span) -> bool:
 
 
 def _actions_for(
-    uri: str, found: Diagnostic, converted: types.Diagnostic, text: ClientText
+    uri: str, found: Diagnostic, converted: types.Diagnostic, text: api.ClientText
 ) -> list[types.CodeAction]:
     actions: list[types.CodeAction] = []
     if found.fix is not None:
-        edit = types.WorkspaceEdit(changes={uri: [lsp_text_edit(found.fix, text)]})
+        edit = types.WorkspaceEdit(changes={uri: [api.lsp_text_edit(found.fix, text)]})
         actions.append(
             types.CodeAction(
                 found.fix.title,
@@ -64,7 +57,7 @@ def _actions_for(
             )
         )
     line = found.span.start.line
-    end = lsp_position(Position(line, len(text.line(line))), text)
+    end = api.lsp_position(Position(line, len(text.line(line))), text)
     comment = " " + SUPPRESSION_COMMENT.format(code=found.code)
     actions.append(
         types.CodeAction(
@@ -86,7 +79,7 @@ def _create_missing(
     first root of the workspace folder holding the document."""
     actions: list[types.CodeAction] = []
     roots = server.files.roots_for(Path(to_fs_path(uri) or ""))
-    for reference in template_references(source):
+    for reference in api.template_references(source):
         if not _overlaps(reference.span, wanted) or server.uri_for(reference.name) is not None:
             continue
         target = (roots[0] / reference.name).resolve() if roots else None

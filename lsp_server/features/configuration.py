@@ -18,7 +18,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from lsp_server.analysis_runner import Change
+from lsp_server import analysis_api as api
 from lsp_server.capabilities import (
     registers_file_watchers,
     serves_configuration,
@@ -39,18 +39,19 @@ def register(server: PromptToolServer) -> None:
         server.initialization_options = params.initialization_options
         server.folders = _workspace_folders(params)
         server.uses_pull_diagnostics = uses_pull_diagnostics(params.capabilities)
-        options = [("initializationOptions", params.initialization_options)]
-        loaded = _load_settings(server, options)
-        applied = server.apply_settings(loaded.settings, loaded.other_folders)
-        server.pending_problems = (*loaded.problems, *applied)
 
     @server.feature(types.INITIALIZED)
     @server.guarded("initialized")
-    async def initialized(params: types.InitializedParams) -> None:
-        _show_problems(server, server.pending_problems)
-        if serves_configuration(server.client_capabilities):
-            await fetch_settings(server)
-        await _watch_files(server)
+    def initialized(params: types.InitializedParams) -> None:
+        """Read the settings and build the analyser now rather than at `initialize`, whose
+        answer then comes without importing the analyser: a client sends nothing else
+        before this notification, which is handled synchronously, before any later one."""
+        options = [("initializationOptions", server.initialization_options)]
+        loaded = _load_settings(server, options)
+        applied = server.apply_settings(loaded.settings, loaded.other_folders)
+        _show_problems(server, (*loaded.problems, *applied))
+        task = asyncio.ensure_future(_configure_client(server))
+        task.add_done_callback(_log_failure)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @server.guarded("configuration")
@@ -89,7 +90,7 @@ def register(server: PromptToolServer) -> None:
         for path in paths:
             name = server.files.name_for(path)
             if server.files.is_template(path) and server.open_document(name) is None:
-                server.runner.submit(name, Change(None))
+                server.runner.submit(name, api.Change(None))
 
     @server.command(REFRESH_COMMAND)
     @server.guarded("refresh")
@@ -101,6 +102,14 @@ def register(server: PromptToolServer) -> None:
     def shutdown(params: None) -> None:
         server.catalog.close()
         server.runner.close()
+
+
+async def _configure_client(server: PromptToolServer) -> None:
+    """After `initialized`: the client's own settings, and the watchers for the files that
+    change them."""
+    if serves_configuration(server.client_capabilities):
+        await fetch_settings(server)
+    await _watch_files(server)
 
 
 def refresh_settings(server: PromptToolServer, force: bool = False) -> None:

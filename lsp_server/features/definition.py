@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from lsp_server.convert import analysis_position, lsp_location
+from lsp_server import analysis_api as api
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Span
-from prompt_tool.analysis.name_resolution import definition_at
-from prompt_tool.analysis.template_links import reference_at, template_references
 
 FILE_START = Span.at(0, 0, 0)
 
@@ -21,11 +19,11 @@ def register(server: PromptToolServer) -> None:
         uri = params.text_document.uri
         source = server.workspace.get_text_document(uri).source
         text = server.client_text(uri)
-        position = analysis_position(params.position, text)
-        reference = reference_at(template_references(source), position)
+        position = api.analysis_position(params.position, text)
+        reference = api.reference_at(api.template_references(source), position)
         if reference is not None:
             target = server.target_uri(reference.name)
-            return lsp_location(target, FILE_START, text) if target else None
+            return api.lsp_location(target, FILE_START, text) if target else None
         model = await server.runner.document(server.template_name(uri))
-        defined = definition_at(model, source, position)
-        return lsp_location(uri, defined, text) if defined else None
+        defined = api.definition_at(model, source, position)
+        return api.lsp_location(uri, defined, text) if defined else None

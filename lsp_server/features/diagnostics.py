@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from lsp_server.analysis_runner import Change, Outcome
+from lsp_server import analysis_api as api
 from lsp_server.capabilities import accepts_diagnostic_refresh
-from lsp_server.convert import lsp_diagnostic, result_id
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Diagnostic
 
@@ -19,7 +18,7 @@ IDENTIFIER = "prompt-tool"
 
 
 def register(server: PromptToolServer) -> None:
-    server.runner.listeners.append(lambda outcome: _on_outcome(server, outcome))
+    server.outcome_listeners.append(lambda outcome: _on_outcome(server, outcome))
     configuration_uris: set[str] = set()
     server.settings_listeners.append(lambda: _publish_configuration(server, configuration_uris))
 
@@ -42,7 +41,7 @@ def register(server: PromptToolServer) -> None:
     @server.guarded("diagnostics", size_limited=False)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
-        server.runner.submit(server.template_name(uri), Change(None, is_closed=True))
+        server.runner.submit(server.template_name(uri), api.Change(None, is_closed=True))
         if not server.uses_pull_diagnostics:
             server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
 
@@ -60,7 +59,7 @@ def register(server: PromptToolServer) -> None:
         await server.catalog.settled()
         await server.runner.analysed(server.template_name(uri))
         items = document_diagnostics(server, uri)
-        current = result_id(items)
+        current = api.result_id(items)
         if params.previous_result_id == current:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=current)
         return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=current)
@@ -83,10 +82,10 @@ def convert_diagnostics(
     """Findings of template `name` in LSP form: pulled reports of a document and of the
     workspace convert the same way, so that their result ids agree."""
     text = server.text_for(name)
-    return [lsp_diagnostic(item, text, server.uri_for, server.text_for) for item in found]
+    return [api.lsp_diagnostic(item, text, server.uri_for, server.text_for) for item in found]
 
 
-def _on_outcome(server: PromptToolServer, outcome: Outcome) -> None:
+def _on_outcome(server: PromptToolServer, outcome: api.Outcome) -> None:
     if server.uses_pull_diagnostics:
         _refresh_if_needed(server, outcome)
         return
@@ -102,7 +101,7 @@ def _on_outcome(server: PromptToolServer, outcome: Outcome) -> None:
         )
 
 
-def _refresh_if_needed(server: PromptToolServer, outcome: Outcome) -> None:
+def _refresh_if_needed(server: PromptToolServer, outcome: api.Outcome) -> None:
     """A pulling client re-asks for the edited document itself; dependants need a nudge."""
     dependants = outcome.diagnostics.keys() - outcome.versions.keys()
     if dependants and accepts_diagnostic_refresh(server.client_capabilities):
@@ -122,7 +121,7 @@ def _publish_configuration(server: PromptToolServer, published: set[str]) -> Non
         server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
     for uri, findings in by_uri.items():
         items = [
-            lsp_diagnostic(item, server.text_for(item.path), server.uri_for, server.text_for)
+            api.lsp_diagnostic(item, server.text_for(item.path), server.uri_for, server.text_for)
             for item in findings
         ]
         server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, items))

@@ -11,9 +11,8 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from lsp_server.convert import ClientText, lsp_workspace_edit, split_lines
+from lsp_server import analysis_api as api
 from lsp_server.server import PromptToolServer
-from prompt_tool.analysis.renaming import Replacement, renamed_template_names
 from prompt_tool.checking.settings import DEFAULT_EXTENSIONS
 
 TEMPLATE_GLOB = "**/*.{" + ",".join(suffix.lstrip(".") for suffix in DEFAULT_EXTENSIONS) + "}"
@@ -38,14 +37,17 @@ def register(server: PromptToolServer) -> None:
             return None
         await server.runner.settled()  # the include graph of the texts as the editor has them
         includers = {found for name in renamed for found, _ in await server.runner.includers(name)}
-        changes: dict[str, tuple[Sequence[Replacement], ClientText]] = {}
+        changes: dict[str, tuple[Sequence[api.Replacement], api.ClientText]] = {}
         for includer in sorted(includers):
             uri, source = server.uri_for(includer), server.source_for(includer)
             if uri is None or source is None:
                 continue  # a published template: not the workspace's to edit
-            if replacements := renamed_template_names(source, renamed):
-                changes[uri] = (replacements, ClientText(split_lines(source), server.encoding))
-        return lsp_workspace_edit(changes) if changes else None
+            if replacements := api.renamed_template_names(source, renamed):
+                changes[uri] = (
+                    replacements,
+                    api.ClientText(api.split_lines(source), server.encoding),
+                )
+        return api.lsp_workspace_edit(changes) if changes else None
 
 
 def renamed_names(server: PromptToolServer, files: Sequence[types.FileRename]) -> dict[str, str]:

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from lsp_server import analysis_api as api
 from lsp_server.capabilities import renders_markdown_in_hover
-from lsp_server.convert import analysis_position, lsp_hover
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Position
-from prompt_tool.analysis.hovers import HoverText, hover_at, include_hover, typed_hover
-from prompt_tool.analysis.template_links import reference_at, template_references
 
 
 def register(server: PromptToolServer) -> None:
@@ -21,12 +19,12 @@ def register(server: PromptToolServer) -> None:
         uri = params.text_document.uri
         source = server.workspace.get_text_document(uri).source
         text = server.client_text(uri)
-        position = analysis_position(params.position, text)
+        position = api.analysis_position(params.position, text)
         model = await server.runner.document(server.template_name(uri))
-        typed = typed_hover(model, position) if model is not None else None
+        typed = api.typed_hover(model, position) if model is not None else None
         found = typed or _hover(server, source, position)
         return (
-            lsp_hover(
+            api.lsp_hover(
                 found.markdown,
                 found.span,
                 text,
@@ -37,13 +35,13 @@ def register(server: PromptToolServer) -> None:
         )
 
 
-def _hover(server: PromptToolServer, source: str, position: Position) -> HoverText | None:
-    reference = reference_at(template_references(source), position)
+def _hover(server: PromptToolServer, source: str, position: Position) -> api.HoverText | None:
+    reference = api.reference_at(api.template_references(source), position)
     if reference is None:
-        return hover_at(source, position, server.environment)
+        return api.hover_at(source, position, server.environment)
     path = server.files.path_for(reference.name)
     target = server.source_for(reference.name)
     published = server.published.summary(reference.name) if target is None else None
     if published is not None:
-        return include_hover(reference, None, published[1], published=published[0])
-    return include_hover(reference, str(path) if path else None, target)
+        return api.include_hover(reference, None, published[1], published=published[0])
+    return api.include_hover(reference, str(path) if path else None, target)

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from lsp_server.convert import analysis_span, lsp_position
+from lsp_server import analysis_api as api
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Position, Span
-from prompt_tool.analysis.template_links import template_references
-from prompt_tool.analysis.typeinfo import Kind
 
 
 def register(server: PromptToolServer) -> None:
@@ -19,20 +17,20 @@ def register(server: PromptToolServer) -> None:
     async def inlay_hints(params: types.InlayHintParams) -> list[types.InlayHint]:
         uri = params.text_document.uri
         text = server.client_text(uri)
-        wanted = analysis_span(params.range, text)
+        wanted = api.analysis_span(params.range, text)
         model = await server.runner.document(server.template_name(uri))
         hints = [
             types.InlayHint(
-                position=lsp_position(binding.span.end, text),
+                position=api.lsp_position(binding.span.end, text),
                 label=f": {binding.type.name}",
                 kind=types.InlayHintKind.Type,
             )
             for binding in (model.loop_variables if model is not None else [])
             if binding.span is not None
             and _inside(binding.span, wanted)
-            and binding.type.kind != Kind.ANY
+            and binding.type.kind != api.Kind.ANY
         ]
-        for reference in template_references(server.workspace.get_text_document(uri).source):
+        for reference in api.template_references(server.workspace.get_text_document(uri).source):
             if not _inside(reference.span, wanted) or server.files.path_for(reference.name):
                 continue
             detail = server.catalog.names.get(reference.name)
@@ -41,7 +39,7 @@ def register(server: PromptToolServer) -> None:
             after_quote = Position(reference.span.end.line, reference.span.end.column + 1)
             hints.append(
                 types.InlayHint(
-                    position=lsp_position(after_quote, text),
+                    position=api.lsp_position(after_quote, text),
                     label=f"→ {detail}",
                     kind=types.InlayHintKind.Type,
                     padding_left=True,

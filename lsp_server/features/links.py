@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from lsp_server import analysis_api as api
 from lsp_server.capabilities import shows_link_tooltips
-from lsp_server.convert import lsp_range
 from lsp_server.server import PromptToolServer
-from prompt_tool.analysis.template_links import template_references
 
 
 def register(server: PromptToolServer) -> None:
@@ -18,12 +17,12 @@ def register(server: PromptToolServer) -> None:
         text = server.client_text(uri)
         tooltips = shows_link_tooltips(server.client_capabilities)
         links: list[types.DocumentLink] = []
-        for reference in template_references(server.workspace.get_text_document(uri).source):
+        for reference in api.template_references(server.workspace.get_text_document(uri).source):
             target = server.target_uri(reference.name)
             if target is not None:
                 links.append(
                     types.DocumentLink(
-                        lsp_range(reference.span, text),
+                        api.lsp_range(reference.span, text),
                         target,
                         reference.name if tooltips else None,
                     )

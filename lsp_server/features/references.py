@@ -7,11 +7,8 @@ import asyncio
 
 from lsprotocol import types
 
-from lsp_server.convert import ClientText, analysis_position, lsp_location, split_lines
+from lsp_server import analysis_api as api
 from lsp_server.server import PromptToolServer
-from prompt_tool.analysis.name_resolution import uses_at
-from prompt_tool.analysis.parsing import split_pin
-from prompt_tool.analysis.template_links import reference_at, template_references
 
 
 def register(server: PromptToolServer) -> None:
@@ -21,20 +18,20 @@ def register(server: PromptToolServer) -> None:
         uri = params.text_document.uri
         source = server.workspace.get_text_document(uri).source
         text = server.client_text(uri)
-        position = analysis_position(params.position, text)
-        reference = reference_at(template_references(source), position)
+        position = api.analysis_position(params.position, text)
+        reference = api.reference_at(api.template_references(source), position)
         if reference is not None:
             return await _includers(server, reference.name)
         model = await server.runner.document(server.template_name(uri))
-        spans = uses_at(model, source, position, params.context.include_declaration)
-        return [lsp_location(uri, span, text) for span in spans]
+        spans = api.uses_at(model, source, position, params.context.include_declaration)
+        return [api.lsp_location(uri, span, text) for span in spans]
 
 
 async def _includers(server: PromptToolServer, reference: str) -> list[types.Location]:
     """Every place that includes, extends or imports `reference` (any pin): the includers
     come from the analyser's include graph (workspace templates, open or not) and from the
     published templates, without blocking the event loop; only those few are read."""
-    name = split_pin(reference)[0]
+    name = api.split_pin(reference)[0]
     held = [includer for includer, _ in await server.runner.includers(name)]
     published = await asyncio.to_thread(server.published.includers_of, name)
     locations: list[types.Location] = []
@@ -42,11 +39,11 @@ async def _includers(server: PromptToolServer, reference: str) -> list[types.Loc
         if (opened := _opened(server, includer)) is None:
             continue
         uri, source = opened
-        text = ClientText(split_lines(source), server.encoding)
+        text = api.ClientText(api.split_lines(source), server.encoding)
         locations += [
-            lsp_location(uri, found.span, text)
-            for found in template_references(source)
-            if split_pin(found.name)[0] == name
+            api.lsp_location(uri, found.span, text)
+            for found in api.template_references(source)
+            if api.split_pin(found.name)[0] == name
         ]
     return locations
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from lsp_server.convert import SEMANTIC_TOKENS_LEGEND, lsp_semantic_tokens
+from lsp_server import analysis_api as api
+from lsp_server.capabilities import SEMANTIC_TOKENS_LEGEND
 from lsp_server.server import PromptToolServer
-from prompt_tool.analysis.tokens import highlight
 
 
 def register(server: PromptToolServer) -> None:
@@ -19,5 +19,5 @@ def register(server: PromptToolServer) -> None:
         uri = params.text_document.uri
         source = server.workspace.get_text_document(uri).source
         return types.SemanticTokens(
-            data=lsp_semantic_tokens(highlight(source), server.client_text(uri))
+            data=api.lsp_semantic_tokens(api.highlight(source), server.client_text(uri))
         )

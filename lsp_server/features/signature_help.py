@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from lsp_server.convert import analysis_position
+from lsp_server import analysis_api as api
 from lsp_server.server import PromptToolServer
-from prompt_tool.analysis.navigation import NameKind, call_at, defined_names
 
 
 def register(server: PromptToolServer) -> None:
@@ -18,11 +17,13 @@ def register(server: PromptToolServer) -> None:
     def signature_help(params: types.SignatureHelpParams) -> types.SignatureHelp | None:
         uri = params.text_document.uri
         source = server.workspace.get_text_document(uri).source
-        call = call_at(source, analysis_position(params.position, server.client_text(uri)))
+        call = api.call_at(source, api.analysis_position(params.position, server.client_text(uri)))
         if call is None:
             return None
         macros = [
-            d for d in defined_names(source) if d.kind == NameKind.MACRO and d.name == call.callee
+            d
+            for d in api.defined_names(source)
+            if d.kind == api.NameKind.MACRO and d.name == call.callee
         ]
         if not macros:
             return None

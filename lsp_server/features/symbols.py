@@ -6,9 +6,8 @@ import asyncio
 
 from lsprotocol import types
 
-from lsp_server.convert import lsp_document_symbol
+from lsp_server import analysis_api as api
 from lsp_server.server import PromptToolServer
-from prompt_tool.analysis.outline import outline
 
 
 def register(server: PromptToolServer) -> None:
@@ -16,9 +15,9 @@ def register(server: PromptToolServer) -> None:
     @server.guarded("document symbols", fallback=[])
     def document_symbols(params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
         uri = params.text_document.uri
-        found = outline(server.workspace.get_text_document(uri).source)
+        found = api.outline(server.workspace.get_text_document(uri).source)
         text = server.client_text(uri)
-        return [lsp_document_symbol(symbol, text) for symbol in found.symbols]
+        return [api.lsp_document_symbol(symbol, text) for symbol in found.symbols]
 
     @server.feature(types.WORKSPACE_SYMBOL)
     @server.guarded("workspace symbols", fallback=[])

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from lsprotocol import types
 
-from lsp_server.convert import lsp_diagnostic, result_id
+from lsp_server import analysis_api as api
 from lsp_server.features.diagnostics import convert_diagnostics
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Diagnostic
@@ -98,7 +98,7 @@ def _report(
     """`unchanged` when the client already holds this result, else the full report."""
     document = server.workspace.text_documents.get(uri)
     version = document.version if document is not None else None
-    current = result_id(items)
+    current = api.result_id(items)
     if previous.get(uri) == current:
         return types.WorkspaceUnchangedDocumentDiagnosticReport(
             uri=uri, version=version, result_id=current
@@ -113,7 +113,7 @@ def _cleared(
 ) -> list[WorkspaceReport]:
     """Empty reports for files the client holds problems for and that have none to report
     any more (deleted, moved out of the roots, a fixed pyproject.toml)."""
-    empty = result_id([])
+    empty = api.result_id([])
     return [
         _report(server, uri, [], previous)
         for uri, value in previous.items()
@@ -126,6 +126,6 @@ def _configuration_items(server: PromptToolServer) -> dict[str, list[types.Diagn
     for finding in server.config_diagnostics:
         if (uri := server.uri_for(finding.path)) is not None:
             text = server.text_for(finding.path)
-            converted = lsp_diagnostic(finding, text, server.uri_for, server.text_for)
+            converted = api.lsp_diagnostic(finding, text, server.uri_for, server.text_for)
             by_uri.setdefault(uri, []).append(converted)
     return by_uri
