@@ -39,9 +39,9 @@ if TYPE_CHECKING:
     from lsp_server.convert import ClientText
     from lsp_server.published import PublishedTemplates
     from lsp_server.published_copies import PublishedCopies
-    from lsp_server.template_catalog import TemplateCatalog
+    from lsp_server.template_catalog import Describe, TemplateCatalog
     from lsp_server.template_files import TemplateFolders
-    from prompt_tool.analysis.workspace import AnalysisConfig
+    from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource
 
 logger = logging.getLogger(__name__)
 Handler = TypeVar("Handler", bound=Callable[..., Any])
@@ -138,10 +138,8 @@ class PromptToolServer(LanguageServer):
         configuration, for the user to see."""
         from lsp_server.analysis_config import folder_analysis
         from lsp_server.published import PublishedTemplates
-        from lsp_server.template_catalog import Describe
         from lsp_server.template_files import TemplateFiles, TemplateFolders
         from prompt_tool.analysis.sources import ChainedSource
-        from prompt_tool.analysis.workspace import TemplateSource
 
         self.settings = settings
         self.other_folder_settings = tuple(other_folders)
