@@ -91,7 +91,9 @@ class Checker:
 
     `project_variables` (the stored variables of the configured project) type `vars` in
     every phase contract, so `{{ vars.not_set }}` and `{{ vars.count.upper() }}` on an
-    integer are findings; without them `vars` is an open mapping.
+    integer are findings; without them `vars` is an open mapping. `template_phases` names
+    templates whose phase the caller knows (the orchestrator's recorded phase templates):
+    they are checked against that phase's contract whatever their header or name says.
     """
 
     def __init__(
@@ -100,12 +102,14 @@ class Checker:
         *,
         phase: str | None = None,
         project_variables: Mapping[str, Any] | None = None,
+        template_phases: Mapping[str, str] | None = None,
     ) -> None:
         if phase is not None and phase not in PHASES:
             raise UsageError(f"--phase: unknown phase {phase!r} (choose {', '.join(PHASES)})")
         self.settings = settings
         self.phase = phase
         self.project_variables = project_variables
+        self.template_phases = dict(template_phases or {})
         self.type_resolver = LazyTypeResolver(settings)
         self.engine = build_engine(settings)
         declared, problems = _declared_contracts(settings, self.type_resolver)
@@ -125,6 +129,11 @@ class Checker:
     def config(self, documents: Sequence[CheckDocument]) -> AnalysisConfig:
         """The analyser's configuration for a check of `documents`."""
         contracts = self.settings.contracts
+        by_name = _contracts_by_name(documents, self.declared, self.settings.project_dir)
+        if self.template_phases:
+            phases = self.phase_contracts()
+            for name, phase in self.template_phases.items():
+                by_name[_escape_glob(name)] = phases[phase]
         return AnalysisConfig(
             disabled_codes=self.settings.lint.disabled_codes,
             extra_globals=frozenset(name for name, _ in contracts.globals),
@@ -132,9 +141,7 @@ class Checker:
             extra_tests=contracts.tests,
             extensions=contracts.extensions,
             contracts=self.phase_contracts(),
-            contracts_by_glob=_contracts_by_name(
-                documents, self.declared, self.settings.project_dir
-            ),
+            contracts_by_glob=by_name,
             phase=self.phase,
             type_resolver=self.type_resolver,
             engine=self.engine,

@@ -8,6 +8,7 @@ failing or hanging command never holds a lock nor loses the session.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,16 +54,34 @@ def _runner(command: str | None, timeout: float | None) -> RunnerSettings:
 
 
 def orchestrator(session: Session) -> Orchestrator:
-    """The orchestrator, rendering under the `[tool.prompt-tool.render]` budget of the project."""
+    """The orchestrator, rendering under the `[tool.prompt-tool.render]` budget of the project,
+    with the checking service's pre-render check (the project's settings, its variables)."""
+    from prompt_tool.checking.orchestrate import SessionChecker
+    from prompt_tool.checking.settings import load_settings
     from prompt_tool.core.config import load_render_budget
     from prompt_tool.orchestration.orchestrator import Orchestrator
 
-    return Orchestrator(session, budget=load_render_budget(Path.cwd()))
+    return Orchestrator(
+        session,
+        budget=load_render_budget(Path.cwd()),
+        render_check=SessionChecker(load_settings(Path.cwd())),
+    )
 
 
-def _fail_if_failed(session_id: int, status: str, reason: str | None) -> None:
-    """A render that failed is stored on the session; say so in one line and exit 1."""
+def _print_problems(problems: Sequence[str]) -> None:
+    for problem in problems:
+        typer.secho(f"error: {problem}", err=True, fg="red")
+
+
+def _fail_if_failed(
+    session_id: int, status: str, reason: str | None, problems: Sequence[str] = ()
+) -> None:
+    """A render that failed is stored on the session; say so in one line and exit 1.
+
+    A render the pre-render check refused prints its other diagnostics first, one a line.
+    """
     if status == "failed":
+        _print_problems(problems[1:])
         typer.secho(
             f"error: session {session_id} failed: {reason}; fix the template and run"
             f" `prompt-tool orchestrate retry {session_id} --re-resolve`",
@@ -114,6 +133,7 @@ def plan(
 ) -> None:
     """Start a session: resolve the templates, render the planning prompt, store it."""
     from prompt_tool.orchestration.orchestrator import parse_variables
+    from prompt_tool.orchestration.render_check import RenderRefused
     from prompt_tool.orchestration.session_files import read_session_files
     from prompt_tool.orchestration.session_io import describe_session
 
@@ -121,21 +141,25 @@ def plan(
     given = read_session_files(files)
     settings = _runner(runner, runner_timeout) if run else None
     db = database(ctx)
-    with db.session(write=True) as session:
-        row = orchestrator(session).create_planning_session(
-            project,
-            feature,
-            feature_type=feature_type,
-            label=label,
-            variables=parsed,
-            description=description,
-            acceptance_criteria=criteria,
-            unit_key=unit_key,
-            files=given,
-        )
-        session_id, prompt = row.id, row.orchestrator_prompt or ""
-        status, reason = row.status, row.status_reason
-        described = describe_session(row)
+    try:
+        with db.session(write=True) as session:
+            row = orchestrator(session).create_planning_session(
+                project,
+                feature,
+                feature_type=feature_type,
+                label=label,
+                variables=parsed,
+                description=description,
+                acceptance_criteria=criteria,
+                unit_key=unit_key,
+                files=given,
+            )
+            session_id, prompt = row.id, row.orchestrator_prompt or ""
+            status, reason = row.status, row.status_reason
+            described = describe_session(row)
+    except RenderRefused as refused:
+        _print_problems(refused.problems)
+        raise typer.Exit(1) from None
     _fail_if_failed(session_id, status, reason)
     if settings is not None:
         _run_current(db, session_id, settings)
@@ -180,11 +204,12 @@ def advance(
     if run:
         _run_current(db, session_id, _runner(runner, runner_timeout))
     with db.session(write=True) as session:
-        result = orchestrator(session).advance(session_id, output, given)
+        orchestration = orchestrator(session)
+        result = orchestration.advance(session_id, output, given)
         row = result.session
         status, phase, reason = row.status, row.phase, row.status_reason
         prompt = getattr(row, f"{phase}_prompt") or ""
-    _fail_if_failed(session_id, status, reason)
+    _fail_if_failed(session_id, status, reason, orchestration.refused)
     if status == "completed":
         typer.echo(f"Session {session_id}: {result.finished_phase} recorded; session completed.")
         return
@@ -204,10 +229,11 @@ def retry(
 ) -> None:
     """Render the current phase again (a new attempt); a failed session becomes active."""
     with database(ctx).session(write=True) as session:
-        row = orchestrator(session).retry(session_id, re_resolve)
+        orchestration = orchestrator(session)
+        row = orchestration.retry(session_id, re_resolve)
         status, phase, reason = row.status, row.phase, row.status_reason
         prompt = getattr(row, f"{phase}_prompt") or ""
-    _fail_if_failed(session_id, status, reason)
+    _fail_if_failed(session_id, status, reason, orchestration.refused)
     typer.echo(f"Session {session_id}: {phase} rendered again. Prompt:\n")
     typer.echo(prompt)
 

@@ -50,6 +50,7 @@ from prompt_tool.orchestration.project_manager import (
     parse_variable_value,
     validate_variable_name,
 )
+from prompt_tool.orchestration.render_check import RenderCheck, RenderRefused
 from prompt_tool.orchestration.runner import RunResult
 from prompt_tool.orchestration.session_files import (
     files_from_json,
@@ -178,11 +179,14 @@ class Orchestrator:
         defaults: Sequence[TemplateSpec] | None = None,
         *,
         budget: RenderBudget | None = None,
+        render_check: RenderCheck | None = None,
     ) -> None:
         self.session = session
         self.sessions = SessionManager(session)
         self.defaults = defaults
         self.budget = budget
+        self.render_check = render_check
+        self.refused: tuple[str, ...] = ()
 
     def create_planning_session(
         self,
@@ -198,7 +202,8 @@ class Orchestrator:
     ) -> OrchestrationSession:
         """Resolve, record the versions, render the planning prompt and store the session.
 
-        A planning render that fails still stores the session, `failed` with the reason.
+        A planning render that fails still stores the session, `failed` with the reason;
+        a pre-render check that refuses any phase template stores nothing (`RenderRefused`).
         A running experiment covering the scope replaces the resolver's choice with the
         strategy of the variant its unit (`unit_key`, else the experiment's default) is
         assigned; only `production` traffic takes part, an explicit other label does not.
@@ -213,6 +218,8 @@ class Orchestrator:
             )
         resolution = self._resolve(project, feature_type, label, choice)
         phase_rows = {phase: resolution.phase_prompt(phase) for phase in NEXT_PHASE}
+        session_variables = {**project_row.variables, **(variables or {})}
+        self._check(resolution, phase_rows, session_variables)
         row = OrchestrationSession(
             project=project_row,
             feature_name=feature,
@@ -225,7 +232,7 @@ class Orchestrator:
             render_inputs={
                 "label": label,
                 "acceptance_criteria": list(acceptance_criteria),
-                "variables": {**project_row.variables, **(variables or {})},
+                "variables": session_variables,
                 "project_description": project_row.description or "",
                 "files": files_to_json(merged_files([], files)),
             },
@@ -235,7 +242,10 @@ class Orchestrator:
         self.session.flush()
         engine = engine_for(resolution, self.budget)
         self._store_render(
-            row, "orchestrator", lambda: self._render(engine, row, "orchestrator", phase_rows)
+            row,
+            "orchestrator",
+            lambda: self._render(engine, row, "orchestrator", phase_rows),
+            is_checked=True,
         )
         return row
 
@@ -364,12 +374,58 @@ class Orchestrator:
             **{key: p.id for key, p in resolution.templates().items()},
         }
 
-    def _store_render(
-        self, row: OrchestrationSession, phase: str, render: Callable[[], str]
+    def _check(
+        self, resolution: Resolution, phase_rows: Mapping[str, Prompt], variables: Mapping[str, Any]
     ) -> None:
-        """Store `phase`'s rendered prompt, or mark the session failed with the one-line reason."""
+        """Raise `RenderRefused` when the pre-render check finds errors in `phase_rows`."""
+        if self.render_check is None:
+            return
+        problems = self.render_check(resolution, phase_rows, variables)
+        if problems:
+            raise RenderRefused(problems)
+
+    def _check_recorded(self, row: OrchestrationSession, phase: str) -> None:
+        """Check `phase` and the later phases of `row`, from the versions it recorded.
+
+        The phases still to render are checked together, as `plan` checks all three: a
+        version recorded now is the one a later phase renders.
+        """
+        if self.render_check is None or row.template_versions is None:
+            return  # a legacy session renders its own text, not published versions
+        resolution = self._recorded_resolution(row)
+        order = list(NEXT_PHASE)
+        remaining = set(order[order.index(phase) :])
+        phase_rows = {
+            key: prompt
+            for key, prompt in self._phase_rows(row, resolution).items()
+            if key in remaining
+        }
+        variables = (row.render_inputs or {}).get("variables", row.project.variables)
+        self._check(resolution, phase_rows, variables)
+
+    def _store_render(
+        self,
+        row: OrchestrationSession,
+        phase: str,
+        render: Callable[[], str],
+        *,
+        is_checked: bool = False,
+    ) -> None:
+        """Store `phase`'s rendered prompt, or mark the session failed with the one-line reason.
+
+        A refused pre-render check fails it the same way, its first diagnostic as the reason
+        (all of them in `refused`, for the caller to print).
+        """
+        self.refused = ()
         try:
+            if not is_checked:
+                self._check_recorded(row, phase)
             text = render()
+        except RenderRefused as error:
+            self.refused = error.problems
+            setattr(row, f"{phase}_prompt", None)
+            row.status = "failed"
+            row.status_reason = one_line(f"the {phase} render was refused: {error.problems[0]}")
         except TemplateRenderError as error:
             setattr(row, f"{phase}_prompt", None)
             row.status = "failed"

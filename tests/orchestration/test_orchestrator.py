@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from prompt_tool.analysis.contracts import contract_for_phase
 from prompt_tool.core.contract import FileInfo
@@ -15,6 +15,7 @@ from prompt_tool.core.templating import TemplateEngine
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.db.models import OrchestrationSession, Project
 from prompt_tool.orchestration.orchestrator import Orchestrator, parse_variables
+from prompt_tool.orchestration.render_check import RenderRefused
 from prompt_tool.orchestration.template_files import TemplateSpec
 from prompt_tool.orchestration.template_manager import OrchestrationTemplateManager
 
@@ -238,3 +239,44 @@ def test_a_legacy_session_shows_and_advances(db_manager: DatabaseManager, projec
     assert advance(db_manager, legacy_id, "P1").analysis_prompt == "LEGACY ANALYSE P1"
     assert advance(db_manager, legacy_id, "A1").implementation_prompt == "LEGACY DO A1"
     assert advance(db_manager, legacy_id, "D1").status == "completed"
+
+
+class RecordingCheck:
+    """A `RenderCheck` that remembers what it was asked and refuses while `problems` is set."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        self.calls: list[tuple[list[str], dict[str, Any]]] = []
+
+    def __call__(
+        self, resolution: Any, phases: Mapping[str, Any], variables: Mapping[str, Any]
+    ) -> list[str]:
+        self.calls.append((list(phases), dict(variables)))
+        return self.problems
+
+
+def test_a_refused_plan_stores_nothing_and_advance_checks_the_phases_left(
+    db_manager: DatabaseManager, project: str
+) -> None:
+    refusing = RecordingCheck(["a.j2@1:1:1: PT004 nope", "a.j2@1:2:1: PT004 again"])
+    with pytest.raises(RenderRefused) as refused, db_manager.session() as session:
+        Orchestrator(session, render_check=refusing).create_planning_session(
+            project, "Login", variables={"extra": 1}
+        )
+    assert refused.value.problems == ("a.j2@1:1:1: PT004 nope", "a.j2@1:2:1: PT004 again")
+    assert refusing.calls == [(["orchestrator", "analysis", "implementation"], {"extra": 1})]
+    with db_manager.session() as session:
+        assert session.scalars(select(OrchestrationSession)).all() == []
+
+    passing = RecordingCheck([])
+    with db_manager.session() as session:
+        orchestrator = Orchestrator(session, render_check=passing)
+        session_id = orchestrator.create_planning_session(project, "Login").id
+    with db_manager.session() as session:
+        orchestrator = Orchestrator(session, render_check=refusing)
+        row = orchestrator.advance(session_id, "PLAN").session
+        assert (row.status, row.phase, row.analysis_prompt) == ("failed", "analysis", None)
+        assert row.status_reason == "the analysis render was refused: a.j2@1:1:1: PT004 nope"
+        assert orchestrator.refused == refused.value.problems
+    assert passing.calls[0][0] == ["orchestrator", "analysis", "implementation"]
+    assert refusing.calls[-1][0] == ["analysis", "implementation"]
