@@ -87,6 +87,9 @@ if TYPE_CHECKING:
     from prompt_tool.analysis.document import (
         DocumentModel as DocumentModel,
     )
+    from prompt_tool.analysis.highlighting import (
+        highlight as highlight,
+    )
     from prompt_tool.analysis.hovers import (
         HoverText as HoverText,
     )
@@ -147,9 +150,6 @@ if TYPE_CHECKING:
     from prompt_tool.analysis.template_links import (
         template_references as template_references,
     )
-    from prompt_tool.analysis.tokens import (
-        highlight as highlight,
-    )
     from prompt_tool.analysis.typeinfo import (
         Kind as Kind,
     )
@@ -199,7 +199,7 @@ _HOMES: dict[str, str] = {
     "Binding": "prompt_tool.analysis.scopes",
     "reference_at": "prompt_tool.analysis.template_links",
     "template_references": "prompt_tool.analysis.template_links",
-    "highlight": "prompt_tool.analysis.tokens",
+    "highlight": "prompt_tool.analysis.highlighting",
     "Kind": "prompt_tool.analysis.typeinfo",
 }
 """Each name the features use, and the module that defines it."""

@@ -18,10 +18,10 @@ from lsprotocol import types
 from lsp_server.capabilities import SEMANTIC_TOKEN_TYPES
 from prompt_tool.analysis.completions import Candidate, CandidateKind
 from prompt_tool.analysis.diagnostics import Diagnostic, Fix, Position, Severity, Span
+from prompt_tool.analysis.highlighting import HighlightToken, TokenKind
 from prompt_tool.analysis.outline import Fold, FoldKind, OutlineSymbol, SymbolKind
+from prompt_tool.analysis.positions import split_lines as split_lines
 from prompt_tool.analysis.renaming import Replacement
-from prompt_tool.analysis.tokens import HighlightToken, TokenKind
-from prompt_tool.analysis.tokens import split_lines as split_lines
 
 if TYPE_CHECKING:
     from lsp_server.preview_contexts import ContextEntry

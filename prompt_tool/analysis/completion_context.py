@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from prompt_tool.analysis.diagnostics import Position, Span
-from prompt_tool.analysis.positions import normalise_newlines
+from prompt_tool.analysis.positions import SpannedToken, lex, normalise_newlines
 from prompt_tool.analysis.template_links import REFERENCING_TAGS
-from prompt_tool.analysis.tokens import Token, lex
 
 _WORD_BEFORE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _OPEN_TEMPLATE_NAME = re.compile(
@@ -77,7 +76,7 @@ def _open_statement_text(before: str) -> str | None:
     return before[start + 2 :].lstrip("-+")
 
 
-def _from_tokens(tokens: list[Token], prefix: str, span: Span) -> CompletionContext:
+def _from_tokens(tokens: list[SpannedToken], prefix: str, span: Span) -> CompletionContext:
     opened = _open_tag(tokens)
     if opened is None:
         return CompletionContext(ContextKind.NONE, prefix, span)
@@ -100,7 +99,7 @@ def _from_tokens(tokens: list[Token], prefix: str, span: Span) -> CompletionCont
     return CompletionContext(ContextKind.EXPRESSION, prefix, span)
 
 
-def _open_tag(tokens: list[Token]) -> int | None:
+def _open_tag(tokens: list[SpannedToken]) -> int | None:
     for index in range(len(tokens) - 1, -1, -1):
         token_type = tokens[index].type
         if token_type in {"variable_begin", "block_begin"}:
@@ -110,7 +109,7 @@ def _open_tag(tokens: list[Token]) -> int | None:
     return None
 
 
-def _owner(tokens: list[Token]) -> tuple[str, ...]:
+def _owner(tokens: list[SpannedToken]) -> tuple[str, ...]:
     """`user.profile` for the tokens of `user.profile` before a final `.`."""
     path: list[str] = []
     index = len(tokens) - 1

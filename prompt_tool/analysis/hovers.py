@@ -10,9 +10,10 @@ from jinja2 import Environment
 from prompt_tool.analysis.checks import AttributeAccess, Reference
 from prompt_tool.analysis.diagnostics import Position, Span
 from prompt_tool.analysis.document import DocumentModel
+from prompt_tool.analysis.highlighting import TokenKind, classify
 from prompt_tool.analysis.navigation import NameKind, definition_of, name_at
+from prompt_tool.analysis.positions import lex
 from prompt_tool.analysis.template_links import TemplateReference
-from prompt_tool.analysis.tokens import TokenKind, classify, lex
 from prompt_tool.analysis.typeinfo import Kind
 
 PREVIEW_LINES = 10

@@ -18,10 +18,10 @@ from typing import TypeGuard
 
 from prompt_tool.analysis.diagnostics import Position, Span
 from prompt_tool.analysis.document import DocumentModel
+from prompt_tool.analysis.highlighting import Statement, statements
 from prompt_tool.analysis.navigation import NameKind, defined_names, definition_of, name_at, uses_of
-from prompt_tool.analysis.positions import normalise_newlines
+from prompt_tool.analysis.positions import lex, normalise_newlines
 from prompt_tool.analysis.scopes import Frame
-from prompt_tool.analysis.tokens import Statement, lex, statements
 
 ALWAYS_VISIBLE = frozenset({"loop", "argument", "with"})
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from prompt_tool.analysis.diagnostics import Position, Span
+from prompt_tool.analysis.highlighting import Statement, TokenKind, classify, statements
 from prompt_tool.analysis.outline import OutlineSymbol, SymbolKind, outline
-from prompt_tool.analysis.tokens import Statement, Token, TokenKind, classify, lex, statements
+from prompt_tool.analysis.positions import SpannedToken, lex
 
 
 class NameKind(StrEnum):
@@ -74,8 +75,8 @@ def _defined_by(statement: Statement) -> list[DefinedName]:
     return []
 
 
-def _until(tokens: tuple[Token, ...], stop: str) -> list[Token]:
-    found: list[Token] = []
+def _until(tokens: tuple[SpannedToken, ...], stop: str) -> list[SpannedToken]:
+    found: list[SpannedToken] = []
     for token in tokens:
         if token.value == stop:
             return found
@@ -84,7 +85,7 @@ def _until(tokens: tuple[Token, ...], stop: str) -> list[Token]:
     return found
 
 
-def _is_attribute_part(body: tuple[Token, ...], token: Token) -> bool:
+def _is_attribute_part(body: tuple[SpannedToken, ...], token: SpannedToken) -> bool:
     index = body.index(token)
     neighbours = {
         body[index - 1].value if index else "",
@@ -93,8 +94,8 @@ def _is_attribute_part(body: tuple[Token, ...], token: Token) -> bool:
     return "." in neighbours
 
 
-def _parameters(tokens: tuple[Token, ...]) -> list[Token]:
-    parameters: list[Token] = []
+def _parameters(tokens: tuple[SpannedToken, ...]) -> list[SpannedToken]:
+    parameters: list[SpannedToken] = []
     depth = 0
     previous = ""
     for token in tokens:
@@ -108,7 +109,7 @@ def _parameters(tokens: tuple[Token, ...]) -> list[Token]:
     return parameters
 
 
-def _import_aliases(body: tuple[Token, ...]) -> list[Token]:
+def _import_aliases(body: tuple[SpannedToken, ...]) -> list[SpannedToken]:
     """`import "x" as y` → y; `from "x" import a, b as c` → a, c."""
     values = [token.value for token in body]
     if body[0].value == "import":
@@ -116,7 +117,7 @@ def _import_aliases(body: tuple[Token, ...]) -> list[Token]:
     if "import" not in values:
         return []
     imported = body[values.index("import") + 1 :]
-    aliases: list[Token] = []
+    aliases: list[SpannedToken] = []
     for index, token in enumerate(imported):
         if token.type != "name" or token.value in {"as", "with", "without", "context"}:
             continue
@@ -126,7 +127,7 @@ def _import_aliases(body: tuple[Token, ...]) -> list[Token]:
     return aliases
 
 
-def name_at(source: str, position: Position) -> Token | None:
+def name_at(source: str, position: Position) -> SpannedToken | None:
     """The variable or callable name under the cursor (not a filter, test or attribute)."""
     for token, kind in classify(lex(source)):
         if kind in {TokenKind.VARIABLE, TokenKind.FUNCTION} and _touches(token.span, position):

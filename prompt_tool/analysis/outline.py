@@ -13,7 +13,8 @@ from enum import StrEnum
 from jinja2 import Environment
 
 from prompt_tool.analysis.diagnostics import Span
-from prompt_tool.analysis.tokens import Statement, Token, lex, statements
+from prompt_tool.analysis.highlighting import Statement, statements
+from prompt_tool.analysis.positions import SpannedToken, lex
 
 PAIRED_TAGS = frozenset(
     {"autoescape", "block", "call", "filter", "for", "if", "macro", "raw", "set", "trans", "with"}
@@ -67,7 +68,7 @@ class Outline:
 @dataclass
 class _Open:
     statement: Statement
-    symbol: tuple[str, SymbolKind, Token, str] | None
+    symbol: tuple[str, SymbolKind, SpannedToken, str] | None
     children: list[OutlineSymbol] = field(default_factory=list)
 
 
@@ -134,7 +135,7 @@ def _attach(
     )
 
 
-def _symbol_head(statement: Statement) -> tuple[str, SymbolKind, Token, str] | None:
+def _symbol_head(statement: Statement) -> tuple[str, SymbolKind, SpannedToken, str] | None:
     names = [token for token in statement.body[1:2] if token.type == "name"]
     if not names:
         return None
@@ -165,8 +166,8 @@ def _macro_signature(statement: Statement) -> str:
 
 def _set_variables(statement: Statement) -> list[OutlineSymbol]:
     """The plain names a `{% set a, b = … %}` assigns (`ns.attr` targets are not new names)."""
-    targets: list[Token] = []
-    body: Sequence[Token] = statement.body[1:]
+    targets: list[SpannedToken] = []
+    body: Sequence[SpannedToken] = statement.body[1:]
     for index, token in enumerate(body):
         if token.type == "operator" and token.value == "=":
             break
@@ -180,9 +181,9 @@ def _set_variables(statement: Statement) -> list[OutlineSymbol]:
     ]
 
 
-def _comment_folds(tokens: Sequence[Token]) -> list[Fold]:
+def _comment_folds(tokens: Sequence[SpannedToken]) -> list[Fold]:
     folds: list[Fold] = []
-    start: Token | None = None
+    start: SpannedToken | None = None
     for token in tokens:
         if token.type == "comment_begin":
             start = token

@@ -1,15 +1,20 @@
-"""Exact columns for a Jinja template: one lexer pass, tokens placed in the source.
+"""The one token model for a Jinja template: one lexer pass, tokens placed in the source.
 
-Jinja's AST nodes carry only a line number. `TokenIndex` lexes the source once, places
-every token at its (line, column) and pairs block tags. The same tokens then feed the
-parser with each token's index in place of its line number, so every node's `lineno`
-names the exact token it was built from, and a file is lexed once.
+Jinja's AST nodes carry only a line number, and `tokeniter` yields values and line
+numbers but no columns (and drops whitespace around `-` delimiters), so `placed` walks
+the source alongside the tokens to find each one's offset. Everything builds on that one
+walk: `TokenIndex` places every token at its (line, column) and pairs block tags, then
+feeds the parser each token's index in place of its line number, so every node's
+`lineno` names the exact token it was built from and a file is lexed once; `lex` is the
+tolerant mode, whose tokens stop at a lexing error instead of raising, so a half-typed
+template still gets its highlighting, outline and completion context up to the error.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from sys import intern
 
@@ -25,6 +30,7 @@ BLOCK_OPENERS = frozenset(
 _AT_OFFSET = re.compile(r" at (\d+)$")
 _IGNORED = frozenset({"comment_begin", "comment", "comment_end", "linecomment"})
 _CONTINUATIONS = frozenset({"elif", "else", "pluralize"})
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 def _moved(error: TemplateSyntaxError, chars: int, lines: int) -> TemplateSyntaxError:
@@ -121,6 +127,13 @@ def normalise_newlines(source: str) -> str:
     return source.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def split_lines(source: str) -> list[str]:
+    """The lines of `source` as Jinja, the analyser and LSP number them: only `\\n`,
+    `\\r\\n` and `\\r` end a line. Never `str.splitlines`, which also breaks at U+2028,
+    U+2029, `\\x0b`, `\\x0c`, `\\x1c`-`\\x1e` and `\\x85` and so shifts every line after."""
+    return _NEWLINE.split(source)
+
+
 class LineMap:
     """Offsets ↔ positions for one text."""
 
@@ -134,6 +147,66 @@ class LineMap:
 
     def end(self) -> Position:
         return self.position(self.length)
+
+
+def placed(
+    environment: Environment,
+    source: str,
+    name: str | None,
+    start: int = 0,
+    tolerant: bool = False,
+) -> Iterator[tuple[int, str, str, int]]:
+    """Jinja's tokens of `source[start:]`, whitespace included, each as (lexer line, kind,
+    raw value, offset in `source`): the one walk that places tokens in the source.
+
+    A value not found where it should be is placed at the current offset; in `tolerant`
+    mode the walk stops there instead, and also stops (rather than raising) at a lexing
+    error, so the tokens before the error are still yielded.
+    """
+    offset = start
+    startswith, find = source.startswith, source.find
+    text = source[start:] if start else source
+    try:
+        for lineno, kind, value in environment.lexer.tokeniter(text, name):
+            at = offset if startswith(value, offset) else find(value, offset)
+            if at < 0:
+                if tolerant:
+                    return
+                at = offset
+            end = at + len(value)
+            if end > offset:
+                offset = end
+            yield lineno, kind, value, at
+    except TemplateSyntaxError:
+        if not tolerant:
+            raise
+
+
+@dataclass(frozen=True)
+class SpannedToken:
+    """One token of the tolerant `lex`: Jinja's token type, its text stripped of the
+    whitespace the lexer folds into delimiters, and where that text is."""
+
+    type: str
+    value: str
+    span: Span
+    offset: int
+
+
+def lex(source: str, environment: Environment | None = None) -> list[SpannedToken]:
+    """Every non-whitespace token of `source` up to the first lexing error, with spans."""
+    environment = environment or Environment()
+    text = normalise_newlines(source)
+    lines = LineMap(text)
+    tokens: list[SpannedToken] = []
+    for _line, kind, value, at in placed(environment, text, None, tolerant=True):
+        core = value.strip()
+        if kind == "whitespace" or not core:
+            continue
+        begin = at + len(value) - len(value.lstrip())
+        span = Span(lines.position(begin), lines.position(begin + len(core)))
+        tokens.append(SpannedToken(kind, core, span, begin))
+    return tokens
 
 
 _BEGIN = frozenset({"block_begin", "linestatement_begin"})
@@ -185,19 +258,13 @@ class TokenIndex:
         `lstrip_blocks` around `stop` apply exactly as in a whole-source pass.
         """
         source, items, tags = self.source, self.items, self.tags
-        offset, previous = start, ""
-        startswith, find, append = source.startswith, source.find, items.append
+        previous, append = "", items.append
         base = self.lines.position(start).line - 1 if start else -1
-        text = source[start:] if start else source
         try:
-            for lineno, kind, value in environment.lexer.tokeniter(text, name):
-                at = offset if startswith(value, offset) else find(value, offset)
-                at = offset if at < 0 else at
+            for lineno, kind, value, at in placed(environment, source, name, start):
                 if stop is not None and at >= stop and kind != "whitespace":
                     return at == stop and kind == "block_begin"
                 end = at + len(value)
-                if end > offset:
-                    offset = end
                 if kind == "whitespace":
                     continue
                 if kind in _IGNORED:

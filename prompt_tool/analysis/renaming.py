@@ -16,18 +16,17 @@ from dataclasses import dataclass
 
 from prompt_tool.analysis.diagnostics import Position, Span
 from prompt_tool.analysis.document import DocumentModel
-from prompt_tool.analysis.name_resolution import is_current, resolve_at, scope_of
-from prompt_tool.analysis.parsing import split_pin
-from prompt_tool.analysis.scopes import Frame
-from prompt_tool.analysis.template_links import template_references
-from prompt_tool.analysis.tokens import (
+from prompt_tool.analysis.highlighting import (
     STATEMENT_KEYWORDS,
-    Token,
     TokenKind,
     classify,
-    lex,
     statements,
 )
+from prompt_tool.analysis.name_resolution import is_current, resolve_at, scope_of
+from prompt_tool.analysis.parsing import split_pin
+from prompt_tool.analysis.positions import SpannedToken, lex
+from prompt_tool.analysis.scopes import Frame
+from prompt_tool.analysis.template_links import template_references
 
 RESERVED_NAMES = STATEMENT_KEYWORDS | frozenset(
     {
@@ -154,7 +153,7 @@ def _keyword_arguments(model: DocumentModel, source: str, argument: Span, name: 
     return found
 
 
-def _keywords_in_call(tokens: Sequence[Token], start: int, name: str) -> list[Span]:
+def _keywords_in_call(tokens: Sequence[SpannedToken], start: int, name: str) -> list[Span]:
     if start >= len(tokens) or tokens[start].value != "(":
         return []
     found: list[Span] = []
@@ -198,7 +197,7 @@ def _block_names(source: str) -> set[str]:
     return {token.value for token in _block_tokens(lex(source))}
 
 
-def _block_tokens(tokens: Sequence[Token]) -> list[Token]:
+def _block_tokens(tokens: Sequence[SpannedToken]) -> list[SpannedToken]:
     """The tokens that name a block: in `block` and `endblock` tags, and after `self.`."""
     named = [
         statement.body[1]

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from jinja2 import Environment
 
 from prompt_tool.analysis.diagnostics import Position, Span
-from prompt_tool.analysis.tokens import Statement, Token, lex, statements
+from prompt_tool.analysis.highlighting import Statement, statements
+from prompt_tool.analysis.positions import SpannedToken, lex
 
 REFERENCING_TAGS = frozenset({"include", "extends", "import", "from"})
 _NAME_LIST_END = frozenset({"as", "import", "with", "without", "ignore"})
@@ -47,7 +48,7 @@ def _references_in(statement: Statement) -> list[TemplateReference]:
     return references
 
 
-def _literal(tag: str, token: Token) -> TemplateReference | None:
+def _literal(tag: str, token: SpannedToken) -> TemplateReference | None:
     text = token.value
     if len(text) < 2 or "\\" in text or token.span.start.line != token.span.end.line:
         return None

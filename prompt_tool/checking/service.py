@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from prompt_tool.analysis.contracts import builtin_contracts, contract_with_project_variables
 from prompt_tool.analysis.diagnostics import Diagnostic, RelatedLocation, Severity, Span
 from prompt_tool.analysis.facts import TemplateFacts
-from prompt_tool.analysis.tokens import split_lines
+from prompt_tool.analysis.positions import split_lines
 from prompt_tool.analysis.typeinfo import Contract, FieldInfo, TypeInfo
 from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource, Workspace
 from prompt_tool.checking.discovery import SKIPPED_FOLDERS, decode_template

@@ -15,7 +15,8 @@ PURE_MODULES = [
             "editor",
             "analysis",
             (
-                "tokens",
+                "highlighting",
+                "positions",
                 "outline",
                 "template_links",
                 "completion_context",

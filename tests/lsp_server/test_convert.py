@@ -22,7 +22,7 @@ from prompt_tool.analysis.diagnostics import (
     Severity,
     Span,
 )
-from prompt_tool.analysis.tokens import HighlightToken, TokenKind
+from prompt_tool.analysis.highlighting import HighlightToken, TokenKind
 
 LINE = "a😀é{{ x }}"
 UTF8, UTF16, UTF32 = (

@@ -1,26 +1,20 @@
-"""Lexer tokens with exact spans, and their classification for syntax highlighting.
+"""What the tolerant tokens mean: classification for syntax highlighting, and `{% %}` tags.
 
-Jinja's `tokeniter` yields token values and line numbers but no columns, and it strips
-whitespace around `-` delimiters, so spans are recovered by walking the source alongside
-the tokens. Lexing is tolerant: a lexing error ends the token list instead of raising, so
-that a half-typed template still gets its highlighting and outline up to the error.
+The tokens themselves come from `positions.lex`, the tolerant mode of the one token
+model, so a half-typed template still gets its highlighting and outline up to a lexing
+error.
 """
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from jinja2 import Environment, TemplateSyntaxError
+from jinja2 import Environment
 
-from prompt_tool.analysis.diagnostics import Position, Span
-from prompt_tool.analysis.positions import normalise_newlines
-
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-_SKIPPED_TYPES = frozenset({"whitespace"})
+from prompt_tool.analysis.diagnostics import Span
+from prompt_tool.analysis.positions import SpannedToken, lex, normalise_newlines
 
 STATEMENT_KEYWORDS = frozenset(
     {
@@ -55,16 +49,6 @@ EXPRESSION_KEYWORDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Token:
-    """One lexer token: Jinja's token type, its text, and where that text is."""
-
-    type: str
-    value: str
-    span: Span
-    offset: int
-
-
 class TokenKind(StrEnum):
     """What a token means to a reader, independent of any editor's vocabulary."""
 
@@ -91,63 +75,9 @@ class HighlightToken:
     kind: TokenKind
 
 
-def split_lines(source: str) -> list[str]:
-    """The lines of `source` as Jinja, the analyser and LSP number them: only `\\n`,
-    `\\r\\n` and `\\r` end a line. Never `str.splitlines`, which also breaks at U+2028,
-    U+2029, `\\x0b`, `\\x0c`, `\\x1c`-`\\x1e` and `\\x85` and so shifts every line after."""
-    return _NEWLINE.split(source)
-
-
-class _Locator:
-    """Offsets to (line, column) in one normalised source."""
-
-    def __init__(self, source: str):
-        self._starts = [0, *(match.end() for match in re.finditer("\n", source))]
-
-    def position(self, offset: int) -> Position:
-        line = bisect_right(self._starts, offset) - 1
-        return Position(line, offset - self._starts[line])
-
-
-def lex(source: str, environment: Environment | None = None) -> list[Token]:
-    """Every non-whitespace token of `source` up to the first lexing error, with spans."""
-    environment = environment or Environment()
-    text = normalise_newlines(source)
-    locator = _Locator(text)
-    tokens: list[Token] = []
-    offset = 0
-    for token_type, value in _raw_tokens(environment, text):
-        start = text.find(value, offset) if not text.startswith(value, offset) else offset
-        if start < 0:
-            break
-        offset = start + len(value)
-        if token_type in _SKIPPED_TYPES or not value.strip():
-            continue
-        lead = len(value) - len(value.lstrip())
-        core = value.strip()
-        begin = start + lead
-        tokens.append(
-            Token(
-                token_type,
-                core,
-                Span(locator.position(begin), locator.position(begin + len(core))),
-                begin,
-            )
-        )
-    return tokens
-
-
-def _raw_tokens(environment: Environment, text: str) -> Iterator[tuple[str, str]]:
-    try:
-        for _line, token_type, value in environment.lexer.tokeniter(text, None):
-            yield token_type, value
-    except TemplateSyntaxError:
-        return
-
-
-def classify(tokens: Sequence[Token]) -> list[tuple[Token, TokenKind]]:
+def classify(tokens: Sequence[SpannedToken]) -> list[tuple[SpannedToken, TokenKind]]:
     """Each token that deserves a colour, with what it means in its context."""
-    result: list[tuple[Token, TokenKind]] = []
+    result: list[tuple[SpannedToken, TokenKind]] = []
     state = _Context()
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else None
@@ -164,9 +94,9 @@ class _Context:
         self.in_statement = False
         self.at_statement_start = False
         self.expecting_test = False
-        self.previous: Token | None = None
+        self.previous: SpannedToken | None = None
 
-    def kind_of(self, token: Token, following: Token | None) -> TokenKind | None:
+    def kind_of(self, token: SpannedToken, following: SpannedToken | None) -> TokenKind | None:
         kind = _delimiter_or_literal(token)
         if token.type in {"block_begin", "variable_begin"}:
             self.in_statement = token.type == "block_begin"
@@ -177,7 +107,7 @@ class _Context:
         self.previous = token
         return kind
 
-    def _name_kind(self, token: Token, following: Token | None) -> TokenKind:
+    def _name_kind(self, token: SpannedToken, following: SpannedToken | None) -> TokenKind:
         previous = self.previous.value if self.previous and self.previous.type == "operator" else ""
         if self.at_statement_start:
             return TokenKind.KEYWORD
@@ -201,7 +131,7 @@ class _Context:
         return TokenKind.VARIABLE
 
 
-def _delimiter_or_literal(token: Token) -> TokenKind | None:
+def _delimiter_or_literal(token: SpannedToken) -> TokenKind | None:
     if token.type.endswith(("_begin", "_end")):
         return TokenKind.COMMENT if token.type.startswith("comment") else TokenKind.DELIMITER
     return _LITERAL_KINDS.get(token.type)
@@ -222,15 +152,15 @@ class Statement:
     """One `{% ... %}` tag: its tag name, the tokens between its delimiters, and its extent."""
 
     tag: str
-    body: tuple[Token, ...]
+    body: tuple[SpannedToken, ...]
     span: Span
 
 
-def statements(tokens: Sequence[Token]) -> list[Statement]:
+def statements(tokens: Sequence[SpannedToken]) -> list[Statement]:
     """Every complete `{% ... %}` tag in order; an unclosed one at the end is dropped."""
     result: list[Statement] = []
-    begin: Token | None = None
-    body: list[Token] = []
+    begin: SpannedToken | None = None
+    body: list[SpannedToken] = []
     for token in tokens:
         if token.type == "block_begin":
             begin, body = token, []

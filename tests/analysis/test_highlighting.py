@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from prompt_tool.analysis.diagnostics import Position, Span
-from prompt_tool.analysis.tokens import HighlightToken, TokenKind, classify, highlight, lex
+from prompt_tool.analysis.highlighting import HighlightToken, TokenKind, classify, highlight
+from prompt_tool.analysis.positions import lex
 
 
 def kinds(source: str) -> list[tuple[str, TokenKind]]:
