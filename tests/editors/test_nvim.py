@@ -144,10 +144,12 @@ def lua(value: object) -> str:
     return json.dumps(str(value))
 
 
-def run_nvim(nvim: str, tmp_path: Path, setup: str, body: str, *files: Path) -> dict[str, Any]:
+def run_nvim(
+    nvim: str, tmp_path: Path, setup: str, body: str, *files: Path, init_template: str = INIT
+) -> dict[str, Any]:
     out = tmp_path / "result.json"
     init = tmp_path / "init.lua"
-    init.write_text(INIT.format(plugin=lua(PLUGIN), setup=setup, body=body, out=lua(out)))
+    init.write_text(init_template.format(plugin=lua(PLUGIN), setup=setup, body=body, out=lua(out)))
     completed = subprocess.run(
         [nvim, "--headless", "-n", "-i", "NONE", "-u", str(init), *map(str, files)],
         cwd=tmp_path,
@@ -311,3 +313,188 @@ def test_checkhealth_starts_the_server_and_runs_initialize(
     assert level in line, report
     if level == "OK":
         assert not any("ERROR" in line for line in report), report
+
+
+ASYNC_INIT = """
+vim.opt.runtimepath:prepend({plugin})
+local shown = {{}}
+local notify = vim.notify
+vim.notify = function(message, level, opts)
+  table.insert(shown, tostring(message))
+  return notify(message, level, opts)
+end
+require("prompt_tool").setup({setup})
+local uv = vim.uv or vim.loop
+local result = {{}}
+local body
+
+local function finish()
+  result.notified = shown
+  result.messages = vim.fn.execute("messages")
+  result.strategy = require("prompt_tool").strategy()
+  vim.fn.writefile({{ vim.fn.json_encode(result) }}, {out})
+  vim.cmd("qa!")
+end
+
+local function resume()
+  local ok, err = coroutine.resume(body)
+  if not ok then
+    result.error = debug.traceback(body, tostring(err))
+  end
+  if not ok or coroutine.status(body) == "dead" then
+    finish()
+  end
+end
+
+-- Waits with Neovim's main loop running (vim.wait would not fire TextChanged), as a user would.
+local function wait_for(condition, ms)
+  local deadline = uv.now() + (ms or 30000)
+  local function poll()
+    if condition() or uv.now() > deadline then
+      resume()
+    else
+      vim.defer_fn(poll, 20)
+    end
+  end
+  vim.defer_fn(poll, 0)
+  coroutine.yield()
+  return condition() and true or false
+end
+
+local function lines(bufnr)
+  return vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+end
+
+local function preview_buffer()
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_get_name(bufnr):find("prompt-tool://preview/", 1, true) == 1 then
+      return bufnr
+    end
+  end
+  return nil
+end
+
+local function preview_shows(text)
+  local bufnr = preview_buffer()
+  return bufnr ~= nil and vim.tbl_contains(lines(bufnr), text)
+end
+
+local function where()
+  return {{
+    file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(0), ":t"),
+    line = vim.api.nvim_win_get_cursor(0)[1],
+  }}
+end
+
+vim.api.nvim_create_autocmd("VimEnter", {{
+  callback = function()
+    body = coroutine.create(function()
+      result.attached = wait_for(function() return vim.g.prompt_tool_attached ~= nil end)
+      {body}
+    end)
+    resume()
+  end,
+}})
+"""
+
+SAMPLE = {
+    "project": {"name": "shop", "description": "The storefront"},
+    "feature": {"name": "Login", "type": "feature", "description": "Sign in"},
+    "session": {"id": "1", "phase": "analysis"},
+    "plan": {"phase": "orchestrator", "summary": "short plan", "content": "long plan"},
+}
+ANALYSIS = '# Analyse {{ feature.name }}\n{% include "partials/rules.j2" %}\nPlan: {{ plan.summary }}\n'
+
+
+def preview_project(tmp_path: Path) -> Path:
+    """A project with templates/analysis.j2 including a two-line partial, and one sample."""
+    root = project(tmp_path)
+    templates = root / "templates"
+    (templates / "partials" / "rules.j2").write_text("Be kind.\nBe brief.\n")
+    (templates / "analysis.j2").write_text(ANALYSIS)
+    (templates / "samples").mkdir()
+    (templates / "samples" / "login.analysis.json").write_text(json.dumps(SAMPLE))
+    return templates / "analysis.j2"
+
+
+FOLLOW_AND_JUMP = """
+      local source = vim.api.nvim_get_current_buf()
+      vim.cmd("PromptToolPreview login.analysis")
+      result.stayed = vim.api.nvim_get_current_buf() == source
+      result.rendered = wait_for(function() return preview_shows("Plan: short plan") end)
+      local preview = preview_buffer()
+      local window = vim.fn.bufwinid(preview)
+      result.first = lines(preview)
+      result.buffer = {
+        name = vim.api.nvim_buf_get_name(preview), buftype = vim.bo[preview].buftype,
+        bufhidden = vim.bo[preview].bufhidden, swapfile = vim.bo[preview].swapfile,
+        modifiable = vim.bo[preview].modifiable, filetype = vim.bo[preview].filetype,
+      }
+      result.summary = vim.b[preview].prompt_tool_preview
+      result.statusline = vim.api.nvim_eval_statusline(vim.wo[window].statusline, { winid = window, maxwidth = 200 }).str
+
+      vim.api.nvim_buf_set_lines(source, 0, 0, false, { "Edited for {{ feature.name }}" })
+      result.followed = wait_for(function() return preview_shows("Edited for Login") end)
+      result.second = lines(preview)
+      result.version = vim.b[preview].prompt_tool_preview.version
+      result.buffer_version = vim.lsp.util.buf_versions[source]
+
+      vim.api.nvim_set_current_win(window)
+      vim.api.nvim_win_set_cursor(window, { 4, 0 })
+      vim.api.nvim_feedkeys("gd", "x", false)
+      result.include_jump = where()
+      vim.api.nvim_set_current_win(window)
+      vim.api.nvim_win_set_cursor(window, { 5, 0 })
+      vim.cmd("PromptToolPreviewSource")
+      result.command_jump = where()
+      result.modified = vim.bo.modified
+
+      vim.api.nvim_win_close(window, true)
+      result.closed = wait_for(function() return preview_buffer() == nil end)
+      result.group_left = vim.fn.exists("#prompt_tool_preview_" .. preview) == 1
+"""
+
+
+def test_the_preview_follows_edits_and_jumps_to_the_source_line(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, _ = nvim
+    template = preview_project(tmp_path)
+
+    result = run_nvim(
+        binary,
+        tmp_path,
+        SETUP_WITH_CALLBACKS % lua(SERVER),
+        FOLLOW_AND_JUMP,
+        template,
+        init_template=ASYNC_INIT,
+    )
+
+    assert result["attached"] is True
+    assert result["stayed"] is True, "the cursor stays in the template's window"
+    assert result["rendered"] is True, result
+    assert result["first"] == ["# Analyse Login", "Be kind.", "Be brief.", "Plan: short plan"]
+    assert result["buffer"] == {
+        "name": "prompt-tool://preview/project/templates/analysis.j2",
+        "buftype": "nofile",
+        "bufhidden": "wipe",
+        "swapfile": False,
+        "modifiable": False,
+        "filetype": "markdown",
+    }
+    summary = result["summary"]
+    assert (summary["context"], summary["phase"], summary["characters"]) == (
+        f"sample:{template.parent / 'samples' / 'login.analysis.json'}",
+        "analysis",
+        len("# Analyse Login\nBe kind.\nBe brief.\nPlan: short plan\n"),
+    )
+    assert summary["tokens"] > 0 and "error" not in summary
+    assert "analysis · login.analysis · 52 characters · ~" in result["statusline"]
+    assert result["followed"] is True, result
+    assert result["second"] == ["Edited for Login", *result["first"]]
+    assert result["version"] == result["buffer_version"]
+    assert result["include_jump"] == {"file": "rules.j2", "line": 2}
+    assert result["command_jump"] == {"file": "analysis.j2", "line": 4}
+    assert result["modified"] is True, "the unsaved edit is kept"
+    assert result["closed"] is True
+    assert result["group_left"] is False, "closing the preview removes its autocommands"
