@@ -313,6 +313,7 @@ def test_checkhealth_starts_the_server_and_runs_initialize(
     assert level in line, report
     if level == "OK":
         assert not any("ERROR" in line for line in report), report
+        assert any(":PromptToolPreview opens `rightbelow vsplit`" in line for line in report)
 
 
 ASYNC_INIT = """
@@ -403,7 +404,9 @@ SAMPLE = {
     "session": {"id": "1", "phase": "analysis"},
     "plan": {"phase": "orchestrator", "summary": "short plan", "content": "long plan"},
 }
-ANALYSIS = '# Analyse {{ feature.name }}\n{% include "partials/rules.j2" %}\nPlan: {{ plan.summary }}\n'
+ANALYSIS = (
+    '# Analyse {{ feature.name }}\n{% include "partials/rules.j2" %}\nPlan: {{ plan.summary }}\n'
+)
 
 
 def preview_project(tmp_path: Path) -> Path:
@@ -498,3 +501,142 @@ def test_the_preview_follows_edits_and_jumps_to_the_source_line(
     assert result["modified"] is True, "the unsaved edit is kept"
     assert result["closed"] is True
     assert result["group_left"] is False, "closing the preview removes its autocommands"
+
+
+RENDER_ERROR = """
+      local source = vim.api.nvim_get_current_buf()
+      local namespace = vim.api.nvim_create_namespace("prompt_tool_preview")
+      local failing = vim.fn.fnamemodify("project/templates/partials/rules.j2", ":p")
+      local function errors()
+        local bufnr = vim.fn.bufnr(failing)
+        return bufnr > 0 and vim.diagnostic.get(bufnr, { namespace = namespace }) or {}
+      end
+      vim.cmd("PromptToolPreview login.analysis")
+      result.reported = wait_for(function() return #errors() > 0 end)
+      result.errors = {}
+      for _, d in ipairs(errors()) do
+        table.insert(result.errors, { lnum = d.lnum, source = d.source, message = d.message })
+      end
+      result.partial = lines(preview_buffer())
+      result.summary = vim.b[preview_buffer()].prompt_tool_preview
+
+      -- Fixing the included template (edited, unsaved, in another window) clears it.
+      vim.cmd("split " .. vim.fn.fnameescape(failing))
+      result.include_attached = wait_for(function()
+        return require("prompt_tool.preview").client_for(vim.api.nvim_get_current_buf()) ~= nil
+      end)
+      vim.api.nvim_buf_set_lines(0, 1, 2, false, { "{{ 6 // 3 }}" })
+      result.fixed = wait_for(function() return preview_shows("2") and #errors() == 0 end)
+      result.after_fix = lines(preview_buffer())
+
+      -- Breaking it again, then closing the preview, takes the diagnostic away.
+      vim.api.nvim_buf_set_lines(0, 1, 2, false, { "{{ 6 // 0 }}" })
+      result.broken_again = wait_for(function() return #errors() > 0 end)
+      vim.api.nvim_buf_delete(preview_buffer(), { force = true })
+      result.errors_after_close = #errors()
+"""
+
+
+def test_a_render_error_is_a_diagnostic_at_the_failing_line_until_fixed_or_closed(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, _ = nvim
+    template = preview_project(tmp_path)
+    (template.parent / "partials" / "rules.j2").write_text("Be kind.\n{{ 6 // 0 }}\nnever\n")
+
+    result = run_nvim(
+        binary,
+        tmp_path,
+        SETUP_WITH_CALLBACKS % lua(SERVER),
+        RENDER_ERROR,
+        template,
+        init_template=ASYNC_INIT,
+    )
+
+    assert result["reported"] is True, result
+    ((error,),) = [result["errors"]]
+    assert (error["lnum"], error["source"]) == (1, "prompt-tool preview")
+    assert "ZeroDivisionError" in error["message"]
+    assert result["partial"] == ["# Analyse Login", "Be kind."], "rendered up to the failure"
+    assert "ZeroDivisionError" in result["summary"]["error"]
+    assert result["include_attached"] is True
+    assert result["fixed"] is True, result
+    assert result["after_fix"] == ["# Analyse Login", "Be kind.", "2", "never", "Plan: short plan"]
+    assert result["broken_again"] is True
+    assert result["errors_after_close"] == 0
+
+
+PARTIAL = """
+      local picked = {}
+      vim.ui.select = function(items, opts, on_choice)
+        local shown = {}
+        for _, item in ipairs(items) do
+          table.insert(shown, opts.format_item and opts.format_item(item) or item)
+        end
+        table.insert(picked, { prompt = opts.prompt, items = shown })
+        on_choice(items[#picked == 1 and 3 or #items])
+      end
+      result.completion = vim.fn.getcompletion("PromptToolPreview ", "cmdline")
+      vim.cmd("PromptToolPreview")
+      result.rendered = wait_for(function() return preview_shows("Be kind.") end)
+      result.picked = picked
+      local preview = preview_buffer()
+      result.first = vim.b[preview].prompt_tool_preview
+      result.filetype = vim.bo[preview].filetype
+      local above = vim.fn.win_screenpos(vim.fn.bufwinid(vim.fn.bufnr("rules.j2")))
+      local below = vim.fn.win_screenpos(vim.fn.bufwinid(preview))
+      result.split_below = below[1] > above[1] and below[2] == above[2]
+
+      vim.api.nvim_set_current_buf(preview)
+      vim.cmd("PromptToolPreview generated sample phase=analysis")
+      result.switched = wait_for(function()
+        return vim.b[preview].prompt_tool_preview.phase == "analysis"
+          and vim.b[preview].prompt_tool_preview.version ~= nil
+      end)
+      result.second = vim.b[preview].prompt_tool_preview
+      result.same_buffer = preview_buffer() == preview
+      vim.cmd("PromptToolPreview no-such-context")
+      result.refused = wait_for(function()
+        return vim.tbl_contains(vim.tbl_map(function(m) return m:match("no preview context") end, shown), "no preview context")
+      end)
+"""
+
+
+def test_a_partial_is_previewed_as_the_chosen_phase_and_context(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, _ = nvim
+    template = preview_project(tmp_path)
+    partial = template.parent / "partials" / "rules.j2"
+
+    setup = setup_with(
+        lua(SERVER),
+        "on_attach = function(client) vim.g.prompt_tool_attached = client.name end",
+        'settings = { promptTool = { templateRoots = { "templates" } } }',
+        'preview = { filetype = "prompt_tool_preview", open = "belowright split" }',
+    )
+
+    result = run_nvim(binary, tmp_path, setup, PARTIAL, partial, init_template=ASYNC_INIT)
+
+    assert {"generated:0", "generated sample", "login.analysis", "phase=analysis"} <= set(
+        result["completion"]
+    )
+    assert result["rendered"] is True, result
+    phases, contexts = result["picked"]
+    assert phases["items"] == ["orchestrator", "analysis", "implementation"]
+    assert contexts["items"] == [
+        "login.analysis (templates/samples/login.analysis.json)",
+        "generated sample (seed 0)",
+    ]
+    assert (result["first"]["phase"], result["first"]["context"]) == (
+        "implementation",
+        "generated:0",
+    )
+    assert result["filetype"] == "prompt_tool_preview"
+    assert result["split_below"] is True
+    assert result["switched"] is True, result
+    assert (result["second"]["phase"], result["second"]["context"]) == ("analysis", "generated:0")
+    assert result["same_buffer"] is True
+    assert result["refused"] is True
+    (refusal,) = [m for m in result["notified"] if "no preview context" in m]
+    assert refusal.startswith('prompt-tool: no preview context "no-such-context" (known: login')

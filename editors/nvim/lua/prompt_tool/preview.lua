@@ -55,10 +55,14 @@ function M.client_for(bufnr)
   return nil
 end
 
---- The template a command run in `bufnr` is about: itself, or the source of the preview it shows.
+--- The template a command run in `bufnr` is about (itself, or the source of the preview it
+--- shows) and, in a preview, the phase it was asked to render as.
 local function source_of(bufnr)
   local state = by_preview[bufnr]
-  return state ~= nil and state.source or bufnr
+  if state ~= nil then
+    return state.source, state.sent_phase
+  end
+  return bufnr, nil
 end
 
 --- `phase=NAME` words set the phase; the other words, joined, name the context (id or label).
@@ -134,13 +138,14 @@ end
 
 --- `:PromptToolPreview [context] [phase=NAME]`.
 function M.command(words)
-  local source = source_of(vim.api.nvim_get_current_buf())
+  local source, previous_phase = source_of(vim.api.nvim_get_current_buf())
   local client = M.client_for(source)
   if client == nil then
     notify("no prompt-tool language server is attached to this buffer", vim.log.levels.ERROR)
     return
   end
   local wanted, given_phase = M.parse_args(words)
+  given_phase = given_phase or previous_phase
   request(client, CONTEXTS, contexts_params(source, given_phase), function(err, answer)
     if err ~= nil or answer == nil then
       notify("cannot list preview contexts: " .. tostring(err and err.message), vim.log.levels.ERROR)
