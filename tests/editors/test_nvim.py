@@ -534,6 +534,16 @@ RENDER_ERROR = """
       result.broken_again = wait_for(function() return #errors() > 0 end)
       vim.api.nvim_buf_delete(preview_buffer(), { force = true })
       result.errors_after_close = #errors()
+
+      -- A sample that does not fit: the error is in the JSON, nothing is rendered to jump from.
+      failing = vim.fn.fnamemodify("project/templates/samples/broken.analysis.json", ":p")
+      vim.api.nvim_set_current_buf(source)
+      vim.cmd("PromptToolPreview broken.analysis")
+      result.sample_reported = wait_for(function() return #errors() > 0 end)
+      result.sample_error = errors()[1].message
+      vim.api.nvim_set_current_win(vim.fn.bufwinid(preview_buffer()))
+      vim.cmd("PromptToolPreviewSource")
+      result.empty = lines(preview_buffer())
 """
 
 
@@ -543,6 +553,8 @@ def test_a_render_error_is_a_diagnostic_at_the_failing_line_until_fixed_or_close
     binary, _ = nvim
     template = preview_project(tmp_path)
     (template.parent / "partials" / "rules.j2").write_text("Be kind.\n{{ 6 // 0 }}\nnever\n")
+    broken = {**SAMPLE, "plan": {**SAMPLE["plan"], "summary": 3}}
+    (template.parent / "samples" / "broken.analysis.json").write_text(json.dumps(broken))
 
     result = run_nvim(
         binary,
@@ -564,6 +576,10 @@ def test_a_render_error_is_a_diagnostic_at_the_failing_line_until_fixed_or_close
     assert result["after_fix"] == ["# Analyse Login", "Be kind.", "2", "never", "Plan: short plan"]
     assert result["broken_again"] is True
     assert result["errors_after_close"] == 0
+    assert result["sample_reported"] is True
+    assert "$.plan.summary: expected str, got integer" in result["sample_error"]
+    assert result["empty"] == [""]
+    assert "prompt-tool: this output line has no known template line" in result["notified"]
 
 
 PARTIAL = """
@@ -640,3 +656,55 @@ def test_a_partial_is_previewed_as_the_chosen_phase_and_context(
     assert result["refused"] is True
     (refusal,) = [m for m in result["notified"] if "no preview context" in m]
     assert refusal.startswith('prompt-tool: no preview context "no-such-context" (known: login')
+
+
+STALE = """
+      local source = vim.api.nvim_get_current_buf()
+      vim.cmd("PromptToolPreview login.analysis")
+      result.rendered = wait_for(function() return preview_shows("Plan: short plan") end)
+      local preview = preview_buffer()
+      result.shown = {}
+      vim.api.nvim_buf_attach(preview, false, {
+        on_lines = function(_, bufnr)
+          table.insert(result.shown, vim.api.nvim_buf_get_lines(bufnr, 0, 1, false)[1])
+        end,
+      })
+      local client = require("prompt_tool.preview").client_for(source)
+      local function previewing()
+        for _, pending in pairs(client.requests) do
+          if pending.type == "pending" and pending.method == "promptTool/preview" then
+            return true
+          end
+        end
+        return false
+      end
+      vim.api.nvim_buf_set_lines(source, 0, 0, false, { "First edit" })
+      wait_for(function() return true end)
+      -- The preview of the first edit is on its way; the second edit makes it stale.
+      result.in_flight = vim.wait(5000, previewing, 1)
+      vim.api.nvim_buf_set_lines(source, 0, 1, false, { "Second edit" })
+      result.followed = wait_for(function() return preview_shows("Second edit") end)
+      result.settled = wait_for(function() return not previewing() end)
+"""
+
+
+def test_an_answer_older_than_the_buffer_is_never_shown(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, _ = nvim
+    template = preview_project(tmp_path)
+
+    result = run_nvim(
+        binary,
+        tmp_path,
+        SETUP_WITH_CALLBACKS % lua(SERVER),
+        STALE,
+        template,
+        init_template=ASYNC_INIT,
+    )
+
+    assert result["rendered"] is True, result
+    assert result["in_flight"] is True
+    assert (result["followed"], result["settled"]) == (True, True)
+    assert "First edit" not in result["shown"], result["shown"]
+    assert result["shown"][-1] == "Second edit"

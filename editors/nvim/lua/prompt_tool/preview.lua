@@ -102,7 +102,8 @@ local function choose_context(contexts, wanted, on_choice)
   if wanted ~= nil then
     local found = find_context(contexts, wanted)
     if found == nil then
-      notify(("no preview context %q (known: %s)"):format(wanted, context_names(contexts)), vim.log.levels.ERROR)
+      local known = context_names(contexts)
+      notify(("no preview context %q (known: %s)"):format(wanted, known), vim.log.levels.ERROR)
       return
     end
     return on_choice(found)
@@ -259,11 +260,11 @@ end
 
 --- Shows an answer unless a newer one is shown or the template changed since it was rendered.
 local function on_answer(state, sequence, err, answer)
-  if state.closed or sequence < state.shown then
+  if state.closed or sequence < state.oldest_wanted then
     return
   end
   if err ~= nil or answer == nil then
-    state.shown = sequence
+    state.oldest_wanted = sequence
     summarize(state, nil, tostring(err and err.message or "no answer"))
     return
   end
@@ -274,7 +275,7 @@ local function on_answer(state, sequence, err, answer)
     M.refresh_later(state)
     return
   end
-  state.shown = sequence
+  state.oldest_wanted = sequence
   render(state, answer)
 end
 
@@ -380,7 +381,10 @@ local function create_buffer(source)
   pcall(vim.api.nvim_buf_set_name, buf, preview_name(source))
   vim.bo[buf].filetype = require("prompt_tool").config.preview.filetype
   vim.bo[buf].modifiable = false
-  vim.keymap.set("n", "gd", M.jump, { buffer = buf, desc = "prompt-tool: go to the template line of this output line" })
+  vim.keymap.set("n", "gd", M.jump, {
+    buffer = buf,
+    desc = "prompt-tool: go to the template line of this output line",
+  })
   return buf
 end
 
@@ -409,8 +413,9 @@ function M.open(source, client, context, sent_phase, phase)
       client_id = client.id,
       timer = uv.new_timer(),
       group = vim.api.nvim_create_augroup("prompt_tool_preview_" .. preview, { clear = true }),
+      -- Requests are numbered; an answer to one older than `oldest_wanted` is not shown.
       sent = 0,
-      shown = 0,
+      oldest_wanted = 0,
       source_map = {},
     }
     by_preview[preview] = state
@@ -420,6 +425,7 @@ function M.open(source, client, context, sent_phase, phase)
   state.context = context
   state.sent_phase = sent_phase
   state.phase = phase
+  state.oldest_wanted = state.sent + 1
   summarize(state, nil, nil)
   M.refresh(state)
   return state.preview
