@@ -1,8 +1,9 @@
 """The Neovim plugin in real headless Neovims: Debian's 0.7 and a current one (the PyPI wheel).
 
 Each test writes an init.lua that configures the plugin, lets Neovim open the files given on
-its command line, waits (vim.wait) for what it checks and writes the result as JSON, with
-every message Neovim showed (deprecation warnings included).
+its command line, runs a Lua body as a coroutine that waits for what it checks (with the main
+loop running between polls, so autocommands such as TextChanged fire as for a user) and writes
+the result as JSON, with every message Neovim showed (deprecation warnings included).
 """
 
 from __future__ import annotations
@@ -74,20 +75,78 @@ vim.notify = function(message, level, opts)
   return notify(message, level, opts)
 end
 require("prompt_tool").setup({setup})
+local uv = vim.uv or vim.loop
+local result = {{}}
+local body
+
+local function finish()
+  result.notified = shown
+  result.messages = vim.fn.execute("messages")
+  result.strategy = require("prompt_tool").strategy()
+  vim.fn.writefile({{ vim.fn.json_encode(result) }}, {out})
+  vim.cmd("qa!")
+end
+
+local function resume()
+  local ok, err = coroutine.resume(body)
+  if not ok then
+    result.error = debug.traceback(body, tostring(err))
+  end
+  if not ok or coroutine.status(body) == "dead" then
+    finish()
+  end
+end
+
+-- Waits with Neovim's main loop running (vim.wait would not fire TextChanged), as a user would.
+local function wait_for(condition, ms)
+  local deadline = uv.now() + (ms or 30000)
+  local function poll()
+    if condition() or uv.now() > deadline then
+      resume()
+    else
+      vim.defer_fn(poll, 20)
+    end
+  end
+  vim.defer_fn(poll, 0)
+  coroutine.yield()
+  return condition() and true or false
+end
+
+local function lines(bufnr)
+  return vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+end
+
+local function wait_attached()
+  return wait_for(function() return vim.g.prompt_tool_attached ~= nil end)
+end
+
+local function preview_buffer()
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_get_name(bufnr):find("prompt-tool://preview/", 1, true) == 1 then
+      return bufnr
+    end
+  end
+  return nil
+end
+
+local function preview_shows(text)
+  local bufnr = preview_buffer()
+  return bufnr ~= nil and vim.tbl_contains(lines(bufnr), text)
+end
+
+local function where()
+  return {{
+    file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(0), ":t"),
+    line = vim.api.nvim_win_get_cursor(0)[1],
+  }}
+end
+
 vim.api.nvim_create_autocmd("VimEnter", {{
   callback = function()
-    local result = {{}}
-    local ok, err = pcall(function()
+    body = coroutine.create(function()
       {body}
     end)
-    if not ok then
-      result.error = tostring(err)
-    end
-    result.notified = shown
-    result.messages = vim.fn.execute("messages")
-    result.strategy = require("prompt_tool").strategy()
-    vim.fn.writefile({{ vim.fn.json_encode(result) }}, {out})
-    vim.cmd("qa!")
+    resume()
   end,
 }})
 """
@@ -144,12 +203,10 @@ def lua(value: object) -> str:
     return json.dumps(str(value))
 
 
-def run_nvim(
-    nvim: str, tmp_path: Path, setup: str, body: str, *files: Path, init_template: str = INIT
-) -> dict[str, Any]:
+def run_nvim(nvim: str, tmp_path: Path, setup: str, body: str, *files: Path) -> dict[str, Any]:
     out = tmp_path / "result.json"
     init = tmp_path / "init.lua"
-    init.write_text(init_template.format(plugin=lua(PLUGIN), setup=setup, body=body, out=lua(out)))
+    init.write_text(INIT.format(plugin=lua(PLUGIN), setup=setup, body=body, out=lua(out)))
     completed = subprocess.run(
         [nvim, "--headless", "-n", "-i", "NONE", "-u", str(init), *map(str, files)],
         cwd=tmp_path,
@@ -316,88 +373,6 @@ def test_checkhealth_starts_the_server_and_runs_initialize(
         assert any(":PromptToolPreview opens `rightbelow vsplit`" in line for line in report)
 
 
-ASYNC_INIT = """
-vim.opt.runtimepath:prepend({plugin})
-local shown = {{}}
-local notify = vim.notify
-vim.notify = function(message, level, opts)
-  table.insert(shown, tostring(message))
-  return notify(message, level, opts)
-end
-require("prompt_tool").setup({setup})
-local uv = vim.uv or vim.loop
-local result = {{}}
-local body
-
-local function finish()
-  result.notified = shown
-  result.messages = vim.fn.execute("messages")
-  result.strategy = require("prompt_tool").strategy()
-  vim.fn.writefile({{ vim.fn.json_encode(result) }}, {out})
-  vim.cmd("qa!")
-end
-
-local function resume()
-  local ok, err = coroutine.resume(body)
-  if not ok then
-    result.error = debug.traceback(body, tostring(err))
-  end
-  if not ok or coroutine.status(body) == "dead" then
-    finish()
-  end
-end
-
--- Waits with Neovim's main loop running (vim.wait would not fire TextChanged), as a user would.
-local function wait_for(condition, ms)
-  local deadline = uv.now() + (ms or 30000)
-  local function poll()
-    if condition() or uv.now() > deadline then
-      resume()
-    else
-      vim.defer_fn(poll, 20)
-    end
-  end
-  vim.defer_fn(poll, 0)
-  coroutine.yield()
-  return condition() and true or false
-end
-
-local function lines(bufnr)
-  return vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
-end
-
-local function preview_buffer()
-  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_get_name(bufnr):find("prompt-tool://preview/", 1, true) == 1 then
-      return bufnr
-    end
-  end
-  return nil
-end
-
-local function preview_shows(text)
-  local bufnr = preview_buffer()
-  return bufnr ~= nil and vim.tbl_contains(lines(bufnr), text)
-end
-
-local function where()
-  return {{
-    file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(0), ":t"),
-    line = vim.api.nvim_win_get_cursor(0)[1],
-  }}
-end
-
-vim.api.nvim_create_autocmd("VimEnter", {{
-  callback = function()
-    body = coroutine.create(function()
-      result.attached = wait_for(function() return vim.g.prompt_tool_attached ~= nil end)
-      {body}
-    end)
-    resume()
-  end,
-}})
-"""
-
 SAMPLE = {
     "project": {"name": "shop", "description": "The storefront"},
     "feature": {"name": "Login", "type": "feature", "description": "Sign in"},
@@ -421,6 +396,7 @@ def preview_project(tmp_path: Path) -> Path:
 
 
 FOLLOW_AND_JUMP = """
+      result.attached = wait_attached()
       local source = vim.api.nvim_get_current_buf()
       vim.cmd("PromptToolPreview login.analysis")
       result.stayed = vim.api.nvim_get_current_buf() == source
@@ -465,12 +441,7 @@ def test_the_preview_follows_edits_and_jumps_to_the_source_line(
     template = preview_project(tmp_path)
 
     result = run_nvim(
-        binary,
-        tmp_path,
-        SETUP_WITH_CALLBACKS % lua(SERVER),
-        FOLLOW_AND_JUMP,
-        template,
-        init_template=ASYNC_INIT,
+        binary, tmp_path, SETUP_WITH_CALLBACKS % lua(SERVER), FOLLOW_AND_JUMP, template
     )
 
     assert result["attached"] is True
@@ -504,6 +475,7 @@ def test_the_preview_follows_edits_and_jumps_to_the_source_line(
 
 
 RENDER_ERROR = """
+      result.attached = wait_attached()
       local source = vim.api.nvim_get_current_buf()
       local namespace = vim.api.nvim_create_namespace("prompt_tool_preview")
       local failing = vim.fn.fnamemodify("project/templates/partials/rules.j2", ":p")
@@ -556,14 +528,7 @@ def test_a_render_error_is_a_diagnostic_at_the_failing_line_until_fixed_or_close
     broken = {**SAMPLE, "plan": {**SAMPLE["plan"], "summary": 3}}
     (template.parent / "samples" / "broken.analysis.json").write_text(json.dumps(broken))
 
-    result = run_nvim(
-        binary,
-        tmp_path,
-        SETUP_WITH_CALLBACKS % lua(SERVER),
-        RENDER_ERROR,
-        template,
-        init_template=ASYNC_INIT,
-    )
+    result = run_nvim(binary, tmp_path, SETUP_WITH_CALLBACKS % lua(SERVER), RENDER_ERROR, template)
 
     assert result["reported"] is True, result
     ((error,),) = [result["errors"]]
@@ -583,6 +548,7 @@ def test_a_render_error_is_a_diagnostic_at_the_failing_line_until_fixed_or_close
 
 
 PARTIAL = """
+      result.attached = wait_attached()
       local picked = {}
       vim.ui.select = function(items, opts, on_choice)
         local shown = {}
@@ -632,7 +598,7 @@ def test_a_partial_is_previewed_as_the_chosen_phase_and_context(
         'preview = { filetype = "prompt_tool_preview", open = "belowright split" }',
     )
 
-    result = run_nvim(binary, tmp_path, setup, PARTIAL, partial, init_template=ASYNC_INIT)
+    result = run_nvim(binary, tmp_path, setup, PARTIAL, partial)
 
     assert {"generated:0", "generated sample", "login.analysis", "phase=analysis"} <= set(
         result["completion"]
@@ -659,6 +625,7 @@ def test_a_partial_is_previewed_as_the_chosen_phase_and_context(
 
 
 STALE = """
+      result.attached = wait_attached()
       local source = vim.api.nvim_get_current_buf()
       vim.cmd("PromptToolPreview login.analysis")
       result.rendered = wait_for(function() return preview_shows("Plan: short plan") end)
@@ -694,14 +661,7 @@ def test_an_answer_older_than_the_buffer_is_never_shown(
     binary, _ = nvim
     template = preview_project(tmp_path)
 
-    result = run_nvim(
-        binary,
-        tmp_path,
-        SETUP_WITH_CALLBACKS % lua(SERVER),
-        STALE,
-        template,
-        init_template=ASYNC_INIT,
-    )
+    result = run_nvim(binary, tmp_path, SETUP_WITH_CALLBACKS % lua(SERVER), STALE, template)
 
     assert result["rendered"] is True, result
     assert result["in_flight"] is True
