@@ -114,6 +114,17 @@ def mapped(templates: dict[str, str], context: dict[str, Any]) -> list[tuple[str
             id="include-without-context-is-the-include-line",
         ),
         pytest.param(
+            "{% include 'inner.j2' %}\n{% include 'plain.j2' without context %}\ntail",
+            {"inner.j2": "inner\n", "plain.j2": "plain 1\nplain 2\n"},
+            [
+                ("inner", "inner.j2", 1),
+                ("plain 1", "main.j2", 2),
+                ("plain 2", "main.j2", 2),
+                ("tail", "main.j2", 3),
+            ],
+            id="include-without-context-after-one-with-context",
+        ),
+        pytest.param(
             "value: {{ text }}\nnext",
             {},
             [
