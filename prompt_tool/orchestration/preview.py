@@ -25,6 +25,7 @@ from typing import Any
 from jinja2 import Environment, Template, TemplateNotFound
 from sqlalchemy.orm import Session
 
+from prompt_tool.ab_testing.variant_selector import VariantChoice, VariantSelector
 from prompt_tool.analysis.parsing import split_pin
 from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.contract import CONTEXT_CLASSES, PARTIAL, PhaseContext
@@ -38,7 +39,7 @@ from prompt_tool.core.source_map import (
 )
 from prompt_tool.core.templating import TemplateRenderError
 from prompt_tool.core.token_count import DEFAULT_COUNTER, TokenCounter
-from prompt_tool.db.models import RUN_PHASES
+from prompt_tool.db.models import RUN_PHASES, OrchestrationSession, Prompt
 from prompt_tool.orchestration.db_loader import LabelledLoader, engine_over
 from prompt_tool.orchestration.orchestrator import (
     CompiledTemplateCache,
@@ -246,6 +247,18 @@ def catalog_lookup(catalog: ScopeCatalog) -> TemplateLookup:
     return find
 
 
+def version_lookup(prompt: Prompt) -> TemplateLookup:
+    """`prompt` itself under its bare name: the version a resolution chose for a phase (an
+    experiment variant's included), which the label alone would not find."""
+
+    def find(name: str, pin: str | None) -> tuple[str, TemplateOrigin] | None:
+        if name != prompt.name or is_version_pin(pin):
+            return None
+        return prompt.content, TemplateOrigin(name, prompt.version)
+
+    return find
+
+
 def phase_of(source: str, include_name: str, phase: str | None) -> str:
     """The phase whose context a template renders with: `--phase`, else its header or path."""
     found = phase or header_phase(source) or path_phase(include_name)
@@ -332,8 +345,10 @@ class PreviewService:
 
         With a session, its project, feature type and label are the defaults of the scope.
         """
+        variant: VariantChoice | None = None
         if isinstance(choice, SessionChoice):
             row = SessionManager(self.session).get(choice.session_id)
+            variant = _session_variant(self.session, row, project, feature_type, label)
             project = project or row.project.name
             feature_type = feature_type or row.feature_type
             label = label or str((row.render_inputs or {}).get("label", DEFAULT_LABEL))
@@ -350,7 +365,9 @@ class PreviewService:
             origin = TemplateOrigin(include_name, None, str(path))
             name, phase = include_name, phase_of(source, include_name, phase)
         elif target in RUN_PHASES:
-            prompt = resolver.resolve(project, feature_type, label).phase_prompt(target)
+            overrides = variant.strategy if variant is not None else None
+            prompt = resolver.resolve(project, feature_type, label, overrides).phase_prompt(target)
+            lookup = chained(version_lookup(prompt), lookup)
             origin = TemplateOrigin(prompt.name, prompt.version)
             name, phase = prompt.name, phase or target
         else:
@@ -363,6 +380,8 @@ class PreviewService:
             origin = TemplateOrigin(found.name, found.version)
             name, phase = found.name, phase_of(found.content, found.name, phase or found.phase)
         context, described = self._context(choice, phase, project)
+        if variant is not None:
+            described += f" (experiment {variant.experiment}, variant {variant.variant})"
         preview = render_preview(lookup, label, name, context, counter, self.budget)
         return PreviewOutcome(preview, origin, phase, project, feature_type, label, described)
 
@@ -377,6 +396,24 @@ class PreviewService:
         variables = ProjectManager(self.session).get(project).variables if project else None
         context = generated_context(phase, choice.seed, variables)
         return context, f"a generated sample (seed {choice.seed})"
+
+
+def _session_variant(
+    session: Session,
+    row: OrchestrationSession,
+    project: str | None,
+    feature_type: str | None,
+    label: str | None,
+) -> VariantChoice | None:
+    """The experiment variant `row` was assigned, when the preview keeps the session's scope:
+    its phase templates are the variant's, as they were for the session's own renders. A
+    scope or label given on the command line asks for another resolution, without it."""
+    kept = (
+        project in (None, row.project.name)
+        and feature_type in (None, row.feature_type)
+        and label in (None, (row.render_inputs or {}).get("label", DEFAULT_LABEL))
+    )
+    return VariantSelector(session).recorded(row) if kept else None
 
 
 def json_context(phase: str, text: str, where: str) -> PhaseContext:

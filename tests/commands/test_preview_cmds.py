@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from prompt_tool.defaults import __file__ as defaults_init
+
 RunCli = Callable[..., Any]  # returns conftest.CliResult(exit_code, stdout, stderr)
 
 ANALYSIS = """\
@@ -241,3 +243,40 @@ def test_a_generated_sample_is_the_same_for_a_seed_and_uses_the_project_variable
     assert "with a generated sample (seed 7)" in first.stderr
     seeds = {ok(run_cli(*args, "--seed", str(seed))).stdout for seed in range(4)}
     assert len(seeds) > 1
+
+
+def test_a_session_in_an_experiment_renders_its_variant(
+    run_cli: RunCli, shop: str, tmp_path: Path
+) -> None:
+    """A session assigned variant B rendered B's analysis version; its preview does too,
+    unless another label asks for another resolution."""
+    ok(run_cli("templates", "defaults", "install"))
+    analysis = "orchestration_analysis_default"
+    ok(run_cli("templates", "label", analysis, "production", "1"))
+    shipped = (Path(defaults_init).parent / "analysis.j2").read_text(encoding="utf-8")
+    write(tmp_path / "deep", {"analysis.j2": f"{shipped}\nThink twice.\n"})
+    ok(run_cli("templates", "publish", str(tmp_path / "deep"), "-m", "deep"))
+    experiment = ("experiments", "create", "deep", "--project", shop, "--variant")
+    ok(run_cli(*experiment, "control:50", "--variant", f"B:50:analysis={analysis}@2"))
+    ok(run_cli("experiments", "start", "deep"))
+    plan = ("orchestrate", "plan", shop)
+    sessions = (json.loads(ok(run_cli(*plan, f"F{n}", "--json")).stdout) for n in range(50))
+    created = next(s for s in sessions if s["variant_assignments"]["deep"]["variant"] == "B")
+    session_id = str(created["id"])
+    (tmp_path / "plan.md").write_text("The plan", encoding="utf-8")
+    ok(run_cli("orchestrate", "advance", session_id, "--output-file", str(tmp_path / "plan.md")))
+
+    shown = ok(run_cli("templates", "render", "analysis", "--session", session_id))
+    assert shown.stdout == stored_prompts(run_cli, int(session_id))["analysis"]
+    assert "Think twice." in shown.stdout
+    assert f"{analysis} v2 as analysis" in shown.stderr
+    assert "(experiment deep, variant B)" in shown.stderr
+    labelled = ok(
+        run_cli("templates", "render", "analysis", "--session", session_id, "-l", "production")
+    )
+    assert "Think twice." in labelled.stdout and "variant B" in labelled.stderr
+    ok(run_cli("templates", "label", analysis, "staging", "1"))
+    staging = ok(
+        run_cli("templates", "render", "analysis", "--session", session_id, "-l", "staging")
+    )
+    assert "Think twice." not in staging.stdout and "variant" not in staging.stderr

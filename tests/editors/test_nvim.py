@@ -1,8 +1,9 @@
 """The Neovim plugin in real headless Neovims: Debian's 0.7 and a current one (the PyPI wheel).
 
 Each test writes an init.lua that configures the plugin, lets Neovim open the files given on
-its command line, waits (vim.wait) for what it checks and writes the result as JSON, with
-every message Neovim showed (deprecation warnings included).
+its command line, runs a Lua body as a coroutine that waits for what it checks (with the main
+loop running between polls, so autocommands such as TextChanged fire as for a user) and writes
+the result as JSON, with every message Neovim showed (deprecation warnings included).
 """
 
 from __future__ import annotations
@@ -74,20 +75,78 @@ vim.notify = function(message, level, opts)
   return notify(message, level, opts)
 end
 require("prompt_tool").setup({setup})
+local uv = vim.uv or vim.loop
+local result = {{}}
+local body
+
+local function finish()
+  result.notified = shown
+  result.messages = vim.fn.execute("messages")
+  result.strategy = require("prompt_tool").strategy()
+  vim.fn.writefile({{ vim.fn.json_encode(result) }}, {out})
+  vim.cmd("qa!")
+end
+
+local function resume()
+  local ok, err = coroutine.resume(body)
+  if not ok then
+    result.error = debug.traceback(body, tostring(err))
+  end
+  if not ok or coroutine.status(body) == "dead" then
+    finish()
+  end
+end
+
+-- Waits with Neovim's main loop running (vim.wait would not fire TextChanged), as a user would.
+local function wait_for(condition, ms)
+  local deadline = uv.now() + (ms or 30000)
+  local function poll()
+    if condition() or uv.now() > deadline then
+      resume()
+    else
+      vim.defer_fn(poll, 20)
+    end
+  end
+  vim.defer_fn(poll, 0)
+  coroutine.yield()
+  return condition() and true or false
+end
+
+local function lines(bufnr)
+  return vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+end
+
+local function wait_attached()
+  return wait_for(function() return vim.g.prompt_tool_attached ~= nil end)
+end
+
+local function preview_buffer()
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_get_name(bufnr):find("prompt-tool://preview/", 1, true) == 1 then
+      return bufnr
+    end
+  end
+  return nil
+end
+
+local function preview_shows(text)
+  local bufnr = preview_buffer()
+  return bufnr ~= nil and vim.tbl_contains(lines(bufnr), text)
+end
+
+local function where()
+  return {{
+    file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(0), ":t"),
+    line = vim.api.nvim_win_get_cursor(0)[1],
+  }}
+end
+
 vim.api.nvim_create_autocmd("VimEnter", {{
   callback = function()
-    local result = {{}}
-    local ok, err = pcall(function()
+    body = coroutine.create(function()
       {body}
     end)
-    if not ok then
-      result.error = tostring(err)
-    end
-    result.notified = shown
-    result.messages = vim.fn.execute("messages")
-    result.strategy = require("prompt_tool").strategy()
-    vim.fn.writefile({{ vim.fn.json_encode(result) }}, {out})
-    vim.cmd("qa!")
+    resume()
   end,
 }})
 """
@@ -311,3 +370,301 @@ def test_checkhealth_starts_the_server_and_runs_initialize(
     assert level in line, report
     if level == "OK":
         assert not any("ERROR" in line for line in report), report
+        assert any(":PromptToolPreview opens `rightbelow vsplit`" in line for line in report)
+
+
+SAMPLE = {
+    "project": {"name": "shop", "description": "The storefront"},
+    "feature": {"name": "Login", "type": "feature", "description": "Sign in"},
+    "session": {"id": "1", "phase": "analysis"},
+    "plan": {"phase": "orchestrator", "summary": "short plan", "content": "long plan"},
+}
+ANALYSIS = (
+    '# Analyse {{ feature.name }}\n{% include "partials/rules.j2" %}\nPlan: {{ plan.summary }}\n'
+)
+
+
+def preview_project(tmp_path: Path) -> Path:
+    """A project with templates/analysis.j2 including a two-line partial, and one sample."""
+    root = project(tmp_path)
+    templates = root / "templates"
+    (templates / "partials" / "rules.j2").write_text("Be kind.\nBe brief.\n")
+    (templates / "analysis.j2").write_text(ANALYSIS)
+    (templates / "samples").mkdir()
+    (templates / "samples" / "login.analysis.json").write_text(json.dumps(SAMPLE))
+    return templates / "analysis.j2"
+
+
+FOLLOW_AND_JUMP = """
+      result.attached = wait_attached()
+      local source = vim.api.nvim_get_current_buf()
+      vim.cmd("PromptToolPreview login.analysis")
+      result.stayed = vim.api.nvim_get_current_buf() == source
+      result.rendered = wait_for(function() return preview_shows("Plan: short plan") end)
+      local preview = preview_buffer()
+      local window = vim.fn.bufwinid(preview)
+      result.first = lines(preview)
+      result.buffer = {
+        name = vim.api.nvim_buf_get_name(preview), buftype = vim.bo[preview].buftype,
+        bufhidden = vim.bo[preview].bufhidden, swapfile = vim.bo[preview].swapfile,
+        modifiable = vim.bo[preview].modifiable, filetype = vim.bo[preview].filetype,
+      }
+      result.summary = vim.b[preview].prompt_tool_preview
+      result.statusline = vim.api.nvim_eval_statusline(vim.wo[window].statusline, { winid = window, maxwidth = 200 }).str
+
+      vim.api.nvim_buf_set_lines(source, 0, 0, false, { "Edited for {{ feature.name }}" })
+      result.followed = wait_for(function() return preview_shows("Edited for Login") end)
+      result.second = lines(preview)
+      result.version = vim.b[preview].prompt_tool_preview.version
+      result.buffer_version = vim.lsp.util.buf_versions[source]
+
+      vim.api.nvim_set_current_win(window)
+      vim.api.nvim_win_set_cursor(window, { 4, 0 })
+      vim.api.nvim_feedkeys("gd", "x", false)
+      result.include_jump = where()
+      vim.api.nvim_set_current_win(window)
+      vim.api.nvim_win_set_cursor(window, { 5, 0 })
+      vim.cmd("PromptToolPreviewSource")
+      result.command_jump = where()
+      result.modified = vim.bo.modified
+
+      vim.api.nvim_win_close(window, true)
+      result.closed = wait_for(function() return preview_buffer() == nil end)
+      result.group_left = vim.fn.exists("#prompt_tool_preview_" .. preview) == 1
+"""
+
+
+def test_the_preview_follows_edits_and_jumps_to_the_source_line(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, _ = nvim
+    template = preview_project(tmp_path)
+
+    result = run_nvim(
+        binary, tmp_path, SETUP_WITH_CALLBACKS % lua(SERVER), FOLLOW_AND_JUMP, template
+    )
+
+    assert result["attached"] is True
+    assert result["stayed"] is True, "the cursor stays in the template's window"
+    assert result["rendered"] is True, result
+    assert result["first"] == ["# Analyse Login", "Be kind.", "Be brief.", "Plan: short plan"]
+    assert result["buffer"] == {
+        "name": "prompt-tool://preview/project/templates/analysis.j2",
+        "buftype": "nofile",
+        "bufhidden": "wipe",
+        "swapfile": False,
+        "modifiable": False,
+        "filetype": "markdown",
+    }
+    summary = result["summary"]
+    assert (summary["context"], summary["phase"], summary["characters"]) == (
+        f"sample:{template.parent / 'samples' / 'login.analysis.json'}",
+        "analysis",
+        len("# Analyse Login\nBe kind.\nBe brief.\nPlan: short plan\n"),
+    )
+    assert summary["tokens"] > 0 and "error" not in summary
+    assert "analysis · login.analysis · 52 characters · ~" in result["statusline"]
+    assert result["followed"] is True, result
+    assert result["second"] == ["Edited for Login", *result["first"]]
+    assert result["version"] == result["buffer_version"]
+    assert result["include_jump"] == {"file": "rules.j2", "line": 2}
+    assert result["command_jump"] == {"file": "analysis.j2", "line": 4}
+    assert result["modified"] is True, "the unsaved edit is kept"
+    assert result["closed"] is True
+    assert result["group_left"] is False, "closing the preview removes its autocommands"
+
+
+RENDER_ERROR = """
+      result.attached = wait_attached()
+      local source = vim.api.nvim_get_current_buf()
+      local namespace = vim.api.nvim_create_namespace("prompt_tool_preview")
+      local failing = vim.fn.fnamemodify("project/templates/partials/rules.j2", ":p")
+      local function errors()
+        local bufnr = vim.fn.bufnr(failing)
+        return bufnr > 0 and vim.diagnostic.get(bufnr, { namespace = namespace }) or {}
+      end
+      vim.cmd("PromptToolPreview login.analysis")
+      result.reported = wait_for(function() return #errors() > 0 end)
+      result.errors = {}
+      for _, d in ipairs(errors()) do
+        table.insert(result.errors, { lnum = d.lnum, source = d.source, message = d.message })
+      end
+      result.partial = lines(preview_buffer())
+      result.summary = vim.b[preview_buffer()].prompt_tool_preview
+
+      -- Fixing the included template (edited, unsaved, in another window) clears it.
+      vim.cmd("split " .. vim.fn.fnameescape(failing))
+      result.include_attached = wait_for(function()
+        return require("prompt_tool.preview").client_for(vim.api.nvim_get_current_buf()) ~= nil
+      end)
+      vim.api.nvim_buf_set_lines(0, 1, 2, false, { "{{ 6 // 3 }}" })
+      result.fixed = wait_for(function() return preview_shows("2") and #errors() == 0 end)
+      result.after_fix = lines(preview_buffer())
+
+      -- Breaking it again, then closing the preview, takes the diagnostic away.
+      vim.api.nvim_buf_set_lines(0, 1, 2, false, { "{{ 6 // 0 }}" })
+      result.broken_again = wait_for(function() return #errors() > 0 end)
+      vim.api.nvim_buf_delete(preview_buffer(), { force = true })
+      result.errors_after_close = #errors()
+
+      -- A sample that does not fit: the error is in the JSON, nothing is rendered to jump from.
+      failing = vim.fn.fnamemodify("project/templates/samples/broken.analysis.json", ":p")
+      vim.api.nvim_set_current_buf(source)
+      vim.cmd("PromptToolPreview broken.analysis")
+      result.sample_reported = wait_for(function() return #errors() > 0 end)
+      result.sample_error = errors()[1].message
+      vim.api.nvim_set_current_win(vim.fn.bufwinid(preview_buffer()))
+      vim.cmd("PromptToolPreviewSource")
+      result.empty = lines(preview_buffer())
+"""
+
+
+def test_a_render_error_is_a_diagnostic_at_the_failing_line_until_fixed_or_closed(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, _ = nvim
+    template = preview_project(tmp_path)
+    (template.parent / "partials" / "rules.j2").write_text("Be kind.\n{{ 6 // 0 }}\nnever\n")
+    broken = {**SAMPLE, "plan": {**SAMPLE["plan"], "summary": 3}}
+    (template.parent / "samples" / "broken.analysis.json").write_text(json.dumps(broken))
+
+    result = run_nvim(binary, tmp_path, SETUP_WITH_CALLBACKS % lua(SERVER), RENDER_ERROR, template)
+
+    assert result["reported"] is True, result
+    ((error,),) = [result["errors"]]
+    assert (error["lnum"], error["source"]) == (1, "prompt-tool preview")
+    assert "ZeroDivisionError" in error["message"]
+    assert result["partial"] == ["# Analyse Login", "Be kind."], "rendered up to the failure"
+    assert "ZeroDivisionError" in result["summary"]["error"]
+    assert result["include_attached"] is True
+    assert result["fixed"] is True, result
+    assert result["after_fix"] == ["# Analyse Login", "Be kind.", "2", "never", "Plan: short plan"]
+    assert result["broken_again"] is True
+    assert result["errors_after_close"] == 0
+    assert result["sample_reported"] is True
+    assert "$.plan.summary: expected str, got integer" in result["sample_error"]
+    assert result["empty"] == [""]
+    assert "prompt-tool: this output line has no known template line" in result["notified"]
+
+
+PARTIAL = """
+      result.attached = wait_attached()
+      local picked = {}
+      vim.ui.select = function(items, opts, on_choice)
+        local shown = {}
+        for _, item in ipairs(items) do
+          table.insert(shown, opts.format_item and opts.format_item(item) or item)
+        end
+        table.insert(picked, { prompt = opts.prompt, items = shown })
+        on_choice(items[#picked == 1 and 3 or #items])
+      end
+      result.completion = vim.fn.getcompletion("PromptToolPreview ", "cmdline")
+      vim.cmd("PromptToolPreview")
+      result.rendered = wait_for(function() return preview_shows("Be kind.") end)
+      result.picked = picked
+      local preview = preview_buffer()
+      result.first = vim.b[preview].prompt_tool_preview
+      result.filetype = vim.bo[preview].filetype
+      local above = vim.fn.win_screenpos(vim.fn.bufwinid(vim.fn.bufnr("rules.j2")))
+      local below = vim.fn.win_screenpos(vim.fn.bufwinid(preview))
+      result.split_below = below[1] > above[1] and below[2] == above[2]
+
+      vim.api.nvim_set_current_buf(preview)
+      vim.cmd("PromptToolPreview generated sample phase=analysis")
+      result.switched = wait_for(function()
+        return vim.b[preview].prompt_tool_preview.phase == "analysis"
+          and vim.b[preview].prompt_tool_preview.version ~= nil
+      end)
+      result.second = vim.b[preview].prompt_tool_preview
+      result.same_buffer = preview_buffer() == preview
+      vim.cmd("PromptToolPreview no-such-context")
+      result.refused = wait_for(function()
+        return vim.tbl_contains(vim.tbl_map(function(m) return m:match("no preview context") end, shown), "no preview context")
+      end)
+"""
+
+
+def test_a_partial_is_previewed_as_the_chosen_phase_and_context(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, _ = nvim
+    template = preview_project(tmp_path)
+    partial = template.parent / "partials" / "rules.j2"
+
+    setup = setup_with(
+        lua(SERVER),
+        "on_attach = function(client) vim.g.prompt_tool_attached = client.name end",
+        'settings = { promptTool = { templateRoots = { "templates" } } }',
+        'preview = { filetype = "prompt_tool_preview", open = "belowright split" }',
+    )
+
+    result = run_nvim(binary, tmp_path, setup, PARTIAL, partial)
+
+    assert {"generated:0", "generated sample", "login.analysis", "phase=analysis"} <= set(
+        result["completion"]
+    )
+    assert result["rendered"] is True, result
+    phases, contexts = result["picked"]
+    assert phases["items"] == ["orchestrator", "analysis", "implementation"]
+    assert contexts["items"] == [
+        "login.analysis (templates/samples/login.analysis.json)",
+        "generated sample (seed 0)",
+    ]
+    assert (result["first"]["phase"], result["first"]["context"]) == (
+        "implementation",
+        "generated:0",
+    )
+    assert result["filetype"] == "prompt_tool_preview"
+    assert result["split_below"] is True
+    assert result["switched"] is True, result
+    assert (result["second"]["phase"], result["second"]["context"]) == ("analysis", "generated:0")
+    assert result["same_buffer"] is True
+    assert result["refused"] is True
+    (refusal,) = [m for m in result["notified"] if "no preview context" in m]
+    assert refusal.startswith('prompt-tool: no preview context "no-such-context" (known: login')
+
+
+STALE = """
+      result.attached = wait_attached()
+      local source = vim.api.nvim_get_current_buf()
+      vim.cmd("PromptToolPreview login.analysis")
+      result.rendered = wait_for(function() return preview_shows("Plan: short plan") end)
+      local preview = preview_buffer()
+      result.shown = {}
+      vim.api.nvim_buf_attach(preview, false, {
+        on_lines = function(_, bufnr)
+          table.insert(result.shown, vim.api.nvim_buf_get_lines(bufnr, 0, 1, false)[1])
+        end,
+      })
+      local client = require("prompt_tool.preview").client_for(source)
+      local function previewing()
+        for _, pending in pairs(client.requests) do
+          if pending.type == "pending" and pending.method == "promptTool/preview" then
+            return true
+          end
+        end
+        return false
+      end
+      vim.api.nvim_buf_set_lines(source, 0, 0, false, { "First edit" })
+      wait_for(function() return true end)
+      -- The preview of the first edit is on its way; the second edit makes it stale.
+      result.in_flight = vim.wait(5000, previewing, 1)
+      vim.api.nvim_buf_set_lines(source, 0, 1, false, { "Second edit" })
+      result.followed = wait_for(function() return preview_shows("Second edit") end)
+      result.settled = wait_for(function() return not previewing() end)
+"""
+
+
+def test_an_answer_older_than_the_buffer_is_never_shown(
+    nvim: tuple[str, str], tmp_path: Path
+) -> None:
+    binary, _ = nvim
+    template = preview_project(tmp_path)
+
+    result = run_nvim(binary, tmp_path, SETUP_WITH_CALLBACKS % lua(SERVER), STALE, template)
+
+    assert result["rendered"] is True, result
+    assert result["in_flight"] is True
+    assert (result["followed"], result["settled"]) == (True, True)
+    assert "First edit" not in result["shown"], result["shown"]
+    assert result["shown"][-1] == "Second edit"

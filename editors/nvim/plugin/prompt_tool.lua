@@ -36,3 +36,18 @@ vim.api.nvim_create_autocmd("FileType", {
     end
   end,
 })
+
+-- Live preview (lua/prompt_tool/preview.lua, loaded on first use).
+vim.api.nvim_create_user_command("PromptToolPreview", function(opts)
+  require("prompt_tool.preview").command(opts.fargs)
+end, {
+  nargs = "*",
+  complete = function(arglead)
+    return require("prompt_tool.preview").complete(arglead)
+  end,
+  desc = "prompt-tool: preview the template rendered with a context ([context] [phase=NAME])",
+})
+
+vim.api.nvim_create_user_command("PromptToolPreviewSource", function()
+  require("prompt_tool.preview").jump()
+end, { nargs = 0, desc = "prompt-tool: go to the template line of the preview line under the cursor" })

@@ -101,6 +101,12 @@ function M.check()
       table.concat(config.extensions, " "),
       table.concat(config.root_markers, " or ")
     ))
+    local preview = config.preview
+    report.ok(("live preview: :PromptToolPreview opens `%s` (filetype %s), refreshed %d ms after an edit"):format(
+      preview.open,
+      preview.filetype,
+      preview.debounce_ms
+    ))
   else
     report.warn("plugin/prompt_tool.lua was not loaded (is editors/nvim on 'runtimepath'?)")
   end

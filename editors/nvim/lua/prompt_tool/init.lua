@@ -21,6 +21,9 @@ local defaults = {
   settings = {},
   on_attach = nil,
   capabilities = nil,
+  -- :PromptToolPreview: the pause after an edit before asking for a new preview, the preview
+  -- buffer's filetype, and the command that opens its window.
+  preview = { debounce_ms = 75, filetype = "markdown", open = "rightbelow vsplit" },
 }
 
 M.config = vim.deepcopy(defaults)
