@@ -36,6 +36,7 @@ HARNESS_TESTS = [
     "the preview command opens the rendered template beside it and follows its edits",
     "edits made while a render is in flight never show a stale preview",
     "clicking a preview line reveals its source line in the template's column",
+    "another context replaces the open preview in its column",
     "a partial asks for a phase, then renders as that phase",
     "a preview restored with the window, before the server runs, renders once it does",
     "a render error is a diagnostic at its template line until fixed, and closing the preview clears it",

@@ -136,7 +136,8 @@ export class PreviewManager implements vscode.TextDocumentContentProvider, vscod
       if (target === undefined) {
         return;
       }
-      const shown = await this.show(target, preview.sourceColumn);
+      const column = vscode.window.visibleTextEditors.find((visible) => visible.document.uri.toString() === preview.uri.toString())?.viewColumn;
+      const shown = await this.show(target, preview.sourceColumn, column);
       if (shown !== preview) {
         await this.closeEditors(preview);
       }
@@ -202,8 +203,12 @@ export class PreviewManager implements vscode.TextDocumentContentProvider, vscod
     return picked?.context;
   }
 
-  /** Opens (or focuses) the target's preview beside the template, keeping the focus there. */
-  private async show(target: PreviewTarget, sourceColumn: vscode.ViewColumn | undefined): Promise<OpenPreview> {
+  /** Opens (or focuses) the target's preview beside the template (or in `column`), keeping the focus where it is. */
+  private async show(
+    target: PreviewTarget,
+    sourceColumn: vscode.ViewColumn | undefined,
+    column: vscode.ViewColumn = vscode.ViewColumn.Beside,
+  ): Promise<OpenPreview> {
     const source = vscode.Uri.parse(target.source);
     const uri = source.with({ scheme: PREVIEW_SCHEME, path: previewPath(source.path, target), query: encodeTarget(target) });
     const preview = this.previews.get(uri.toString()) ?? this.adopt(uri, sourceColumn);
@@ -211,7 +216,7 @@ export class PreviewManager implements vscode.TextDocumentContentProvider, vscod
       throw new Error(`cannot preview ${target.source}`);
     }
     const document = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: false });
+    await vscode.window.showTextDocument(document, { viewColumn: column, preserveFocus: true, preview: false });
     this.describe(preview);
     return preview;
   }

@@ -13,6 +13,7 @@ import { DiagnosticSeverity, QuickPickItem, TextDocument, TextEditor, TextEditor
 
 const PREVIEW = "promptTool.preview";
 const GO_TO_SOURCE = "promptTool.previewGoToSource";
+const SELECT_CONTEXT = "promptTool.previewSelectContext";
 const SCHEME = "prompt-tool-preview";
 const COLLECTION = "prompt-tool preview";
 const TEMPLATE = "Static head\n{% include 'partials/facts.j2' %}\nTail {{ feature.name | length }}\n";
@@ -158,6 +159,32 @@ test("clicking a preview line reveals its source line in the template's column",
   const third = await jumped;
   assert.deepEqual([third.editor.document, third.editor.selection.active.line, third.options.preserveFocus], [source, 0, false]);
   assert.equal(window(extension).activeTextEditor, third.editor);
+});
+
+test("another context replaces the open preview in its column", async () => {
+  mkdirSync(path.join(workspace, "templates", "samples"));
+  const sample = {
+    project: { name: "shop", description: "The storefront" },
+    feature: { name: "Login", type: "feature", description: "Sign in" },
+    session: { id: "1", phase: "analysis" },
+    plan: { phase: "orchestrator", summary: "short plan", content: "long plan" },
+  };
+  writeFileSync(path.join(workspace, "templates", "samples", "login.analysis.json"), JSON.stringify(sample));
+  const extension = await started();
+  const { preview } = await openPreview(extension);
+  // The focus is in the preview, as after a click on its status item.
+  extension.select(previewEditor(extension), 0, TextEditorSelectionChangeKind.Command);
+  extension.recorder.quickPickAnswers.push(choose("login.analysis"));
+
+  await extension.execute(SELECT_CONTEXT);
+
+  const labels = extension.recorder.quickPicks[1].items.map((item) => item.label);
+  assert.deepEqual(labels.slice(0, 2), ["samples", "login.analysis"]);
+  const replaced = previewEditor(extension);
+  assert.equal(replaced.viewColumn, 2);
+  assert.equal(replaced.document.getText(), "Static head\nFacts line\nTail 5\n");
+  assert.equal(preview.isClosed, true);
+  assert.equal(window(extension).visibleTextEditors.filter((editor) => editor.document.uri.scheme === SCHEME).length, 1);
 });
 
 test("a partial asks for a phase, then renders as that phase", async () => {
