@@ -289,7 +289,8 @@ async def answer_preview(
     except PromptToolError as problem:
         return lsp_preview_problem(request.uri, choice, str(problem), None, 0, 0)
     document = server.workspace.get_text_document(request.uri)
-    own = (document.source, document.uri)
+    # The document object changes in place on didChange: keep the text and version rendered.
+    own, version = (document.source, document.uri), document.version
     lookup = chained(
         lambda wanted, pin: (
             (own[0], TemplateOrigin(name, None, own[1]))
@@ -298,7 +299,7 @@ async def answer_preview(
         ),
         workspace_lookup(server),
     )
-    key = (request.uri, document.version, choice, phase)
+    key = (request.uri, version, choice, phase)
     pending = renders.get(key)
     if pending is None:
         pending = asyncio.ensure_future(
@@ -314,9 +315,7 @@ async def answer_preview(
         renders[key] = pending
         pending.add_done_callback(lambda _done: renders.pop(key, None))
     result = await asyncio.shield(pending)
-    return lsp_preview(
-        request.uri, document.version, phase, choice, result, lambda o: _uri_of(server, o)
-    )
+    return lsp_preview(request.uri, version, phase, choice, result, lambda o: _uri_of(server, o))
 
 
 def _uri_of(server: PromptToolServer, origin: TemplateOrigin) -> str | None:

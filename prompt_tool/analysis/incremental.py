@@ -64,50 +64,79 @@ def parse_edited(environment: Environment, previous: ParsedTemplate, source: str
     return parsed
 
 
-def _reparse(environment: Environment, old: ParsedTemplate, source: str) -> ParsedTemplate | None:
-    text = normalise_newlines(source)
-    region = _Region.around_edit(old, text)
+@dataclass
+class Relexed:
+    """A source lexed by re-lexing only the chunks an edit touched (blocks not yet paired).
+
+    `chunks` is the token index of each top-level `{%`; the tokens of `[first, last)` are
+    new, those before kept and those after moved (`shift`) from the previous lex.
+    """
+
+    index: TokenIndex
+    chunks: list[int]
+    first: int
+    last: int
+    shift: _Shift | None
+    """None when the re-lexed text does not lex (`index.lex_error`): then only the tokens
+    before the error are known."""
+
+
+def relex_edited(
+    environment: Environment, old: TokenIndex, chunks: list[int], source: str, name: str | None
+) -> Relexed | None:
+    """`source` (newlines normalised) lexed as a whole pass would, re-lexing only around the
+    edit from `old` (the previous source's tokens and its `chunks`); None when a local
+    re-lex cannot be proved equal to a whole one."""
+    region = _Region.around_edit(old.source, old.items, chunks, source)
     if region is None:
         return None
-    index = TokenIndex(text)
-    tokens = old.tokens
-    index.items = tokens.items[: region.first]
-    index.reuse_tokens(tokens, region.first)
-    index.tags = tokens.tags[: bisect_left(tokens.tags, region.first)]
-    index.comments = [comment for comment in tokens.comments if comment.end <= region.start]
+    index = TokenIndex(source)
+    index.items = old.items[: region.first]
+    index.reuse_tokens(old, region.first)
+    index.tags = old.tags[: bisect_left(old.tags, region.first)]
+    index.comments = [comment for comment in old.comments if comment.end <= region.start]
     first_tag = len(index.tags)
     try:
-        resumed = index.lex_from(environment, old.name, region.start, region.new_stop)
+        resumed = index.lex_from(environment, name, region.start, region.new_stop)
     except TemplateSyntaxError as lex_error:
         # The lexer reads from the chunk boundary just as a whole pass would: same error.
         index.lex_error = lex_error
-        index.pair_blocks()
-        return parse_tokens(old.name, source, index, partial(_raise, lex_error))
+        return Relexed(index, [], region.first, len(index.items), None)
     starts = index.top_level_starts(first_tag) if resumed else None
     if starts is None:
         return None
     last = len(index.items)
-    body, error = _parse_region(environment, old.name, index.items, region.first, last)
+    shift = _Shift(last - region.last, len(source) - len(old.source), index, old)
+    index.items += shift.items(old.items[region.last :])
+    index.tags += [tag + shift.tokens for tag in old.tags[bisect_left(old.tags, region.last) :]]
+    index.comments += shift.comments(c for c in old.comments if c.offset >= region.old_stop)
+    moved = [
+        *(chunk for chunk in chunks if chunk < region.first),
+        *starts,
+        *(chunk + shift.tokens for chunk in chunks if chunk >= region.last),
+    ]
+    return Relexed(index, moved, region.first, last, shift)
+
+
+def _reparse(environment: Environment, old: ParsedTemplate, source: str) -> ParsedTemplate | None:
+    text = normalise_newlines(source)
+    relexed = relex_edited(environment, old.tokens, old.chunks or [], text, old.name)
+    if relexed is None:
+        return None
+    index, first, last, shift = relexed.index, relexed.first, relexed.last, relexed.shift
+    if shift is None:
+        index.pair_blocks()
+        return parse_tokens(old.name, source, index, partial(_raise, index.lex_error))
+    body, error = _parse_region(environment, old.name, index.items, first, last)
     if body is None and error is None:
         return None
-    shift = _Shift(last - region.last, len(text) - len(old.source), index, tokens)
-    index.items += shift.items(tokens.items[region.last :])
-    index.tags += [
-        tag + shift.tokens for tag in tokens.tags[bisect_left(tokens.tags, region.last) :]
-    ]
-    index.comments += shift.comments(c for c in tokens.comments if c.offset >= region.old_stop)
     index.pair_blocks()
-    chunks = [
-        *(chunk for chunk in old.chunks or () if chunk < region.first),
-        *starts,
-        *(chunk + shift.tokens for chunk in old.chunks or () if chunk >= region.last),
-    ]
-
+    chunks = relexed.chunks
     if body is None or old.ast is None:
         return parse_tokens(old.name, source, index, partial(_raise, error), chunks)
     linenos = [node.lineno for node in old.ast.body]
-    before = old.ast.body[: bisect_left(linenos, region.first)]
-    after = old.ast.body[bisect_left(linenos, region.last) :]
+    before = old.ast.body[: bisect_left(linenos, first)]
+    after = old.ast.body[bisect_left(linenos, last - shift.tokens) :]
     moved = [shift.node(node) for node in after] if shift.tokens else after
     template = nodes.Template([*before, *body, *moved], lineno=1)
     template.environment = environment
@@ -130,11 +159,11 @@ class _Region:
     new_stop: int | None
 
     @classmethod
-    def around_edit(cls, old: ParsedTemplate, text: str) -> _Region | None:
-        before = old.source
+    def around_edit(
+        cls, before: str, items: list[Item], chunks: list[int], text: str
+    ) -> _Region | None:
         prefix, suffix = _common_ends(before, text)
-        items = old.tokens.items
-        bounds = [0, *(chunk for chunk in old.chunks or () if chunk > 0)]
+        bounds = [0, *(chunk for chunk in chunks if chunk > 0)]
         offsets = [0, *(items[chunk][2] for chunk in bounds[1:])]
         first = max(bisect_right(offsets, prefix) - 2, 0)
         last = bisect_right(offsets, len(before) - suffix) + 1

@@ -8,20 +8,22 @@ its own `yield`, and the module records, for the code line of each `yield`, the 
 the item starts at and whether it is static text. The generated code computes the same text;
 only the chunking of the output stream differs.
 
-While rendering, each chunk is attributed by looking at the suspended generator that yielded
+While rendering, a chunk is attributed by looking at the suspended generator that yielded
 it: the chain `generate → root → blocks` is followed through `gi_yieldfrom`, an include with
 context through the includer's `gen` local. Static text advances the template line at each of
 its newlines; an expression's value (a variable, a macro call, a filter block) belongs to the
 line of the expression, however many lines it spans. Text Jinja materialises ahead of time
-(`{% include … without context %}`) is attributed to the include's line.
+(`{% include … without context %}`) is attributed to the include's line. Only the chunks
+that decide a line's origin are looked at (`LineSources`): reading frames for each of the
+thousands of chunks of a long prompt would cost more than rendering it.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from types import CodeType, FrameType, GeneratorType
 from typing import Any, NamedTuple
 
@@ -29,10 +31,14 @@ from jinja2 import Environment, Template, nodes
 from jinja2.compiler import CodeGenerator, Frame
 
 OUTPUT_TABLE = "prompt_tool_output_lines"
-"""The module global holding {code line: (template line, is static text)}, compiled in as
-`"code=line[s|e]&…"` and decoded on first use."""
+"""The module global holding {code line: (template line, kind)}, compiled in as
+`"code=line[s|e|i]&…"` (static text, an expression, an include's output passed on) and
+decoded on first use."""
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+_STATIC, _EXPRESSION, _INCLUDE = "s", "e", "i"
 
 
 class SourceMapCodeGenerator(CodeGenerator):
@@ -40,17 +46,25 @@ class SourceMapCodeGenerator(CodeGenerator):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.output_lines: dict[int, tuple[int, bool]] = {}
-        self._item: tuple[int, bool] | None = None
+        self.output_lines: dict[int, tuple[int, str]] = {}
+        self._item: tuple[int, str] | None = None
 
     def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
         if frame.buffer is not None:
             super().visit_Output(node, frame)
             return
         for child in node.nodes:
-            self._item = (child.lineno, isinstance(child, nodes.TemplateData))
+            kind = _STATIC if isinstance(child, nodes.TemplateData) else _EXPRESSION
+            self._item = (child.lineno, kind)
             super().visit_Output(nodes.Output([child], lineno=child.lineno), frame)
             self._item = None
+
+    def visit_Include(self, node: nodes.Include, frame: Frame) -> None:
+        """The `yield` passing an include's output on is marked: its origin is inside."""
+        if node.with_context and frame.buffer is None:
+            self._item = (node.lineno, _INCLUDE)
+        super().visit_Include(node, frame)
+        self._item = None
 
     def write(self, x: str) -> None:
         super().write(x)
@@ -63,8 +77,7 @@ class SourceMapCodeGenerator(CodeGenerator):
         # A string, decoded on first use: a dict literal of every output line would cost
         # the compile of each edit more than the whole table is worth.
         encoded = "&".join(
-            f"{code}={line}{'s' if is_static else 'e'}"
-            for code, (line, is_static) in self.output_lines.items()
+            f"{code}={line}{kind}" for code, (line, kind) in self.output_lines.items()
         )
         self.writeline(f"{OUTPUT_TABLE} = {encoded!r}")
 
@@ -109,85 +122,62 @@ class Chunk(NamedTuple):
     is_static: bool
 
 
-@dataclass(frozen=True)
-class LineSource:
-    """One output line: the origin of its first visible character and of every piece."""
-
-    origin: Origin | None
-    pieces: tuple[tuple[int, Origin], ...]
-    """(0-based column where a piece starts, its origin), in order."""
-
-
 def _template_of(frame: FrameType) -> Template | None:
     found = frame.f_globals.get("__jinja_template__")
     return found if isinstance(found, Template) else None
 
 
-Site = tuple[Origin, bool] | None
-"""What one `yield` site of a template outputs: its origin and whether it is static text;
-None for a site that passes on another template's output (an include)."""
-SITES = "prompt_tool_sites"
-"""The module global caching each yield site by (code object, instruction offset)."""
+Site = tuple[int, bool] | None
+"""What one `yield` of a template's code outputs: the template line (counted in the code's
+own lines, before a chunk's `line_offset`) and whether it is static text; None for the
+`yield` that passes on an included template's output."""
+
+_SITES: dict[int, tuple[CodeType, dict[int, Site]]] = {}
+"""Each yield site by code object (its id: hashing a code object hashes all of it) and
+instruction offset, worked out once (a cache; the code is kept with its entry)."""
+_TABLES: dict[str, dict[int, tuple[int, str]]] = {}
+"""Decoded output tables, by their encoded text (the same code object shares it)."""
 
 
-def _decode(table: str) -> dict[int, tuple[int, bool]]:
-    decoded: dict[int, tuple[int, bool]] = {}
-    for item in filter(None, table.split("&")):
-        code, _equals, line = item.partition("=")
-        decoded[int(code)] = (int(line[:-1]), line.endswith("s"))
+def _decode(table: str) -> dict[int, tuple[int, str]]:
+    decoded = _TABLES.get(table)
+    if decoded is None:
+        decoded = {}
+        for item in filter(None, table.split("&")):
+            code, _equals, line = item.partition("=")
+            decoded[int(code)] = (int(line[:-1]), line[-1])
+        if len(_TABLES) > 1024:
+            _TABLES.clear()
+        _TABLES[table] = decoded
     return decoded
 
 
-CODE_LINES = "prompt_tool_code_lines"
-"""The module global caching, per code object, its instruction offsets and their lines."""
+def _sites_of(code: CodeType) -> dict[int, Site]:
+    entry = _SITES.get(id(code))
+    if entry is None or entry[0] is not code:
+        if len(_SITES) > 4096:
+            _SITES.clear()
+        entry = _SITES[id(code)] = (code, {})
+    return entry[1]
 
 
-def _lineno(frame: FrameType) -> int:
-    """`frame.f_lineno`, from a table read once per code object: `f_lineno` itself scans
-    the code's whole line table on every call, and a long template's root is long."""
-    tables = frame.f_globals.get(CODE_LINES)
-    if not isinstance(tables, dict):
-        tables = frame.f_globals[CODE_LINES] = {}
-    code = frame.f_code
-    table = tables.get(code)
-    if table is None:
-        starts: list[int] = []
-        lines: list[int] = []
-        for start, _end, line in code.co_lines():
-            if line is not None:
-                starts.append(start)
-                lines.append(line)
-        table = tables[code] = (starts, lines)
-    index = bisect_right(table[0], frame.f_lasti) - 1
-    return table[1][index] if index >= 0 else frame.f_lineno
-
-
-def _site(frame: FrameType, template: Template) -> Site:
-    """The site `frame` is suspended at, worked out once per site and kept in the module.
-
-    `f_lineno` scans the code's whole line table (slow for a long template, and a loop
-    yields from the same site again and again); the instruction offset `f_lasti` is free.
-    """
-    sites = frame.f_globals.get(SITES)
-    if not isinstance(sites, dict):
-        sites = frame.f_globals[SITES] = {}
-    key = (frame.f_code, frame.f_lasti)
-    if key in sites:
-        found: Site = sites[key]
-        return found
-    table = frame.f_globals.get(OUTPUT_TABLE)
-    if isinstance(table, str):
-        table = frame.f_globals[OUTPUT_TABLE] = _decode(table)
-    line = _lineno(frame)
-    item = table.get(line) if isinstance(table, dict) else None
-    name = template.name or ""
-    if item is not None:
-        found = (Origin(name, item[0]), item[1])
-    elif "gen" in frame.f_code.co_varnames:
-        found = None  # an include: the origin is in the included template's generator
+def _site(frame: FrameType, template: Template, table: object) -> Site:
+    """The site `frame` is suspended at, worked out once per code object and offset
+    (`f_lineno` scans the code's whole line table, and a long template's root is long)."""
+    sites = _sites_of(frame.f_code)
+    offset = frame.f_lasti
+    if offset in sites:
+        return sites[offset]
+    line = frame.f_lineno
+    item = _decode(table).get(line) if isinstance(table, str) else None
+    found: Site
+    if item is None:
+        found = (Template.get_corresponding_lineno(template, line), False)
+    elif item[1] == _INCLUDE:
+        found = None
     else:
-        found = (Origin(name, template.get_corresponding_lineno(line)), False)
-    sites[key] = found
+        found = (item[0], item[1] == _STATIC)
+    sites[offset] = found
     return found
 
 
@@ -195,82 +185,121 @@ def origin_of(generator: GeneratorType[Any, Any, Any]) -> tuple[Origin, bool] | 
     """The origin of the value `generator` has just yielded, and whether it is static text."""
     current: GeneratorType[Any, Any, Any] = generator
     while True:
-        frame = current.gi_frame
-        if frame is None:
-            return None
         inner = current.gi_yieldfrom
         if isinstance(inner, GeneratorType):
             current = inner
             continue
-        template = _template_of(frame)
-        if template is None or OUTPUT_TABLE not in frame.f_globals:
+        frame = current.gi_frame
+        if frame is None:
             return None
-        site = _site(frame, template)
+        template = _template_of(frame)
+        table = frame.f_globals.get(OUTPUT_TABLE)
+        if template is None or table is None:
+            return None
+        site = _site(frame, template, table)
         if site is not None:
-            return site
+            line = site[0] + getattr(template, "line_offset", 0)
+            return Origin(template.name or "", line), site[1]
         included = frame.f_locals.get("gen")
-        if not isinstance(included, GeneratorType) or included.gi_frame is None:
+        if not isinstance(included, GeneratorType):
             return None
         current = included
 
 
+class LineSources:
+    """Builds, chunk by chunk, the origin of every output line (as `split_output_lines`
+    cuts the text): the piece that gives its first visible character, else its first piece.
+
+    Only a chunk that can change that is asked for its origin (`add`'s `origin`, called
+    lazily): one with a line break, or one on a line whose origin is not settled yet. In a
+    dense template that is one or two chunks per line, not every chunk.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[Origin | None] = []
+        self.settled = False
+        """Whether the current line's visible origin is known (no chunk can change it)."""
+        self._visible: Origin | None = None
+        self._first: Origin | None = None
+        self._pending_cr = False
+
+    def add(self, text: str, origin: Callable[[], tuple[Origin, bool] | None]) -> None:
+        """One chunk of output; `origin()` gives its origin and whether it is static text."""
+        if self._pending_cr and text.startswith("\n"):
+            text = text[1:]  # the second half of a `\r\n` the previous chunk began
+        if text:
+            self._pending_cr = text.endswith("\r")
+        if "\n" not in text and "\r" not in text:
+            if self._first is None or (text and not text.isspace()):
+                self._piece(text, origin())
+            return
+        site = origin()
+        found = site[0] if site is not None else None
+        for index, piece in enumerate(_LINE_BREAK.split(text)):
+            if index:
+                self.lines.append(self._visible or self._first)
+                self._visible = self._first = None
+                self.settled = False
+                if found is not None and site is not None and site[1]:
+                    found = Origin(found.template, found.line + 1)
+            self._piece(piece, (found, False) if found is not None else None)
+
+    def _piece(self, text: str, site: tuple[Origin, bool] | None) -> None:
+        if site is None or not (text or self._first is None):
+            return
+        if self._first is None:
+            self._first = site[0]
+        if self._visible is None and text and not text.isspace():
+            self._visible = site[0]
+            self.settled = True
+
+    def finish(self) -> list[Origin | None]:
+        """Every line's origin, the last (unterminated) line included."""
+        return [*self.lines, self._visible or self._first]
+
+
 @dataclass
 class TracedRender:
-    """The chunks of one render, and where it failed if it did."""
+    """The output of one render, each line's origin, and where it failed if it did."""
 
-    chunks: list[Chunk] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    sources: LineSources = field(default_factory=LineSources)
     failed_at: Origin | None = None
 
     @property
     def text(self) -> str:
-        return "".join(chunk.text for chunk in self.chunks)
+        return "".join(self.texts)
+
+    def line_origins(self) -> list[Origin | None]:
+        return self.sources.finish()
 
 
 def trace_chunks(
     template: Template, context: Mapping[str, Any], into: TracedRender
 ) -> Iterator[str]:
-    """The output of `template.generate(context)`, each chunk's origin recorded in `into`.
+    """The output of `template.generate(context)`, each line's origin recorded in `into`.
 
     A failure is located (`into.failed_at`) before Jinja rewrites its traceback, then raised
-    the way `Template.generate` raises it. Per chunk, the common case (a yield site seen
-    before, in the template being rendered) is one dictionary lookup.
+    the way `Template.generate` raises it. Most chunks cost an append and two `in` tests:
+    the generator's frames are read only for chunks that decide a line's origin.
     """
     generator = template.root_render_func(template.new_context(dict(context)))
     if not isinstance(generator, GeneratorType):
         yield from generator  # an async environment: no source map
         return
-    known: dict[tuple[CodeType, int], tuple[Origin, bool] | None] = {}
-    chunks = into.chunks
+    append = into.texts.append
+    sources = into.sources
+    add = sources.add
+    origin = partial(origin_of, generator)
     try:
         for text in generator:
-            frame = generator.gi_frame
-            site: tuple[Origin, bool] | None = None
-            if frame is not None and generator.gi_yieldfrom is None:
-                key = (frame.f_code, frame.f_lasti)
-                site = known.get(key, _UNKNOWN)
-                if site is _UNKNOWN:
-                    site = known[key] = _own_site(frame)
-            if site is None:
-                site = origin_of(generator)
-            if site is None:
-                chunks.append(Chunk(text, None, False))
-            else:
-                chunks.append(Chunk(text, site[0], site[1]))
+            append(text)
+            if not sources.settled or "\n" in text or "\r" in text:
+                add(text, origin)
             yield text
     except Exception as error:
         into.failed_at = failing_origin(error)
         template.environment.handle_exception()
-
-
-_UNKNOWN: Any = object()
-
-
-def _own_site(frame: FrameType) -> tuple[Origin, bool] | None:
-    """The site of a template's own frame; None where it passes on an include's output."""
-    template = _template_of(frame)
-    if template is None or OUTPUT_TABLE not in frame.f_globals:
-        return None
-    return _site(frame, template)
 
 
 def failing_origin(error: BaseException) -> Origin | None:
@@ -290,44 +319,14 @@ def split_output_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def line_sources(chunks: list[Chunk]) -> list[LineSource]:
-    """For every output line (as `split_output_lines` cuts the joined text), its sources.
+def _given(site: tuple[Origin, bool] | None) -> tuple[Origin, bool] | None:
+    return site
 
-    One pass; a chunk without a line break (most of them) costs a few comparisons.
-    """
-    found: list[LineSource] = []
-    pieces: list[tuple[int, Origin]] = []
-    visible: Origin | None = None
-    column = 0
-    pending_cr = False
+
+def line_sources(chunks: Iterable[Chunk]) -> list[Origin | None]:
+    """The origin of every output line of `chunks` whose origins are known."""
+    sources = LineSources()
     for chunk in chunks:
-        origin = chunk.origin
-        text = chunk.text
-        if pending_cr and text.startswith("\n"):
-            text = text[1:]  # the second half of a `\r\n` the previous chunk began
-        if text:
-            pending_cr = text.endswith("\r")
-        if "\n" not in text and "\r" not in text:
-            if origin is not None and (text or not pieces):
-                pieces.append((column, origin))
-                if visible is None and text and not text.isspace():
-                    visible = origin
-            column += len(text)
-            continue
-        for index, piece in enumerate(_LINE_BREAK.split(text)):
-            if index:
-                found.append(LineSource(visible or _first(pieces), tuple(pieces)))
-                pieces, visible, column = [], None, 0
-                if origin is not None and chunk.is_static:
-                    origin = Origin(origin.template, origin.line + 1)
-            if origin is not None and (piece or not pieces):
-                pieces.append((column, origin))
-                if visible is None and piece.strip():
-                    visible = origin
-            column += len(piece)
-    found.append(LineSource(visible or _first(pieces), tuple(pieces)))
-    return found
-
-
-def _first(pieces: list[tuple[int, Origin]]) -> Origin | None:
-    return pieces[0][1] if pieces else None
+        site = (chunk.origin, chunk.is_static) if chunk.origin is not None else None
+        sources.add(chunk.text, partial(_given, site))
+    return sources.finish()

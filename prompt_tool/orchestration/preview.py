@@ -16,12 +16,13 @@ template.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, TemplateNotFound
+from jinja2 import Environment, Template, TemplateNotFound
 from sqlalchemy.orm import Session
 
 from prompt_tool.ab_testing.variant_selector import VariantChoice, VariantSelector
@@ -34,7 +35,6 @@ from prompt_tool.core.source_map import (
     Origin,
     TracedRender,
     instrument,
-    line_sources,
     split_output_lines,
 )
 from prompt_tool.core.templating import TemplateRenderError
@@ -46,6 +46,7 @@ from prompt_tool.orchestration.orchestrator import (
     Orchestrator,
     render_template,
 )
+from prompt_tool.orchestration.preview_compile import load_chunked
 from prompt_tool.orchestration.project_manager import ProjectManager
 from prompt_tool.orchestration.sample_contexts import sample_context
 from prompt_tool.orchestration.session_manager import SessionManager
@@ -118,10 +119,12 @@ class Preview:
 class PreviewLoader(LabelledLoader):
     """Serves what `lookup` finds, remembering the origin of every template it served."""
 
-    def __init__(self, label: str, lookup: TemplateLookup) -> None:
+    def __init__(self, label: str, lookup: TemplateLookup, chunked: str | None = None) -> None:
         super().__init__(label)
         self.lookup = lookup
         self.origins: dict[str, TemplateOrigin] = {}
+        self.chunked = chunked
+        """The template compiled chunk by chunk (the one being edited), if any."""
 
     def get_source(
         self, environment: Environment, template: str
@@ -135,6 +138,21 @@ class PreviewLoader(LabelledLoader):
         self.origins[key] = self.origins[template] = origin
         return source, None, lambda: True
 
+    def load(
+        self,
+        environment: Environment,
+        name: str,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> Template:
+        """The edited template chunk by chunk (`preview_compile`), any other one whole."""
+        if name == self.chunked:
+            source, _filename, _uptodate = self.get_source(environment, name)
+            whole = partial(super().load, environment, name, globals)
+            chunked = load_chunked(environment, name, source, whole)
+            if chunked is not None:
+                return chunked
+        return super().load(environment, name, globals)
+
 
 def render_preview(
     lookup: TemplateLookup,
@@ -145,7 +163,7 @@ def render_preview(
     budget: RenderBudget | None = None,
 ) -> Preview:
     """Render `name` with `context` as a session would; a render error is part of the answer."""
-    loader = PreviewLoader(label, lookup)
+    loader = PreviewLoader(label, lookup, chunked=name)
     engine = engine_over(loader, budget=budget)
     engine.environment.bytecode_cache = PREVIEW_COMPILED
     instrument(engine.environment)
@@ -158,7 +176,7 @@ def render_preview(
         at = trace.failed_at
         origin = loader.origins.get(at.template) if at is not None else None
         error = PreviewError(str(failure), origin, at.line - 1 if at is not None else None)
-    lines = tuple(_mapped(loader.origins, source.origin) for source in line_sources(trace.chunks))
+    lines = tuple(_mapped(loader.origins, origin) for origin in trace.line_origins())
     return Preview(text, lines, len(text), counter(text), counter.name, error)
 
 

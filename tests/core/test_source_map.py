@@ -32,9 +32,9 @@ def mapped(templates: dict[str, str], context: dict[str, Any]) -> list[tuple[str
     text = engine.render_traced("main.j2", context, trace)
     assert text == plain
     found = []
-    for line, source in zip(split_output_lines(text), line_sources(trace.chunks), strict=True):
-        assert source.origin is not None, line
-        found.append((line, source.origin.template, source.origin.line))
+    for line, origin in zip(split_output_lines(text), trace.line_origins(), strict=True):
+        assert origin is not None, line
+        found.append((line, origin.template, origin.line))
     return found
 
 
@@ -114,6 +114,17 @@ def mapped(templates: dict[str, str], context: dict[str, Any]) -> list[tuple[str
             id="include-without-context-is-the-include-line",
         ),
         pytest.param(
+            "{% include 'inner.j2' %}\n{% include 'plain.j2' without context %}\ntail",
+            {"inner.j2": "inner\n", "plain.j2": "plain 1\nplain 2\n"},
+            [
+                ("inner", "inner.j2", 1),
+                ("plain 1", "main.j2", 2),
+                ("plain 2", "main.j2", 2),
+                ("tail", "main.j2", 3),
+            ],
+            id="include-without-context-after-one-with-context",
+        ),
+        pytest.param(
             "value: {{ text }}\nnext",
             {},
             [
@@ -145,19 +156,13 @@ def test_a_line_made_of_several_templates_is_the_first_visible_one() -> None:
     instrument(engine.environment)
     trace = TracedRender()
     engine.render_traced("main.j2", {}, trace)
-    (only,) = line_sources(trace.chunks)
-    assert only.origin == Origin("word.j2", 1)
-    assert only.pieces == (
-        (0, Origin("main.j2", 1)),
-        (2, Origin("word.j2", 1)),
-        (6, Origin("main.j2", 1)),
-    )
+    assert trace.line_origins() == [Origin("word.j2", 1)]
 
 
 def test_a_crlf_split_across_chunks_is_one_line_break() -> None:
     chunks = [Chunk("a\r", Origin("t", 1), False), Chunk("\nb", Origin("t", 2), False)]
     assert split_output_lines("a\r\nb") == ["a", "b"]
-    assert [source.origin for source in line_sources(chunks)] == [Origin("t", 1), Origin("t", 2)]
+    assert line_sources(chunks) == [Origin("t", 1), Origin("t", 2)]
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,16 @@ HARNESS_TESTS = [
     "the stub refuses a command id registered twice, as VS Code does",
     "the extension starts the real server and shows its diagnostics",
     "restart recovers from a failed start, and a second restart registers nothing twice",
+    "the preview command opens the rendered template beside it and follows its edits",
+    "edits made while a render is in flight never show a stale preview",
+    "clicking a preview line reveals its source line in the template's column",
+    "a partial asks for a phase, then renders as that phase",
+    "a preview URI opened without the command (a window reload) renders what it names",
+    "a render error is a diagnostic at its template line until fixed, and closing the preview clears it",
 ]
+HARNESS_FILES = ["out-test/test/extension.test.js", "out-test/test/preview.test.js"]
+CLIENT_SETTINGS = {"server.command": ["prompt-tool-lsp"], "preview.debounceMs": 75}
+"""The extension's own settings (the server never reads them), with their defaults."""
 
 
 def require_node() -> None:
@@ -76,6 +85,8 @@ def test_npm_test_passes_the_unit_tests_and_the_harness_on_the_bundle() -> None:
             *HARNESS_TESTS,
             "grammar: a raw block is not Jinja",
             "the server command accepts a list or a command line",
+            "the gate shows an answer only if it is current and no later answer is shown",
+            "a preview URI's query holds its target, whatever characters the target has",
         ],
     )
 
@@ -139,7 +150,7 @@ def test_the_readme_command_builds_a_bundled_vsix_whose_extension_starts_the_ser
     extension = checkout / "editors/vscode"
     run(["npx", "tsc", "-p", "."], extension)
     completed = run(
-        ["node", "--test", "out-test/test/extension.test.js"],
+        ["node", "--test", *HARNESS_FILES],
         extension,
         env={"PROMPT_TOOL_EXTENSION_MAIN": str(bundle)},
     )
@@ -160,12 +171,14 @@ def test_contributed_configuration_mirrors_the_server_settings() -> None:
     contributes = manifest()["contributes"]
     properties = contributes["configuration"]["properties"]
 
-    contributed = {key.removeprefix("promptTool.") for key in properties} - {"server.command"}
+    contributed = {key.removeprefix("promptTool.") for key in properties} - set(CLIENT_SETTINGS)
 
     assert contributed == {camel_case(field.name) for field in fields(Settings)}
     # Unset (null) lets pyproject.toml and the environment apply: the server owns the defaults.
     for name in contributed:
         assert properties[f"promptTool.{name}"]["default"] is None, name
+    for name, default in CLIENT_SETTINGS.items():
+        assert properties[f"promptTool.{name}"]["default"] == default, name
     languages = contributes["languages"]
     assert languages[0]["id"] == "jinja-prompt"
     assert languages[0]["extensions"] == list(Settings().extensions)
@@ -174,7 +187,14 @@ def test_contributed_configuration_mirrors_the_server_settings() -> None:
         "promptTool.refreshDatabase",
         "promptTool.restartServer",
         "promptTool.showOutput",
+        "promptTool.preview",
+        "promptTool.previewSelectContext",
+        "promptTool.previewGoToSource",
     }
+    preview_menu = contributes["menus"]["editor/title"]
+    assert {"command": "promptTool.preview", "when": "editorLangId == jinja-prompt"}.items() <= (
+        preview_menu[0].items()
+    )
 
 
 def test_the_manifest_is_ready_for_the_marketplace() -> None:

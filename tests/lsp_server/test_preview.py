@@ -242,3 +242,21 @@ async def test_an_unusable_context_is_an_error_not_a_failure(
     uri = lsp.open(tmp_path / "analysis.j2", ANALYSIS)
     answer = await request(lsp, "promptTool/preview", {"textDocument": {"uri": uri}, **params})
     assert (answer["text"], answer["error"]["message"]) == ("", message)
+
+
+async def test_the_answer_names_the_version_it_rendered_when_an_edit_arrives_meanwhile(
+    lsp: LspSession, tmp_path: Path
+) -> None:
+    workspace(tmp_path)
+    await lsp.initialize(tmp_path)
+    slow = "first\n{% for i in range(100000) %}{% set x = i * 2 %}{% endfor %}"
+    uri = lsp.open(tmp_path / "analysis.j2", slow)
+    params = {"textDocument": {"uri": uri}}
+    rendering = asyncio.ensure_future(request(lsp, "promptTool/preview", params))
+    # Answered after the preview's handler has read the document and started rendering.
+    await request(lsp, "promptTool/previewContexts", params)
+    lsp.change(uri, 2, "second\n")
+
+    answer = await rendering
+
+    assert (answer["version"], answer["text"]) in [(1, "first\n"), (2, "second\n")]

@@ -5,7 +5,8 @@ import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-lan
 import { CLIENT_ID, CLIENT_NAME, CONFIGURATION_SECTION, LANGUAGE_ID } from "./constants";
 import { serverCommand, serverSettings } from "./settings";
 
-function readConfiguration(): (key: string) => unknown {
+/** Reads the `promptTool` section as it is now (settings.ts maps what it reads). */
+export function readConfiguration(): (key: string) => unknown {
   const configuration = vscode.workspace.getConfiguration(CONFIGURATION_SECTION);
   return (key) => configuration.get(key);
 }

@@ -80,6 +80,15 @@ export class ServerController implements vscode.Disposable {
     this.setState("stopped");
   }
 
+  /** Sends a request to the running server (the current client: restarts replace it). */
+  async request<R>(method: string, params: object): Promise<R> {
+    const client = this.client;
+    if (client === undefined || this.state !== "running") {
+      throw new Error("the language server is not running");
+    }
+    return client.sendRequest<R>(method, params);
+  }
+
   dispose(): void {
     void this.stop();
     this.stateEmitter.dispose();

@@ -1,6 +1,6 @@
 // Maps VS Code's `promptTool.*` configuration to the server's settings; no vscode import,
 // so that it is unit-tested under plain node.
-import { DEFAULT_SERVER_COMMAND } from "./constants";
+import { DEFAULT_PREVIEW_DEBOUNCE_MS, DEFAULT_SERVER_COMMAND } from "./constants";
 
 /** Reads one key of the `promptTool` section (WorkspaceConfiguration.get has this shape). */
 export type ConfigurationReader = (key: string) => unknown;
@@ -68,4 +68,10 @@ export function serverCommand(read: ConfigurationReader): { command: string; arg
       : stringList(configured) ?? [];
   const [command, ...args] = parts.length > 0 ? parts : [...DEFAULT_SERVER_COMMAND];
   return { command, args };
+}
+
+/** The pause after a keystroke before the preview re-renders (`promptTool.preview.debounceMs`). */
+export function previewDebounceMs(read: ConfigurationReader): number {
+  const value = read("preview.debounceMs");
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : DEFAULT_PREVIEW_DEBOUNCE_MS;
 }

@@ -8,11 +8,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 
-import { LoadedExtension, loadExtension } from "./harness";
+import { EXTENSION_MAIN, LoadedExtension, SERVER, loadExtension } from "./harness";
 import { createVscode, Diagnostic, DiagnosticsReport } from "./vscode-stub";
 
-const EXTENSION_MAIN = process.env.PROMPT_TOOL_EXTENSION_MAIN ?? path.resolve(__dirname, "../../out/extension.js");
-const SERVER = process.env.PROMPT_TOOL_LSP ?? "prompt-tool-lsp";
 const REFRESH = "promptTool.refreshDatabase";
 const RESTART = "promptTool.restartServer";
 const SHOW_OUTPUT = "promptTool.showOutput";
@@ -42,9 +40,8 @@ function codeOf(diagnostic: Diagnostic): unknown {
 
 const hasSyntaxError = (report: DiagnosticsReport) => report.diagnostics.some((item) => codeOf(item) === "PT001");
 
-async function execute(extension: LoadedExtension, command: string): Promise<unknown> {
-  const commands = extension.vscode.commands as { executeCommand(id: string): Promise<unknown> };
-  return commands.executeCommand(command);
+function execute(extension: LoadedExtension, command: string): Promise<unknown> {
+  return extension.execute(command);
 }
 
 test("the stub refuses a command id registered twice, as VS Code does", () => {

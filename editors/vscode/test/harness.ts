@@ -3,7 +3,11 @@
 import Module from "node:module";
 import * as path from "node:path";
 
-import { Recorder, createVscode, DiagnosticsReport, TextDocument, Uri } from "./vscode-stub";
+import { Recorder, createVscode, DiagnosticsReport, TextDocument, TextEditor, TextEditorSelectionChangeKind, Uri } from "./vscode-stub";
+
+/** The bundle under test (CI passes the one unpacked from the .vsix) and the server it starts. */
+export const EXTENSION_MAIN = process.env.PROMPT_TOOL_EXTENSION_MAIN ?? path.resolve(__dirname, "../../out/extension.js");
+export const SERVER = process.env.PROMPT_TOOL_LSP ?? "prompt-tool-lsp";
 
 interface ExtensionModule {
   activate(context: unknown): Promise<void>;
@@ -23,6 +27,16 @@ export interface LoadedExtension {
   diagnostics(fsPath: string, accept: (report: DiagnosticsReport) => boolean): Promise<DiagnosticsReport>;
   /** Resolves when the status item's text satisfies `accept`. */
   status(accept: (text: string) => boolean): Promise<string>;
+  /** Runs a command as the command palette does. */
+  execute(command: string, ...args: unknown[]): Promise<unknown>;
+  /** Types: replaces a document's text (the version goes up, listeners hear of it). */
+  edit(document: TextDocument, text: string): void;
+  /** Clicks `line` of an editor (or moves its cursor there with the keyboard). */
+  select(editor: TextEditor, line: number, kind?: TextEditorSelectionChangeKind): void;
+  /** Closes every tab showing `uri`. */
+  closeTabs(uri: Uri): void;
+  /** Resolves with the open document whose URI has `scheme` once its text satisfies `accept`. */
+  document(scheme: string, accept: (text: string) => boolean): Promise<TextDocument>;
   /** Disposes what activate() registered, as VS Code does on shutdown. */
   shutdown(): Promise<void>;
 }
@@ -55,7 +69,8 @@ export function loadExtension(extensionMain: string, workspaceFolder: string): L
     asAbsolutePath: (relative: string) => path.join(root, relative),
     extensionMode: 3,
   };
-  const workspace = vscode.workspace as { openTextDocument(target: string): Promise<TextDocument> };
+  const workspace = vscode.workspace as { openTextDocument(target: string): Promise<TextDocument>; textDocuments: TextDocument[] };
+  const commands = vscode.commands as { executeCommand(id: string, ...args: unknown[]): Promise<unknown> };
   const window = vscode.window as { showTextDocument(document: TextDocument): Promise<unknown> };
   const statusText = () => recorder.statusItems[0]?.text ?? "";
   return {
@@ -90,6 +105,34 @@ export function loadExtension(extensionMain: string, workspaceFolder: string): L
         };
         recorder.on("status", listener);
         listener(statusText());
+      });
+    },
+    execute(command, ...args) {
+      return commands.executeCommand(command, ...args);
+    },
+    edit(document, text) {
+      recorder.emit("edit", document, text);
+    },
+    select(editor, line, kind = TextEditorSelectionChangeKind.Mouse) {
+      recorder.emit("select", editor, line, kind);
+    },
+    closeTabs(uri) {
+      recorder.emit("closeTabs", uri);
+    },
+    document(scheme, accept) {
+      const found = () => workspace.textDocuments.find((document) => document.uri.scheme === scheme && accept(document.getText()));
+      return new Promise((resolve) => {
+        const listener = () => {
+          const document = found();
+          if (document !== undefined) {
+            recorder.off("documentChanged", listener);
+            recorder.off("shown", listener);
+            resolve(document);
+          }
+        };
+        recorder.on("documentChanged", listener);
+        recorder.on("shown", listener);
+        listener();
       });
     },
     async shutdown() {

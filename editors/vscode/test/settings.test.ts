@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { serverCommand, serverSettings } from "../src/settings";
+import { previewDebounceMs, serverCommand, serverSettings } from "../src/settings";
 
 function reader(values: Record<string, unknown>): (key: string) => unknown {
   return (key) => values[key];
@@ -51,4 +51,12 @@ test("the server command accepts a list or a command line", () => {
     command: "python",
     args: ["-m", "lsp_server"],
   });
+});
+
+test("the preview's pause is a non-negative whole number of milliseconds, else 75", () => {
+  assert.equal(previewDebounceMs(reader({})), 75);
+  assert.equal(previewDebounceMs(reader({ "preview.debounceMs": 0 })), 0);
+  assert.equal(previewDebounceMs(reader({ "preview.debounceMs": 200 })), 200);
+  assert.equal(previewDebounceMs(reader({ "preview.debounceMs": -1 })), 75);
+  assert.equal(previewDebounceMs(reader({ "preview.debounceMs": "50" })), 75);
 });

@@ -1,7 +1,9 @@
 // A stand-in for the `vscode` module, faithful where the extension and vscode-languageclient
 // depend on it: command ids are unique (a second registration throws, as VS Code does),
 // documents get their language from the manifest, tabs make documents visible (pull
-// diagnostics ask only for those), diagnostic collections record what the server reported.
+// diagnostics ask only for those), diagnostic collections record what the server reported,
+// content providers back virtual documents, editors sit in view columns, quick picks are
+// answered by the test's script.
 // VS Code itself cannot be downloaded on the test machines, so this is what the extension runs in.
 import { EventEmitter as NodeEventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
@@ -132,7 +134,20 @@ export class Range {
   }
 }
 
-export class Selection extends Range {}
+export class Selection extends Range {
+  readonly anchor: Position;
+  readonly active: Position;
+  constructor(anchor: Position | number, active: Position | number, activeLine?: number, activeCharacter?: number) {
+    const [from, to] =
+      typeof anchor === "number" ? [new Position(anchor, active as number), new Position(activeLine ?? anchor, activeCharacter ?? (active as number))] : [anchor, active as Position];
+    super(to.isBefore(from) ? to : from, to.isBefore(from) ? from : to);
+    this.anchor = from;
+    this.active = to;
+  }
+  get isReversed(): boolean {
+    return this.active.isBefore(this.anchor);
+  }
+}
 
 export class Location {
   constructor(
@@ -265,6 +280,23 @@ export class TabInputNotebook {
   ) {}
 }
 
+export enum ViewColumn {
+  Active = -1,
+  Beside = -2,
+  One = 1,
+  Two = 2,
+  Three = 3,
+}
+export enum TextEditorSelectionChangeKind {
+  Keyboard = 1,
+  Mouse = 2,
+  Command = 3,
+}
+export enum QuickPickItemKind {
+  Separator = -1,
+  Default = 0,
+}
+
 export enum StatusBarAlignment {
   Left = 1,
   Right = 2,
@@ -352,6 +384,41 @@ export class TextDocument {
   }
 }
 
+/** A document shown in a view column, with the members the extension reads. */
+export class TextEditor {
+  selection = new Selection(0, 0, 0, 0);
+  readonly options = {};
+  readonly visibleRanges: Range[] = [];
+  constructor(
+    readonly document: TextDocument,
+    readonly viewColumn: number,
+  ) {}
+  get selections(): Selection[] {
+    return [this.selection];
+  }
+  revealRange(): void {}
+}
+
+export interface QuickPickItem {
+  label: string;
+  description?: string;
+  kind?: QuickPickItemKind;
+}
+
+/** The test's stand-in for a user in front of a quick pick: returns the item to pick, or undefined. */
+export type QuickPickAnswer = (items: readonly QuickPickItem[], options: Record<string, unknown> | undefined) => QuickPickItem | undefined;
+
+export interface TextDocumentContentProvider {
+  onDidChange?: (listener: (uri: Uri) => unknown) => Disposable;
+  provideTextDocumentContent(uri: Uri, token: unknown): string | undefined | Promise<string | undefined>;
+}
+
+interface Tab {
+  readonly input: unknown;
+  readonly label: string;
+  readonly viewColumn: number;
+}
+
 export interface RecordedOutputChannel {
   readonly name: string;
   readonly lines: string[];
@@ -382,6 +449,14 @@ export class Recorder extends NodeEventEmitter {
   readonly messages: { kind: string; text: string }[] = [];
   readonly diagnostics = new Map<string, Map<string, readonly Diagnostic[]>>();
   readonly configuration = new Map<string, unknown>();
+  /** Every quick pick shown, in order. */
+  readonly quickPicks: { items: readonly QuickPickItem[]; options: Record<string, unknown> | undefined }[] = [];
+  /** Answers for the next quick picks; none left: the user dismisses it. */
+  readonly quickPickAnswers: QuickPickAnswer[] = [];
+  /** The registered content providers, by scheme (a test can observe one as VS Code does). */
+  readonly contentProviders = new Map<string, TextDocumentContentProvider>();
+  /** Every showTextDocument call: where the document went and with which options. */
+  readonly shown: { editor: TextEditor; options: { preserveFocus?: boolean; selection?: Range } }[] = [];
 }
 
 interface DocumentFilter {
@@ -432,12 +507,15 @@ export function createVscode(manifestPath: string, workspaceFolder: string): { v
   const onDidOpenTextDocument = new EventEmitter<TextDocument>();
   const onDidCloseTextDocument = new EventEmitter<TextDocument>();
   const onDidChangeTextDocument = new EventEmitter<unknown>();
+  const onDidChangeTextEditorSelection = new EventEmitter<{ textEditor: TextEditor; selections: Selection[]; kind: TextEditorSelectionChangeKind | undefined }>();
+  const contentProviders = recorder.contentProviders;
+  const opening = new Map<string, Promise<TextDocument>>();
   const onDidChangeConfiguration = new EventEmitter<{ affectsConfiguration(section: string): boolean }>();
   const onDidChangeTabs = new EventEmitter<{ opened: unknown[]; closed: unknown[]; changed: unknown[] }>();
   const onDidChangeVisibleTextEditors = new EventEmitter<unknown[]>();
   const onDidChangeActiveTextEditor = new EventEmitter<unknown>();
-  const tabs: { input: unknown; label: string }[] = [];
-  const visibleTextEditors: { document: TextDocument }[] = [];
+  const tabs: Tab[] = [];
+  const visibleTextEditors: TextEditor[] = [];
   const folderUri = Uri.file(workspaceFolder);
   const noEvent = <T>() => new EventEmitter<T>().event;
 
@@ -539,29 +617,115 @@ export function createVscode(manifestPath: string, workspaceFolder: string): { v
     async withProgress<R>(_options: unknown, task: (progress: { report(value: unknown): void }, token: unknown) => Promise<R>): Promise<R> {
       return task({ report: () => undefined }, new CancellationTokenSource().token);
     },
-    activeTextEditor: undefined as { document: TextDocument } | undefined,
+    async showQuickPick(items: readonly QuickPickItem[] | Promise<readonly QuickPickItem[]>, options?: Record<string, unknown>) {
+      if (options?.canPickMany) {
+        throw new Error("the stub does not answer multi-select quick picks");
+      }
+      const shown = await items;
+      recorder.quickPicks.push({ items: shown, options });
+      recorder.emit("quickPick", shown, options);
+      const picked = recorder.quickPickAnswers.shift()?.(shown, options);
+      if (picked !== undefined && (!shown.includes(picked) || picked.kind === QuickPickItemKind.Separator)) {
+        throw new Error(`the script picked ${JSON.stringify(picked.label)}, which the quick pick does not offer`);
+      }
+      return picked;
+    },
+    activeTextEditor: undefined as TextEditor | undefined,
     visibleTextEditors,
     onDidChangeActiveTextEditor: onDidChangeActiveTextEditor.event,
     onDidChangeVisibleTextEditors: onDidChangeVisibleTextEditors.event,
-    onDidChangeTextEditorSelection: noEvent(),
+    onDidChangeTextEditorSelection: onDidChangeTextEditorSelection.event,
     tabGroups: {
       get all() {
-        return [{ tabs, isActive: true, viewColumn: 1 }];
+        const columns = [...new Set([1, ...visibleTextEditors.map((editor) => editor.viewColumn)])].sort();
+        return columns.map((viewColumn) => ({
+          tabs: tabs.filter((tab) => tab.viewColumn === viewColumn),
+          isActive: (window.activeTextEditor?.viewColumn ?? 1) === viewColumn,
+          viewColumn,
+        }));
       },
       onDidChangeTabs: onDidChangeTabs.event,
       onDidChangeTabGroups: noEvent(),
+      async close(closing: Tab | readonly Tab[], _preserveFocus?: boolean): Promise<boolean> {
+        closeTabs(Array.isArray(closing) ? closing : [closing as Tab]);
+        return true;
+      },
     },
-    async showTextDocument(document: TextDocument) {
-      const editor = { document };
-      const tab = { input: new TabInputText(document.uri), label: path.basename(document.fileName) };
-      tabs.push(tab);
-      visibleTextEditors.push(editor);
-      window.activeTextEditor = editor;
-      onDidChangeTabs.fire({ opened: [tab], closed: [], changed: [] });
-      onDidChangeVisibleTextEditors.fire([...visibleTextEditors]);
-      onDidChangeActiveTextEditor.fire(editor);
+    /** As VS Code: one editor per column; Beside is the column right of the active editor. */
+    async showTextDocument(
+      document: TextDocument,
+      columnOrOptions?: number | { viewColumn?: number; preserveFocus?: boolean; preview?: boolean; selection?: Range },
+      preserveFocusArgument?: boolean,
+    ) {
+      const options = typeof columnOrOptions === "object" ? columnOrOptions : { viewColumn: columnOrOptions, preserveFocus: preserveFocusArgument };
+      const active = window.activeTextEditor?.viewColumn ?? ViewColumn.One;
+      const wanted = options.viewColumn ?? ViewColumn.Active;
+      const column = wanted === ViewColumn.Beside ? active + 1 : wanted === ViewColumn.Active ? active : wanted;
+      let editor = visibleTextEditors.find((candidate) => candidate.viewColumn === column);
+      if (editor?.document !== document) {
+        if (editor !== undefined) {
+          visibleTextEditors.splice(visibleTextEditors.indexOf(editor), 1);
+        }
+        editor = new TextEditor(document, column);
+        visibleTextEditors.push(editor);
+        onDidChangeVisibleTextEditors.fire([...visibleTextEditors]);
+      }
+      if (!tabs.some((tab) => tab.viewColumn === column && sameUri(tab.input, document.uri))) {
+        const tab = { input: new TabInputText(document.uri), label: path.basename(document.uri.path), viewColumn: column };
+        tabs.push(tab);
+        onDidChangeTabs.fire({ opened: [tab], closed: [], changed: [] });
+      }
+      if (options.selection !== undefined) {
+        editor.selection = new Selection(options.selection.start, options.selection.end);
+      }
+      if (!options.preserveFocus && window.activeTextEditor !== editor) {
+        window.activeTextEditor = editor;
+        onDidChangeActiveTextEditor.fire(editor);
+      }
+      recorder.shown.push({ editor, options });
+      recorder.emit("shown", editor, options);
       return editor;
     },
+  };
+
+  const sameUri = (input: unknown, uri: Uri) => input instanceof TabInputText && input.uri.toString() === uri.toString();
+
+  /** Closes tabs; a document left in no tab is closed too (VS Code does so some time later). */
+  const closeTabs = (closing: readonly Tab[]) => {
+    const closed = closing.filter((tab) => tabs.includes(tab));
+    closed.forEach((tab) => tabs.splice(tabs.indexOf(tab), 1));
+    const hidden = visibleTextEditors.filter((editor) => !tabs.some((tab) => tab.viewColumn === editor.viewColumn && sameUri(tab.input, editor.document.uri)));
+    hidden.forEach((editor) => visibleTextEditors.splice(visibleTextEditors.indexOf(editor), 1));
+    onDidChangeTabs.fire({ opened: [], closed, changed: [] });
+    if (hidden.length > 0) {
+      onDidChangeVisibleTextEditors.fire([...visibleTextEditors]);
+    }
+    if (window.activeTextEditor !== undefined && hidden.includes(window.activeTextEditor)) {
+      window.activeTextEditor = visibleTextEditors[0];
+      onDidChangeActiveTextEditor.fire(window.activeTextEditor);
+    }
+    for (const document of [...textDocuments]) {
+      if (!tabs.some((tab) => sameUri(tab.input, document.uri)) && closed.some((tab) => sameUri(tab.input, document.uri))) {
+        textDocuments.splice(textDocuments.indexOf(document), 1);
+        document.isClosed = true;
+        onDidCloseTextDocument.fire(document);
+      }
+    }
+  };
+
+  /** Replaces a document's text as one change over its whole range, as VS Code reports it. */
+  const changeText = (document: TextDocument, text: string) => {
+    const old = document.getText();
+    const range = new Range(new Position(0, 0), document.positionAt(old.length));
+    document.replaceText(text);
+    onDidChangeTextDocument.fire({ document, contentChanges: [{ range, rangeOffset: 0, rangeLength: old.length, text }], reason: undefined });
+    recorder.emit("documentChanged", document);
+  };
+
+  const readDocument = async (uri: Uri): Promise<TextDocument> => {
+    const provider = contentProviders.get(uri.scheme);
+    const text = provider !== undefined ? await provider.provideTextDocumentContent(uri, new CancellationTokenSource().token) : readFileSync(uri.fsPath, "utf-8");
+    return new TextDocument(uri, languageOf(uri.path), text ?? "");
   };
 
   const workspace = {
@@ -592,14 +756,44 @@ export function createVscode(manifestPath: string, workspaceFolder: string): { v
     },
     async openTextDocument(target: Uri | string): Promise<TextDocument> {
       const uri = typeof target === "string" ? Uri.file(target) : target;
-      const open = textDocuments.find((document) => document.uri.toString() === uri.toString());
+      const key = uri.toString();
+      const open = textDocuments.find((document) => document.uri.toString() === key);
       if (open !== undefined) {
         return open;
       }
-      const document = new TextDocument(uri, languageOf(uri.fsPath), readFileSync(uri.fsPath, "utf-8"));
-      textDocuments.push(document);
-      onDidOpenTextDocument.fire(document);
-      return document;
+      const pending =
+        opening.get(key) ??
+        readDocument(uri).then((document) => {
+          opening.delete(key);
+          textDocuments.push(document);
+          onDidOpenTextDocument.fire(document);
+          return document;
+        });
+      opening.set(key, pending);
+      return pending;
+    },
+    /** As VS Code: `file` and `untitled` belong to the editor; an open document re-asks on onDidChange. */
+    registerTextDocumentContentProvider(scheme: string, provider: TextDocumentContentProvider): Disposable {
+      if (scheme === "file" || scheme === "untitled") {
+        throw new Error(`scheme '${scheme}' already registered`);
+      }
+      contentProviders.set(scheme, provider);
+      const listening = provider.onDidChange?.(async (uri: Uri) => {
+        const document = textDocuments.find((candidate) => candidate.uri.toString() === uri.toString());
+        if (document === undefined) {
+          return;
+        }
+        const text = (await provider.provideTextDocumentContent(uri, new CancellationTokenSource().token)) ?? "";
+        if (text !== document.getText()) {
+          changeText(document, text);
+        }
+      });
+      return new Disposable(() => {
+        listening?.dispose();
+        if (contentProviders.get(scheme) === provider) {
+          contentProviders.delete(scheme);
+        }
+      });
     },
     createFileSystemWatcher(_pattern: unknown) {
       return {
@@ -659,8 +853,16 @@ export function createVscode(manifestPath: string, workspaceFolder: string): { v
           },
           get: (uri: Uri) => entries.get(uri.toString()),
           has: (uri: Uri) => entries.has(uri.toString()),
-          delete: (uri: Uri) => entries.delete(uri.toString()),
-          clear: () => entries.clear(),
+          delete: (uri: Uri) => {
+            if (entries.has(uri.toString())) {
+              set(uri, []);
+              entries.delete(uri.toString());
+            }
+          },
+          clear: () => {
+            [...entries.keys()].forEach((uri) => set(Uri.parse(uri), []));
+            entries.clear();
+          },
           forEach: (callback: (uri: Uri, diagnostics: readonly Diagnostic[]) => void) =>
             entries.forEach((diagnostics, uri) => callback(Uri.parse(uri), diagnostics)),
           dispose: () => entries.clear(),
@@ -735,6 +937,9 @@ export function createVscode(manifestPath: string, workspaceFolder: string): { v
     TabInputCustom,
     TabInputNotebook,
     StatusBarAlignment,
+    ViewColumn,
+    TextEditorSelectionChangeKind,
+    QuickPickItemKind,
     ProgressLocation,
     LogLevel,
     EndOfLine,
@@ -745,9 +950,16 @@ export function createVscode(manifestPath: string, workspaceFolder: string): { v
   recorder.on("configuration", (section: string) =>
     onDidChangeConfiguration.fire({ affectsConfiguration: (prefix: string) => section === prefix || section.startsWith(`${prefix}.`) }),
   );
-  recorder.on("edit", (document: TextDocument, text: string) => {
-    document.replaceText(text);
-    onDidChangeTextDocument.fire({ document, contentChanges: [{ text }], reason: undefined });
+  recorder.on("edit", (document: TextDocument, text: string) => changeText(document, text));
+  // A click on `line` of an editor: the editor takes the focus, then its selection moves.
+  recorder.on("select", (editor: TextEditor, line: number, kind: TextEditorSelectionChangeKind) => {
+    if (window.activeTextEditor !== editor) {
+      window.activeTextEditor = editor;
+      onDidChangeActiveTextEditor.fire(editor);
+    }
+    editor.selection = new Selection(line, 0, line, 0);
+    onDidChangeTextEditorSelection.fire({ textEditor: editor, selections: [editor.selection], kind });
   });
+  recorder.on("closeTabs", (uri: Uri) => closeTabs(tabs.filter((tab) => sameUri(tab.input, uri))));
   return { vscode, recorder };
 }
