@@ -156,6 +156,8 @@ class ChunkTemplate(Template):
 
     line_offset = 0
     line_before = 1
+    module_code: CodeType | None = None
+    """The code the module ran (a cache of chunk modules checks it is still the same)."""
 
     def get_corresponding_lineno(self, lineno: int) -> int:
         for template_line, code_line in reversed(self.debug_info):

@@ -103,9 +103,11 @@ def instrument(environment: Environment) -> None:
     environment.code_generator_class = _mapping(environment.code_generator_class)
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where output comes from: a template (its loader name) and a 1-based line in it."""
+class Origin(NamedTuple):
+    """Where output comes from: a template (its loader name) and a 1-based line in it.
+
+    A tuple rather than a dataclass: a render makes one per line, and this is the cheapest.
+    """
 
     template: str
     line: int

@@ -444,9 +444,10 @@ class TemplateEngine:
         token = _METER.set(meter)
         try:
             parts: list[str] = []
+            append, add_output = parts.append, meter.add_output
             for chunk in generate():
-                meter.add_output(len(chunk))
-                parts.append(chunk)
+                add_output(len(chunk))
+                append(chunk)
             result = "".join(parts)
         except RenderBudgetError as error:
             raise RenderBudgetError(f"{name}: {error}") from None

@@ -8,21 +8,21 @@ disk (or an editor's unsaved text) can take the place of its published version, 
 name falls back to the slots a session resolves through (`ScopeCatalog.lookup`).
 
 The engine compiles with the source-map code generator, so each output line can be traced
-to the template, version (or file) and line that wrote it; its compiled code is cached by
-name and source (`PREVIEW_COMPILED`), so a preview after an edit recompiles only the edited
-template.
+to the template, version (or file) and line that wrote it. Previews share that engine and
+keep compiled templates by name and source; the previewed template is compiled chunk by
+chunk, so a preview after an edit compiles about one top-level statement
+(`preview_compile`).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from jinja2 import Environment, Template, TemplateNotFound
+from jinja2 import Environment, TemplateNotFound
 from sqlalchemy.orm import Session
 
 from prompt_tool.ab_testing.variant_selector import VariantChoice, VariantSelector
@@ -34,19 +34,14 @@ from prompt_tool.core.errors import NotFoundError, UsageError, ValidationError
 from prompt_tool.core.source_map import (
     Origin,
     TracedRender,
-    instrument,
     split_output_lines,
 )
 from prompt_tool.core.templating import TemplateRenderError
 from prompt_tool.core.token_count import DEFAULT_COUNTER, TokenCounter
 from prompt_tool.db.models import RUN_PHASES, OrchestrationSession, Prompt
-from prompt_tool.orchestration.db_loader import LabelledLoader, engine_over
-from prompt_tool.orchestration.orchestrator import (
-    CompiledTemplateCache,
-    Orchestrator,
-    render_template,
-)
-from prompt_tool.orchestration.preview_compile import load_chunked
+from prompt_tool.orchestration.db_loader import LabelledLoader
+from prompt_tool.orchestration.orchestrator import Orchestrator, render_template
+from prompt_tool.orchestration.preview_compile import preview_engine, serving
 from prompt_tool.orchestration.project_manager import ProjectManager
 from prompt_tool.orchestration.sample_contexts import sample_context
 from prompt_tool.orchestration.session_manager import SessionManager
@@ -62,9 +57,6 @@ from prompt_tool.orchestration.template_resolver import (
     TemplateResolver,
     is_version_pin,
 )
-
-PREVIEW_COMPILED = CompiledTemplateCache()
-"""Kept apart from the orchestrator's cache: the same name and source compile differently."""
 
 
 @dataclass(frozen=True)
@@ -87,9 +79,9 @@ TemplateLookup = Callable[[str, str | None], tuple[str, TemplateOrigin] | None]
 """(name, pin or inherited label) → (source, origin), or None when nothing holds it."""
 
 
-@dataclass(frozen=True)
-class MappedLine:
-    """Where one output line came from (0-based line in the template), if known."""
+class MappedLine(NamedTuple):
+    """Where one output line came from (0-based line in the template), if known (a tuple:
+    a preview makes one per output line)."""
 
     template: TemplateOrigin | None
     line: int | None
@@ -117,7 +109,9 @@ class Preview:
 
 
 class PreviewLoader(LabelledLoader):
-    """Serves what `lookup` finds, remembering the origin of every template it served."""
+    """One preview's templates: serves what `lookup` finds, remembering the origin of every
+    template it served; `chunked` names the template compiled chunk by chunk (the edited
+    one). Previews render on a shared engine (`preview_compile.serving`)."""
 
     def __init__(self, label: str, lookup: TemplateLookup, chunked: str | None = None) -> None:
         super().__init__(label)
@@ -138,21 +132,6 @@ class PreviewLoader(LabelledLoader):
         self.origins[key] = self.origins[template] = origin
         return source, None, lambda: True
 
-    def load(
-        self,
-        environment: Environment,
-        name: str,
-        globals: MutableMapping[str, Any] | None = None,
-    ) -> Template:
-        """The edited template chunk by chunk (`preview_compile`), any other one whole."""
-        if name == self.chunked:
-            source, _filename, _uptodate = self.get_source(environment, name)
-            whole = partial(super().load, environment, name, globals)
-            chunked = load_chunked(environment, name, source, whole)
-            if chunked is not None:
-                return chunked
-        return super().load(environment, name, globals)
-
 
 def render_preview(
     lookup: TemplateLookup,
@@ -164,13 +143,12 @@ def render_preview(
 ) -> Preview:
     """Render `name` with `context` as a session would; a render error is part of the answer."""
     loader = PreviewLoader(label, lookup, chunked=name)
-    engine = engine_over(loader, budget=budget)
-    engine.environment.bytecode_cache = PREVIEW_COMPILED
-    instrument(engine.environment)
+    engine = preview_engine(label, budget)
     trace = TracedRender()
     error: PreviewError | None = None
     try:
-        text = render_template(engine, name, context, trace)
+        with serving(loader):
+            text = render_template(engine, name, context, trace)
     except TemplateRenderError as failure:
         text = trace.text
         at = trace.failed_at

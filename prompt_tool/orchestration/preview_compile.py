@@ -1,4 +1,10 @@
-"""The previewed template compiled chunk by chunk, so a preview after an edit compiles ~one chunk.
+"""Compiled templates kept between previews; the previewed one compiled chunk by chunk.
+
+Previews share one engine per (label, render budget) (`preview_engine`): its loader keeps
+every template's module by name and source, so a preview runs no compile for a template it
+saw before, and serves each preview what that preview's own loader finds (`serving`). Per
+render, a template is loaded once, as in a fresh engine: an imported module is rendered in
+the render that imports it, under its budget.
 
 Compiling a dense 300-line template whole costs Jinja ~80 ms, far over a frame. The preview
 compiles the template it renders as chunks (`prompt_tool.core.chunked`): one per top-level
@@ -15,22 +21,29 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from functools import cache
-from typing import Generic, TypeVar
+from collections.abc import Callable, Hashable, Iterator, MutableMapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache, partial
+from typing import Any, Generic, Protocol, TypeVar
 
 from jinja2 import Environment, Template
 
 from prompt_tool.analysis.incremental import relex_edited, supports_incremental
 from prompt_tool.analysis.positions import TokenIndex, normalise_newlines
+from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.chunked import (
     ChunkedTemplate,
+    ChunkTemplate,
     CompiledChunk,
     as_template,
     can_chunk,
     chunk_template,
     compile_chunk,
 )
+from prompt_tool.core.source_map import instrument
+from prompt_tool.core.templating import TemplateEngine
+from prompt_tool.orchestration.db_loader import LabelledLoader, engine_over
 
 Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")
@@ -101,6 +114,7 @@ def load_chunked(
     name: str,
     source: str,
     whole: Callable[[], Template],
+    made: _Lru[Hashable, ChunkTemplate] | None = None,
     store: ChunkCache = PREVIEW_CHUNKS,
 ) -> Template | None:
     """`source` as a chunked template; None when it must be compiled whole (`whole`)."""
@@ -132,10 +146,29 @@ def load_chunked(
         if compiled is _NOT_CHUNKABLE:
             return None
         stores |= compiled.stores
-        chunks.append(chunk_template(environment, compiled, line, line_before))
+        chunks.append(_chunk(environment, compiled, line, line_before, made))
         if compiled.last_line is not None:
             line_before = compiled.last_line + line
     return as_template(environment, name, ChunkedTemplate(chunks, frozenset(stores), cache(whole)))
+
+
+def _chunk(
+    environment: Environment,
+    compiled: CompiledChunk,
+    line: int,
+    line_before: int,
+    made: _Lru[Hashable, ChunkTemplate] | None,
+) -> ChunkTemplate:
+    """The chunk's module, made once per engine and place (`made`), or anew."""
+    if made is None:
+        return chunk_template(environment, compiled, line, line_before)
+    key = (id(compiled), line, line_before)
+    found = made.get(key)
+    if found is None or found.module_code is not compiled.code:
+        found = chunk_template(environment, compiled, line, line_before)
+        found.module_code = compiled.code
+        made.put(key, found)
+    return found
 
 
 def _lex(
@@ -158,3 +191,98 @@ def _lex(
         lexed = _Lexed(index, chunks)
     store.lexed.put(key, lexed)
     return lexed
+
+
+class TemplateRequest(Protocol):
+    """What one preview serves: each template's source, and which template to chunk."""
+
+    chunked: str | None
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool]]: ...
+
+
+_SERVING: ContextVar[tuple[TemplateRequest, dict[str, Template]] | None] = ContextVar(
+    "prompt_tool_preview_request", default=None
+)
+"""The preview rendering in this thread (or task), and the templates it has loaded."""
+
+
+@contextmanager
+def serving(request: TemplateRequest) -> Iterator[None]:
+    """Render with a shared engine as if it were a fresh one over `request`."""
+    token = _SERVING.set((request, {}))
+    try:
+        yield
+    finally:
+        _SERVING.reset(token)
+
+
+class SharedPreviewLoader(LabelledLoader):
+    """The loader of a shared preview engine: serves the current preview's templates,
+    keeping their modules by name and source, and the chunked template's chunk modules."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(label)
+        self.modules: _Lru[tuple[str, str], dict[str, Any]] = _Lru(512)
+        self.chunks: _Lru[Hashable, ChunkTemplate] = _Lru(8192)
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool]]:
+        return _current()[0].get_source(environment, template)
+
+    def load(
+        self,
+        environment: Environment,
+        name: str,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> Template:
+        request, loaded = _current()
+        found = loaded.get(name)
+        if found is None:
+            source, _filename, _uptodate = request.get_source(environment, name)
+            whole = partial(self._whole, environment, name, source, globals)
+            if name == request.chunked:
+                found = load_chunked(environment, name, source, whole, self.chunks)
+            loaded[name] = found = found or whole()
+        return found
+
+    def _whole(
+        self,
+        environment: Environment,
+        name: str,
+        source: str,
+        globals: MutableMapping[str, Any] | None,
+    ) -> Template:
+        namespace = self.modules.get((name, source))
+        if namespace is None:
+            code = environment.compile(source, name)
+            namespace = {"environment": environment, "__file__": code.co_filename}
+            exec(code, namespace)
+            self.modules.put((name, source), namespace)
+        made = globals if globals is not None else environment.make_globals(None)
+        return environment.template_class._from_namespace(environment, namespace, made)
+
+
+def _current() -> tuple[TemplateRequest, dict[str, Template]]:
+    current = _SERVING.get()
+    if current is None:
+        raise RuntimeError("a shared preview engine renders only inside `serving(...)`")
+    return current
+
+
+_ENGINES: _Lru[tuple[str, RenderBudget | None], TemplateEngine] = _Lru(16)
+
+
+def preview_engine(label: str, budget: RenderBudget | None) -> TemplateEngine:
+    """The shared engine previews under `label` and `budget` render with (see `serving`):
+    the orchestrator's engine factory, instrumented for source maps."""
+    engine = _ENGINES.get((label, budget))
+    if engine is None:
+        engine = engine_over(SharedPreviewLoader(label), budget=budget)
+        engine.environment.cache = None  # the loader keeps templates, per render and source
+        instrument(engine.environment)
+        _ENGINES.put((label, budget), engine)
+    return engine

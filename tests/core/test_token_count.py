@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from prompt_tool.core.token_count import CallableTokenCounter, HeuristicTokenCounter
+from prompt_tool.core.token_count import (
+    CallableTokenCounter,
+    HeuristicTokenCounter,
+    count_tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -28,3 +34,12 @@ def test_any_callable_can_count() -> None:
     assert (counter("one two three"), counter.name) == (3, "words")
     with pytest.raises(TypeError):
         CallableTokenCounter("broken", 42)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=12))
+def test_counting_line_by_line_equals_counting_the_whole_text(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    counter = HeuristicTokenCounter()
+    assert counter(text) == count_tokens(text)
+    assert counter(text) == count_tokens(text)  # the second time from the kept lines

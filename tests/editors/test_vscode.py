@@ -37,7 +37,7 @@ HARNESS_TESTS = [
     "edits made while a render is in flight never show a stale preview",
     "clicking a preview line reveals its source line in the template's column",
     "a partial asks for a phase, then renders as that phase",
-    "a preview URI opened without the command (a window reload) renders what it names",
+    "a preview restored with the window, before the server runs, renders once it does",
     "a render error is a diagnostic at its template line until fixed, and closing the preview clears it",
 ]
 HARNESS_FILES = ["out-test/test/extension.test.js", "out-test/test/preview.test.js"]

@@ -18,17 +18,13 @@ from hypothesis import strategies as st
 from jinja2 import Environment, TemplateError
 
 from benchmarks.preview_bench import SAMPLE, write_workspace
+from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.chunked import ChunkedTemplate
-from prompt_tool.core.source_map import Origin, TracedRender, instrument
+from prompt_tool.core.source_map import Origin, TracedRender
 from prompt_tool.core.templating import TemplateRenderError
-from prompt_tool.orchestration.db_loader import engine_over
 from prompt_tool.orchestration.orchestrator import to_render_mapping
-from prompt_tool.orchestration.preview import (
-    PREVIEW_COMPILED,
-    PreviewLoader,
-    files_lookup,
-    json_context,
-)
+from prompt_tool.orchestration.preview import PreviewLoader, files_lookup, json_context
+from prompt_tool.orchestration.preview_compile import preview_engine, serving
 from prompt_tool.orchestration.sample_contexts import sample_context
 from prompt_tool.orchestration.template_files import header_phase
 from tests.analysis.test_incremental import DENSE, edits
@@ -61,18 +57,19 @@ def render(
     """(text, error, line origins, failing line) of `main.j2`, and whether it was chunked."""
     lookup = files_lookup(lambda name: (templates[name], name) if name in templates else None)
     loader = PreviewLoader("production", lookup, chunked=MAIN if chunked else None)
-    engine = engine_over(loader)
-    engine.environment.bytecode_cache = PREVIEW_COMPILED
-    instrument(engine.environment)
+    engine = preview_engine("production", None)
     trace = TracedRender()
     error = None
     try:
-        text = engine.render_traced(MAIN, context, trace)
+        with serving(loader):
+            text = engine.render_traced(MAIN, context, trace)
     except TemplateRenderError as failure:
         text, error = trace.text, str(failure)
     except SyntaxError as failure:  # `{% break %}` outside a loop: Python refuses the code
         text, error = trace.text, f"SyntaxError: {failure}"
-    return (text, error, trace.line_origins(), trace.failed_at), _was_chunked(engine.environment)
+    with serving(loader):
+        was_chunked = _was_chunked(engine.environment)
+    return (text, error, trace.line_origins(), trace.failed_at), was_chunked
 
 
 def _was_chunked(environment: Environment) -> bool:
@@ -261,3 +258,34 @@ def test_any_order_of_top_level_reads_and_writes_renders_the_same(parts: list[st
     reads = {"reads.j2": "{{ a | default('-') }}{{ b | default('-') }}{{ ns | default('') }}\n"}
     context = {"x": True, "n": 3, "items": [{"name": "p"}, {"name": "q"}]}
     assert_same("\n".join(parts), context, reads)
+
+
+def _preview_text(templates: dict[str, str], budget: RenderBudget | None = None) -> str:
+    lookup = files_lookup(lambda name: (templates[name], name) if name in templates else None)
+    loader = PreviewLoader("production", lookup, chunked=MAIN)
+    try:
+        with serving(loader):
+            return preview_engine("production", budget).render(MAIN, {})
+    except TemplateRenderError as error:
+        return f"error: {error}"
+
+
+def test_a_shared_engine_serves_each_preview_its_own_templates() -> None:
+    first = _preview_text({MAIN: "{% include 'p.j2' %}!", "p.j2": "one"})
+    second = _preview_text({MAIN: "{% include 'p.j2' %}!", "p.j2": "two"})
+    assert (first, second) == ("one!", "two!")
+
+
+def test_an_imported_module_is_rendered_under_each_renders_budget() -> None:
+    """A fresh engine renders an imported template's module in every render that imports
+    it; the shared engine must too, or a later preview would escape part of its budget."""
+    budget = RenderBudget(max_iterations=10)
+    templates = {
+        MAIN: "{% import 'loops.j2' as l %}{% import 'loops.j2' as again %}"
+        "{% for i in range(4) %}{% endfor %}done",
+        "loops.j2": "{% for i in range(4) %}{% endfor %}",
+    }
+    assert _preview_text(templates, budget) == "done"  # 4 + 4: the module renders once
+    templates[MAIN] = templates[MAIN].replace("range(4)", "range(7)")
+    for _attempt in range(2):
+        assert "more than 10 loop iterations" in _preview_text(templates, budget)

@@ -42,9 +42,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     server,
     previews,
     server.onDidChangeState((state) => showState(status, state)),
+    server.onDidChangeState((state) => state === "running" && previews.refreshAll()),
     vscode.commands.registerCommand(COMMAND_RESTART_SERVER, () => server.restart()),
     vscode.commands.registerCommand(COMMAND_SHOW_OUTPUT, () => outputChannel.show(true)),
-    vscode.commands.registerCommand(COMMAND_PREVIEW, () => previews.open()),
+    vscode.commands.registerCommand(COMMAND_PREVIEW, (resource?: unknown) => previews.open(resource)),
     vscode.commands.registerCommand(COMMAND_PREVIEW_SELECT_CONTEXT, () => previews.selectContext()),
     vscode.commands.registerCommand(COMMAND_PREVIEW_GO_TO_SOURCE, () => previews.goToSource()),
     vscode.workspace.onDidChangeConfiguration((event) => {

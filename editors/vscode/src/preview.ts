@@ -94,20 +94,33 @@ export class PreviewManager implements vscode.TextDocumentContentProvider, vscod
     return preview.text;
   }
 
-  /** `promptTool.preview`: pick a context for the active template and open its preview beside it. */
-  async open(): Promise<void> {
+  /**
+   * `promptTool.preview`: pick a context for a template and open its preview beside it. The
+   * template is `resource` when an editor title button passes its document's URI, else the
+   * active editor's (a preview's own template, in a preview).
+   */
+  async open(resource?: unknown): Promise<void> {
     const editor = vscode.window.activeTextEditor;
-    const source = this.previewFor(editor)?.target.source ?? (editor?.document.languageId === LANGUAGE_ID ? editor.document.uri.toString() : undefined);
+    const source = this.templateOf(resource instanceof vscode.Uri ? resource : editor?.document.uri, editor);
     if (source === undefined) {
       void vscode.window.showWarningMessage("prompt-tool: open a prompt template to preview it.");
       return;
     }
+    const column = vscode.window.visibleTextEditors.find((visible) => visible.document.uri.toString() === source)?.viewColumn;
     await this.reportFailure(async () => {
       const target = await this.pickTarget(source);
       if (target !== undefined) {
-        await this.show(target, editor?.viewColumn);
+        await this.show(target, column ?? editor?.viewColumn);
       }
     });
+  }
+
+  /** After a (re)start of the server: previews asked for meanwhile got no answer. */
+  refreshAll(): void {
+    for (const preview of this.previews.values()) {
+      clearTimeout(preview.timer);
+      void this.render(preview);
+    }
   }
 
   /** `promptTool.previewSelectContext`: the open preview, rendered with another context. */
@@ -212,6 +225,19 @@ export class PreviewManager implements vscode.TextDocumentContentProvider, vscod
     const preview = new OpenPreview(uri, target, sourceColumn);
     this.previews.set(uri.toString(), preview);
     return preview;
+  }
+
+  /** A template's URI: a file of the template language, or the template a preview renders. */
+  private templateOf(uri: vscode.Uri | undefined, editor: vscode.TextEditor | undefined): string | undefined {
+    if (uri === undefined) {
+      return undefined;
+    }
+    const preview = this.previews.get(uri.toString());
+    if (preview !== undefined) {
+      return preview.target.source;
+    }
+    const document = vscode.workspace.textDocuments.find((open) => open.uri.toString() === uri.toString()) ?? editor?.document;
+    return uri.scheme === "file" && document?.uri.toString() === uri.toString() && document.languageId === LANGUAGE_ID ? uri.toString() : undefined;
   }
 
   private previewFor(editor: vscode.TextEditor | undefined): OpenPreview | undefined {

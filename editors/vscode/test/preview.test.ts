@@ -163,9 +163,11 @@ test("clicking a preview line reveals its source line in the template's column",
 test("a partial asks for a phase, then renders as that phase", async () => {
   const extension = await started();
   await extension.open(partial);
+  await extension.open(template);
   extension.recorder.quickPickAnswers.push(choose("implementation"), choose("generated sample"));
 
-  await extension.execute(PREVIEW);
+  // As the title button of the partial's editor does: its document's URI is the argument.
+  await extension.execute(PREVIEW, Uri.file(partial));
 
   const [phases, contexts] = extension.recorder.quickPicks;
   assert.deepEqual(
@@ -178,15 +180,21 @@ test("a partial asks for a phase, then renders as that phase", async () => {
   assert.match(preview.uri.path, /Preview facts\.j2 \(generated sample as implementation\)$/);
 });
 
-test("a preview URI opened without the command (a window reload) renders what it names", async () => {
-  const extension = await started();
+test("a preview restored with the window, before the server runs, renders once it does", async () => {
+  const extension = loadExtension(EXTENSION_MAIN, workspace);
+  loaded = extension;
+  extension.recorder.configuration.set("promptTool.server.command", [SERVER]);
   const source = Uri.file(template);
   const target = { source: source.toString(), context: "generated:0", phase: null, label: "generated sample" };
   const workspaceApi = extension.vscode.workspace as { openTextDocument(uri: Uri): Promise<TextDocument> };
 
+  const activated = extension.extension.activate(extension.context);
+  // VS Code reopens the tab: it asks the provider for the URI's text while the server starts.
   const preview = await workspaceApi.openTextDocument(source.with({ scheme: SCHEME, path: "/anywhere", query: encodeTarget(target) }));
+  assert.equal(preview.getText(), "", "no server to ask yet");
+  await activated;
 
-  assert.match(preview.getText(), RENDERED);
+  assert.equal(await extension.document(SCHEME, (text) => RENDERED.test(text)), preview);
 });
 
 test("a render error is a diagnostic at its template line until fixed, and closing the preview clears it", async () => {
