@@ -19,9 +19,17 @@ from typing import Any
 
 from pygls.uris import from_fs_path, to_fs_path
 
-from lsp_server.convert import lsp_preview, lsp_preview_contexts, lsp_preview_problem
+from lsp_server.convert import (
+    ClientText,
+    lsp_position,
+    lsp_preview,
+    lsp_preview_contexts,
+    lsp_preview_problem,
+    split_lines,
+)
 from lsp_server.published import PublishedTemplates
 from lsp_server.server import PromptToolServer
+from prompt_tool.analysis.diagnostics import Position
 from prompt_tool.core.contract import PhaseContext
 from prompt_tool.core.errors import PromptToolError
 from prompt_tool.orchestration.preview import (
@@ -48,7 +56,8 @@ RECENT_SESSIONS = 10
 
 
 class ContextProblem(PromptToolError):
-    """A context that cannot be used, with where the problem is when it is in a file."""
+    """A context that cannot be used, with where the problem is when it is in a file (the
+    column in the client's position encoding)."""
 
     def __init__(self, message: str, uri: str | None = None, line: int = 0, column: int = 0):
         super().__init__(message)
@@ -187,7 +196,9 @@ def _sample(server: PromptToolServer, path: Path, phase: str) -> PhaseContext:
         raise ContextProblem(f"{path}: cannot read: {error}", uri) from None
     checked = check_sample(text, phase)
     if isinstance(checked, SampleProblem):
-        raise ContextProblem(checked.message, uri, checked.line, checked.column)
+        where = Position(checked.line, checked.column)
+        start = lsp_position(where, ClientText(split_lines(text), server.encoding))
+        raise ContextProblem(checked.message, uri, start.line, start.character)
     return checked
 
 

@@ -513,6 +513,7 @@ RENDER_ERROR = """
       vim.cmd("PromptToolPreview broken.analysis")
       result.sample_reported = wait_for(function() return #errors() > 0 end)
       result.sample_error = errors()[1].message
+      result.sample_at = { errors()[1].lnum, errors()[1].col }
       vim.api.nvim_set_current_win(vim.fn.bufwinid(preview_buffer()))
       vim.cmd("PromptToolPreviewSource")
       result.empty = lines(preview_buffer())
@@ -525,8 +526,12 @@ def test_a_render_error_is_a_diagnostic_at_the_failing_line_until_fixed_or_close
     binary, _ = nvim
     template = preview_project(tmp_path)
     (template.parent / "partials" / "rules.j2").write_text("Be kind.\n{{ 6 // 0 }}\nnever\n")
-    broken = {**SAMPLE, "plan": {**SAMPLE["plan"], "summary": 3}}
-    (template.parent / "samples" / "broken.analysis.json").write_text(json.dumps(broken))
+    # One line, with characters of 2 and 4 bytes (1 and 2 UTF-16 units) before the bad value.
+    broken = {**SAMPLE, "feature": {**SAMPLE["feature"], "name": "Lög 🚀"}}
+    broken["plan"] = {**SAMPLE["plan"], "summary": 3}
+    broken_text = json.dumps(broken, ensure_ascii=False)
+    (template.parent / "samples" / "broken.analysis.json").write_text(broken_text)
+    value_at = broken_text.encode().index(b'"summary": 3') + len('"summary": ')
 
     result = run_nvim(binary, tmp_path, SETUP_WITH_CALLBACKS % lua(SERVER), RENDER_ERROR, template)
 
@@ -543,6 +548,7 @@ def test_a_render_error_is_a_diagnostic_at_the_failing_line_until_fixed_or_close
     assert result["errors_after_close"] == 0
     assert result["sample_reported"] is True
     assert "$.plan.summary: expected str, got integer" in result["sample_error"]
+    assert result["sample_at"] == [0, value_at], "the byte column of the value"
     assert result["empty"] == [""]
     assert "prompt-tool: this output line has no known template line" in result["notified"]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lsprotocol import types
 
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.orchestration.orchestrator import Orchestrator
@@ -142,6 +143,35 @@ async def test_a_sample_that_does_not_fit_points_into_the_json(
     assert error["uri"] == lsp.uri_of(sample)
     assert error["range"]["start"] == {"line": line, "character": lines[line].index("3")}
     assert error["message"].startswith("$.plan.summary: expected str, got integer")
+
+
+@pytest.mark.parametrize(
+    ("encodings", "emoji_units"),
+    [
+        pytest.param(None, 2, id="utf-16-default"),
+        pytest.param([types.PositionEncodingKind.Utf32], 1, id="utf-32"),
+        pytest.param([types.PositionEncodingKind.Utf8], 4, id="utf-8"),
+    ],
+)
+async def test_a_sample_problem_column_is_in_the_client_encoding(
+    lsp: LspSession, tmp_path: Path, encodings: list[str] | None, emoji_units: int
+) -> None:
+    sample = workspace(tmp_path)
+    bad = {**SAMPLE, "feature": {**SAMPLE["feature"], "name": "Log 🚀"}, "plan": 3}
+    line = json.dumps(bad, ensure_ascii=False)
+    sample.write_text(line, encoding="utf-8")
+    capabilities = lsp.push_capabilities()
+    capabilities.general = types.GeneralClientCapabilities(position_encodings=encodings)
+    await lsp.initialize(tmp_path, capabilities)
+    uri = lsp.open(tmp_path / "analysis.j2", ANALYSIS)
+
+    answer = await request(
+        lsp, "promptTool/preview", {"textDocument": {"uri": uri}, "context": f"sample:{sample}"}
+    )
+
+    before = line[: line.index('"plan": 3') + len('"plan": ')]
+    expected = len(before) - 1 + emoji_units
+    assert answer["error"]["range"]["start"] == {"line": 0, "character": expected}
 
 
 async def test_contexts_list_samples_and_sessions_and_a_session_preview_is_what_was_sent(

@@ -222,17 +222,45 @@ local function clear_error(state)
   state.error_buf = nil
 end
 
+--- The text of line `line` (0-based) of a buffer, read from its file when it is not loaded.
+local function line_text(bufnr, line)
+  if vim.api.nvim_buf_is_loaded(bufnr) then
+    return vim.api.nvim_buf_get_lines(bufnr, line, line + 1, false)[1]
+  end
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  local ok, read = pcall(vim.fn.readfile, name, "", line + 1)
+  return ok and read[line + 1] or nil
+end
+
+--- An LSP position's character (in the client's encoding) as the byte column vim.diagnostic
+--- wants (Neovim 0.11 changed vim.str_byteindex's arguments).
+local function byte_column(bufnr, position, encoding)
+  local text = position.character > 0 and encoding ~= "utf-8" and line_text(bufnr, position.line)
+  if not text then
+    return position.character
+  end
+  local ok, column
+  if vim.fn.has("nvim-0.11") == 1 then
+    ok, column = pcall(vim.str_byteindex, text, encoding, position.character, false)
+  else
+    ok, column = pcall(vim.str_byteindex, text, position.character, encoding == "utf-16")
+  end
+  return ok and column or position.character
+end
+
 --- A render error as a diagnostic on the template it happened in (added as a buffer if needed).
 local function show_error(state, error)
   clear_error(state)
   local range = error.range
   local bufnr = vim.uri_to_bufnr(present(error.uri) or vim.uri_from_bufnr(state.source))
+  local client = vim.lsp.get_client_by_id(state.client_id)
+  local encoding = client ~= nil and client.offset_encoding or "utf-16"
   vim.diagnostic.set(M.namespace, bufnr, {
     {
       lnum = range.start.line,
-      col = range.start.character,
+      col = byte_column(bufnr, range.start, encoding),
       end_lnum = range["end"].line,
-      end_col = range["end"].character,
+      end_col = byte_column(bufnr, range["end"], encoding),
       severity = error.severity,
       source = error.source,
       message = error.message,
