@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from lsp_server.collection import IdleCollector
@@ -75,6 +76,8 @@ class AnalysisRunner:
         self.listeners: list[Callable[[Outcome], None]] = []
         self.max_document_size = DEFAULT_MAX_DOCUMENT_SIZE
         self._too_large: dict[str, Diagnostic] = {}
+        self._previews = 0
+        self._woken: asyncio.Future[None] | None = None
 
     def reset(self, config: AnalysisConfig, external: TemplateSource, load: list[str]) -> None:
         """Start over with a new configuration, loading `load` from `external` first."""
@@ -89,8 +92,25 @@ class AnalysisRunner:
         """Analyse `name` in its new state as soon as the worker is free."""
         self._pending[name] = change
         self._collector.busy()
+        self._wake()
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._drain())
+
+    @contextmanager
+    def previewing(self) -> Iterator[None]:
+        """While a preview renders, the templates an edit affects wait (edits do not): a
+        preview after a keystroke should not share the interpreter with twenty re-checks."""
+        self._previews += 1
+        try:
+            yield
+        finally:
+            self._previews -= 1
+            self._wake()
+
+    def _wake(self) -> None:
+        woken, self._woken = self._woken, None
+        if woken is not None and not woken.done():
+            woken.set_result(None)
 
     def touch(self) -> None:
         """A request arrived: postpone the idle-time collection (edits already have)."""
@@ -176,6 +196,10 @@ class AnalysisRunner:
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         while self._pending or self._owed:
+            if not self._pending and self._previews:
+                self._woken = loop.create_future()
+                await self._woken  # a preview's end or a new edit wakes it
+                continue
             if not self._pending:
                 await self._refresh_owed(loop)
                 continue

@@ -27,9 +27,11 @@ from lsp_server.convert import (
     lsp_preview_problem,
     split_lines,
 )
+from lsp_server.preview_renders import PreviewRenders
 from lsp_server.published import PublishedTemplates
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Position
+from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.contract import PhaseContext
 from prompt_tool.core.errors import PromptToolError
 from prompt_tool.orchestration.preview import (
@@ -271,11 +273,13 @@ async def answer_contexts(server: PromptToolServer, request: PreviewRequest) -> 
 
 
 async def answer_preview(
-    server: PromptToolServer,
-    request: PreviewRequest,
-    renders: dict[tuple[str, int | None, str, str], asyncio.Future[Preview]],
+    server: PromptToolServer, request: PreviewRequest, renders: PreviewRenders
 ) -> dict[str, Any]:
-    """`promptTool/preview`: the document's current text rendered with the chosen context."""
+    """`promptTool/preview`: the document's current text rendered with the chosen context.
+
+    Waits for a render of an older version of the same document and context, then renders
+    the version current by then (see `PreviewRenders`).
+    """
     name = server.template_name(request.uri)
     choice = request.context or f"{GENERATED}:0"
     try:
@@ -288,34 +292,43 @@ async def answer_preview(
         )
     except PromptToolError as problem:
         return lsp_preview_problem(request.uri, choice, str(problem), None, 0, 0)
-    document = server.workspace.get_text_document(request.uri)
-    # The document object changes in place on didChange: keep the text and version rendered.
-    own, version = (document.source, document.uri), document.version
-    lookup = chained(
-        lambda wanted, pin: (
-            (own[0], TemplateOrigin(name, None, own[1]))
-            if wanted == name and not (pin or "").isdigit()
-            else None
-        ),
-        workspace_lookup(server),
-    )
-    key = (request.uri, version, choice, phase)
-    pending = renders.get(key)
+    while True:
+        document = server.workspace.get_text_document(request.uri)
+        # The document object changes in place on didChange: keep the text and version.
+        own, version = (document.source, document.uri), document.version
+        key = (request.uri, version, choice, phase)
+        pending = renders.shared(key)
+        if pending is not None or not await renders.wait_for_lane(key):
+            break
     if pending is None:
-        pending = asyncio.ensure_future(
-            asyncio.to_thread(
-                render_preview,
-                lookup,
-                DEFAULT_LABEL,
-                name,
-                context,
-                budget=server.folder_analysis.render_budget,
-            )
+        lookup = chained(
+            lambda wanted, pin: (
+                (own[0], TemplateOrigin(name, None, own[1]))
+                if wanted == name and not (pin or "").isdigit()
+                else None
+            ),
+            workspace_lookup(server),
         )
-        renders[key] = pending
-        pending.add_done_callback(lambda _done: renders.pop(key, None))
+        budget = server.folder_analysis.render_budget
+        pending = renders.start(key, lambda: _rendered(server, lookup, name, context, budget))
     result = await asyncio.shield(pending)
     return lsp_preview(request.uri, version, phase, choice, result, lambda o: _uri_of(server, o))
+
+
+async def _rendered(
+    server: PromptToolServer,
+    lookup: TemplateLookup,
+    name: str,
+    context: PhaseContext,
+    budget: RenderBudget | None,
+) -> Preview:
+    """The render, on a worker thread; the analyser re-checks the templates an edit affects
+    (twenty partials of a long template) only after it, so they do not share the
+    interpreter with it (the edited document's own diagnostics still run alongside)."""
+    with server.runner.previewing():
+        return await asyncio.to_thread(
+            render_preview, lookup, DEFAULT_LABEL, name, context, budget=budget
+        )
 
 
 def _uri_of(server: PromptToolServer, origin: TemplateOrigin) -> str | None:

@@ -107,6 +107,19 @@ class RobustProtocol(LanguageServerProtocol):
         else:
             super().handle_message(message)
 
+    def _send_response(
+        self, msg_id: Any, result: Any | None = None, error: Any | None = None
+    ) -> None:
+        """A plain JSON answer (a dict, as custom requests answer) is written as it is:
+        pygls would first have cattrs walk every object in it (a preview's source map has
+        one per output line); LSP objects inside are still converted by `json.dumps`'s
+        `default`, as before."""
+        if error is None and isinstance(result, dict):
+            self._result_types.pop(msg_id, None)
+            self._send_data({"jsonrpc": "2.0", "id": msg_id, "result": result})
+            return
+        super()._send_response(msg_id, result, error)
+
     def answer_error(self, request_id: int | str | None, error: JsonRpcException) -> None:
         response = error.to_response_error()
         self._send_data(

@@ -11,22 +11,18 @@ imported on the first request: the server starts without the database layer.
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from lsp_server.preview_renders import PreviewRenders
 from lsp_server.server import PromptToolServer
-
-if TYPE_CHECKING:
-    from prompt_tool.orchestration.preview import Preview
 
 PREVIEW = "promptTool/preview"
 PREVIEW_CONTEXTS = "promptTool/previewContexts"
 
 
 def register(server: PromptToolServer) -> None:
-    renders: dict[tuple[str, int | None, str, str], asyncio.Future[Preview]] = {}
-    """Renders in flight by (document, version, context, phase): a request repeated before
-    the first is answered (a client asking on every keystroke) shares its render."""
+    renders = PreviewRenders()
+    """Renders in flight: one per document and context at a time, shared by version."""
 
     @server.feature(PREVIEW_CONTEXTS)
     @server.guarded("preview contexts")

@@ -239,7 +239,7 @@ def version_lookup(prompt: Prompt) -> TemplateLookup:
 
 def phase_of(source: str, include_name: str, phase: str | None) -> str:
     """The phase whose context a template renders with: `--phase`, else its header or path."""
-    found = phase or header_phase(source) or path_phase(include_name)
+    found = phase or header_phase(source, include_name) or path_phase(include_name)
     if found is None or found == PARTIAL:
         what = "a partial" if found == PARTIAL else "not tied to a phase"
         raise UsageError(

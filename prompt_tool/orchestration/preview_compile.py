@@ -19,18 +19,16 @@ that does not compile alone) is compiled whole, as before, so errors read the sa
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache, partial
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol
 
 from jinja2 import Environment, Template
 
-from prompt_tool.analysis.incremental import relex_edited, supports_incremental
-from prompt_tool.analysis.positions import TokenIndex, normalise_newlines
+from prompt_tool.analysis.incremental import supports_incremental
+from prompt_tool.analysis.positions import normalise_newlines
 from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.chunked import (
     ChunkedTemplate,
@@ -44,41 +42,7 @@ from prompt_tool.core.chunked import (
 from prompt_tool.core.source_map import instrument
 from prompt_tool.core.templating import TemplateEngine
 from prompt_tool.orchestration.db_loader import LabelledLoader, engine_over
-
-Key = TypeVar("Key", bound=Hashable)
-Value = TypeVar("Value")
-
-
-class _Lru(Generic[Key, Value]):
-    """A small thread-safe LRU map (previews render on worker threads)."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[Key, Value] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Key) -> Value | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: Key, value: Value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-
-
-class _Lexed:
-    """A template's text, its tokens and top-level chunks: where the next edit re-lexes from."""
-
-    def __init__(self, index: TokenIndex, chunks: list[int]) -> None:
-        self.index = index
-        self.chunks = chunks
-
+from prompt_tool.orchestration.lexed_templates import LEXED, LruMap, lexed_text
 
 _NOT_CHUNKABLE = CompiledChunk(compile("", "<none>", "exec"), frozenset(), None)
 
@@ -87,9 +51,9 @@ class ChunkCache:
     """Chunk code by (settings, name, chunk text, what follows it), and each template's last
     lexed text. Shared by every preview engine; entries never change once stored."""
 
-    def __init__(self, chunks: int = 4096, texts: int = 64) -> None:
-        self.compiled: _Lru[Hashable, CompiledChunk] = _Lru(chunks)
-        self.lexed: _Lru[Hashable, _Lexed] = _Lru(texts)
+    def __init__(self, chunks: int = 4096) -> None:
+        self.compiled: LruMap[Hashable, CompiledChunk] = LruMap(chunks)
+        self.lexed = LEXED
 
 
 PREVIEW_CHUNKS = ChunkCache()
@@ -114,7 +78,7 @@ def load_chunked(
     name: str,
     source: str,
     whole: Callable[[], Template],
-    made: _Lru[Hashable, ChunkTemplate] | None = None,
+    made: LruMap[Hashable, ChunkTemplate] | None = None,
     store: ChunkCache = PREVIEW_CHUNKS,
 ) -> Template | None:
     """`source` as a chunked template; None when it must be compiled whole (`whole`)."""
@@ -122,7 +86,7 @@ def load_chunked(
         return None
     settings = settings_key(environment)
     text = normalise_newlines(source)
-    lexed = _lex(environment, (settings, name), name, text, store)
+    lexed = lexed_text(environment, name, text, store.lexed)
     if lexed is None:
         return None
     items = lexed.index.items
@@ -157,7 +121,7 @@ def _chunk(
     compiled: CompiledChunk,
     line: int,
     line_before: int,
-    made: _Lru[Hashable, ChunkTemplate] | None,
+    made: LruMap[Hashable, ChunkTemplate] | None,
 ) -> ChunkTemplate:
     """The chunk's module, made once per engine and place (`made`), or anew."""
     if made is None:
@@ -169,28 +133,6 @@ def _chunk(
         found.module_code = compiled.code
         made.put(key, found)
     return found
-
-
-def _lex(
-    environment: Environment, key: Hashable, name: str, text: str, store: ChunkCache
-) -> _Lexed | None:
-    """`text` lexed, re-lexing only around the edit when the template's last text is known."""
-    previous = store.lexed.get(key)
-    lexed: _Lexed | None = None
-    if previous is not None and previous.index.source == text:
-        return previous
-    if previous is not None:
-        relexed = relex_edited(environment, previous.index, previous.chunks, text, name)
-        if relexed is not None and relexed.shift is not None:
-            lexed = _Lexed(relexed.index, relexed.chunks)
-    if lexed is None:
-        index = TokenIndex.build(environment, text, name)
-        chunks = index.top_level_starts() if index.lex_error is None else None
-        if chunks is None:
-            return None
-        lexed = _Lexed(index, chunks)
-    store.lexed.put(key, lexed)
-    return lexed
 
 
 class TemplateRequest(Protocol):
@@ -225,8 +167,8 @@ class SharedPreviewLoader(LabelledLoader):
 
     def __init__(self, label: str) -> None:
         super().__init__(label)
-        self.modules: _Lru[tuple[str, str], dict[str, Any]] = _Lru(512)
-        self.chunks: _Lru[Hashable, ChunkTemplate] = _Lru(8192)
+        self.modules: LruMap[tuple[str, str], dict[str, Any]] = LruMap(512)
+        self.chunks: LruMap[Hashable, ChunkTemplate] = LruMap(8192)
 
     def get_source(
         self, environment: Environment, template: str
@@ -273,7 +215,7 @@ def _current() -> tuple[TemplateRequest, dict[str, Template]]:
     return current
 
 
-_ENGINES: _Lru[tuple[str, RenderBudget | None], TemplateEngine] = _Lru(16)
+_ENGINES: LruMap[tuple[str, RenderBudget | None], TemplateEngine] = LruMap(16)
 
 
 def preview_engine(label: str, budget: RenderBudget | None) -> TemplateEngine:

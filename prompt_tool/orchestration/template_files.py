@@ -36,9 +36,11 @@ from jinja2 import Environment
 
 from prompt_tool.analysis.contracts import PARTIAL_FOLDERS, phase_from_path
 from prompt_tool.analysis.facts import TemplateFacts
+from prompt_tool.analysis.header import MARKER
 from prompt_tool.analysis.parsing import read_header
 from prompt_tool.core.contract import PARTIAL, PHASES, TEMPLATE_PHASES
 from prompt_tool.core.errors import UsageError, ValidationError
+from prompt_tool.orchestration.lexed_templates import lexed_header
 
 PREFIX = "orchestration_"
 TEMPLATE_SUFFIX = ".j2"
@@ -169,9 +171,19 @@ def path_phase(include_name: str) -> str | None:
     return phase_from_path(include_name, _PHASES)
 
 
-def header_phase(content: str) -> str | None:
-    """The phase the template's `prompt-tool:` header names, read by the analyser."""
-    return read_header(_header_environment(), content).phase
+def header_phase(content: str, name: str | None = None) -> str | None:
+    """The phase the template's `prompt-tool:` header names, read by the analyser.
+
+    Only a comment holding the marker can declare one, so a text without it is not lexed;
+    with `name`, the text is lexed from that template's last lexed text (an edit re-lexes
+    only what it touched, as the preview's compile does).
+    """
+    if MARKER not in content:
+        return None
+    environment = _header_environment()
+    if name is not None:
+        return lexed_header(environment, name, content).phase
+    return read_header(environment, content).phase
 
 
 def spec_for(file: TemplateFile, feature_type: str | None) -> TemplateSpec:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from lsp_server.analysis_runner import AnalysisRunner, Change, Outcome
 from prompt_tool.analysis.sources import MappingSource
 from prompt_tool.analysis.workspace import AnalysisConfig
@@ -46,3 +48,16 @@ async def test_a_dependant_whose_diagnostics_did_not_change_is_not_published_aga
         ["a.j2"],
     ]
     assert outcomes[2].versions == {"a.j2": 2}
+
+
+async def test_the_templates_an_edit_affects_wait_while_a_preview_renders() -> None:
+    runner, outcomes = await started(CYCLE)
+    with runner.previewing():
+        runner.submit("a.j2", Change(CYCLE["a.j2"], 1))
+        await runner.analysed("a.j2")
+        dependant = asyncio.ensure_future(runner.analysed("b.j2"))
+        done, _pending = await asyncio.wait([dependant], timeout=0.5)
+        assert not done and [sorted(outcome.diagnostics) for outcome in outcomes] == [["a.j2"]]
+    await dependant
+    runner.close()
+    assert [sorted(outcome.diagnostics) for outcome in outcomes] == [["a.j2"], ["b.j2"]]

@@ -260,3 +260,25 @@ async def test_the_answer_names_the_version_it_rendered_when_an_edit_arrives_mea
     answer = await rendering
 
     assert (answer["version"], answer["text"]) in [(1, "first\n"), (2, "second\n")]
+
+
+async def test_requests_queued_behind_a_render_are_answered_by_one_render_of_the_newest_text(
+    lsp: LspSession, tmp_path: Path
+) -> None:
+    workspace(tmp_path)
+    await lsp.initialize(tmp_path)
+    slow = "first\n{% for i in range(100000) %}{% set x = i * 2 %}{% endfor %}"
+    uri = lsp.open(tmp_path / "analysis.j2", slow)
+    params = {"textDocument": {"uri": uri}}
+    rendering = asyncio.ensure_future(request(lsp, "promptTool/preview", params))
+    await request(lsp, "promptTool/previewContexts", params)  # the first render has started
+    lsp.change(uri, 2, "second\n")
+    queued = asyncio.ensure_future(request(lsp, "promptTool/preview", params))
+    await request(lsp, "promptTool/previewContexts", params)  # it waits for the first render
+    lsp.change(uri, 3, "third\n")
+    newest = asyncio.ensure_future(request(lsp, "promptTool/preview", params))
+
+    answers = [await rendering, await queued, await newest]
+
+    assert answers[0]["version"] == 1
+    assert [(a["version"], a["text"]) for a in answers[1:]] == [(3, "third\n"), (3, "third\n")]
