@@ -17,6 +17,8 @@ import typer
 from prompt_tool.commands.context import database
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from prompt_tool.analysis.diagnostics import Diagnostic
     from prompt_tool.db.models import Prompt, PromptLabelEvent
     from prompt_tool.orchestration.template_manager import PublishResult
@@ -387,8 +389,9 @@ def resolve(
 
     with database(ctx).session() as session:
         resolution = TemplateResolver(session).resolve(project, feature_type, label_name)
+        experiment = _running_experiment(session, resolution)
     if as_json:
-        print_json(_resolution_dict(resolution))
+        print_json({**_resolution_dict(resolution), "experiment": experiment})
         return
     scope = f"project {project}" if project else "global"
     typer.echo(
@@ -406,6 +409,46 @@ def resolve(
             typer.echo(f"  {key:<40} {_describe(prompt)}")
     for key in resolution.missing_includes:
         typer.echo(f"  {key:<40} MISSING")
+    if experiment is not None:
+        typer.echo(f"\nexperiment {experiment['name']} is running: new sessions are split")
+        for variant in experiment["variants"]:
+            replaced = ", ".join(
+                f"{phase} → {step['name']} v{step['version']}"
+                for phase, step in variant["strategy"].items()
+            )
+            share = f"{variant['share']:.0%}"
+            typer.echo(f"  {variant['name']:<12} {share:>5}  {replaced or 'the resolution above'}")
+
+
+def _running_experiment(session: Session, resolution: Resolution) -> dict[str, Any] | None:
+    """The experiment that replaces this resolution for new sessions' phases, if one runs:
+    only `production` traffic of a project takes part, so resolve says so only there."""
+    from prompt_tool.ab_testing.variant_selector import VariantSelector
+    from prompt_tool.orchestration.project_manager import ProjectManager
+    from prompt_tool.orchestration.template_resolver import DEFAULT_LABEL
+
+    if resolution.project is None or resolution.label != DEFAULT_LABEL:
+        return None
+    project = ProjectManager(session).get(resolution.project)
+    found = VariantSelector(session).running_experiment(project.id, resolution.feature_type)
+    if found is None:
+        return None
+    total = sum(variant.weight for variant in found.variants) or 1.0
+    return {
+        "name": found.name,
+        "feature_type": found.feature_type,
+        "variants": [
+            {
+                "name": variant.name,
+                "share": variant.weight / total,
+                "strategy": {
+                    step.phase: {"name": step.prompt.name, "version": step.prompt.version}
+                    for step in variant.strategy
+                },
+            }
+            for variant in found.variants
+        ],
+    }
 
 
 def _describe(prompt: Prompt) -> str:

@@ -6,10 +6,11 @@ The validation itself is the checking service's (`prompt_tool.checking.publish`)
 as a `SpecChecker`, so that publish checks exactly as `templates lint` and the editor do;
 this layer only owns scopes, versions and labels.
 
-Concurrency. Two publishes of the same template must not both compute `newest + 1`. On
-PostgreSQL the publish takes a transaction-scoped advisory lock per (scope, name), in one
+Concurrency. Two publishes of the same template must not both compute `newest + 1`, and two
+templates for one phase must not both pass the one-per-phase check. On PostgreSQL the publish
+takes a transaction-scoped advisory lock per (scope, name) and per (scope, phase), in one
 statement with the keys sorted (no deadlock between publishes of overlapping sets), before
-reading the newest versions; the lock is released at commit, so the next publisher reads
+reading the scope; the lock is released at commit, so the next publisher reads
 the committed version and numbers after it. A retry on unique violation would work too, but
 would re-run validation and re-read everything on every collision, and turns a burst of
 eight publishers into up to 28 wasted transactions; the lock makes each one wait once. On
@@ -179,6 +180,13 @@ def lock_key(scope: ScopeKey, name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def _phase_keys(specs: Sequence[TemplateSpec]) -> list[str]:
+    """Lock names for the phases `specs` publish templates of: two publishers of different
+    names for one phase wait for each other, and the second meets the one-per-phase check
+    instead of the database's unique index. (A NUL never appears in a template name.)"""
+    return [f"\0phase\0{spec.phase}" for spec in specs if spec.phase != PARTIAL]
+
+
 class OrchestrationTemplateManager:
     """The template store's service layer; never commits, never prints."""
 
@@ -247,6 +255,8 @@ class OrchestrationTemplateManager:
             scope_types.pop() if specs else feature_type,
         )
         self._check_names(specs)
+        if not dry_run:
+            self._lock(scope, [*(spec.name for spec in specs), *_phase_keys(specs)])
         catalog = ScopeCatalog(self.session, project_row, scope[1], self.get_default_templates())
         self._check_one_per_phase(specs, catalog, scope)
         report = checker(specs, catalog, project_row, label) if checker else SpecCheck([])
@@ -355,8 +365,6 @@ class OrchestrationTemplateManager:
         dry_run: bool,
     ) -> list[PublishedTemplate]:
         names = [spec.name for spec in specs]
-        if not dry_run:
-            self._lock(scope, names)
         newest = self._newest(scope, names)
         items: list[PublishedTemplate] = []
         new_rows: list[Prompt] = []

@@ -163,3 +163,30 @@ def test_orchestrate_plan_advance_import_complete_cancel(
     }
     assert sorted(statuses[i] for i in ids) == ["completed"] * PROCESSES
     assert sorted(statuses[i] for i in imported) == ["cancelled"] * PROCESSES
+
+
+def test_templates_publish_of_one_phase_under_different_names_has_one_winner(
+    run_parallel: Any, run_cli: RunCli, shop: str, tmp_path: Path
+) -> None:
+    """Eight files, eight names, one phase, one scope: the first publish wins and every other
+    meets the one-template-per-phase rule, never the database's unique index."""
+    folders = []
+    for i in range(PROCESSES):
+        folder = tmp_path / f"f{i}"
+        folder.mkdir()
+        (folder / f"orchestration_analysis_v{i}.j2").write_text(
+            "{#- prompt-tool: phase=analysis -#}\n# {{ feature.name }}\n", encoding="utf-8"
+        )
+        folders.append(["templates", "publish", str(folder), "-p", shop])
+    results = run_parallel(folders)
+    assert sorted(result.exit_code for result in results)[0] == 0
+    winners = [result for result in results if result.exit_code == 0]
+    assert len(winners) == 1, [result.stderr for result in results]
+    for result in results:
+        if result.exit_code:
+            assert "a scope holds one template per phase" in result.stderr, result.stderr
+            assert "UNIQUE" not in result.stderr and "duplicate key" not in result.stderr
+    shown = json.loads(run_cli("templates", "resolve", "-p", shop, "--json").stdout)
+    analysis = shown["phases"]["analysis"]
+    assert analysis["slot"] == "project" and analysis["version"] == 1
+    assert analysis["name"].endswith(tuple(f"_analysis_v{i}" for i in range(PROCESSES)))

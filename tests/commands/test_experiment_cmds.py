@@ -227,3 +227,23 @@ def test_the_installed_script_lists_experiments(
     result = run_installed("experiments", "list", "--json", url=database_url)
     assert result.exit_code == 0, result.stderr
     assert [e["name"] for e in json.loads(result.stdout)] == ["deep"]
+
+
+def test_resolve_shows_the_running_experiment_that_replaces_its_choice(
+    run_cli: RunCli, shop: str
+) -> None:
+    resolve = ("templates", "resolve", "-p", "webshop")
+    assert "experiment" not in ok(run_cli, *resolve)
+    assert json.loads(ok(run_cli, *resolve, "--json"))["experiment"] is None
+    ok(run_cli, *create("deep", "control:3", DEEP.replace(":50:", ":1:")))
+    ok(run_cli, "experiments", "start", "deep")
+    shown = ok(run_cli, *resolve)
+    assert "experiment deep is running: new sessions are split" in shown
+    assert "control        75%  the resolution above" in shown
+    assert f"B              25%  analysis → {ANALYSIS} v2" in shown
+    data = json.loads(ok(run_cli, *resolve, "--json"))["experiment"]
+    assert data["name"] == "deep" and [v["share"] for v in data["variants"]] == [0.75, 0.25]
+    assert data["variants"][1]["strategy"] == {"analysis": {"name": ANALYSIS, "version": 2}}
+    assert "experiment" not in ok(run_cli, *resolve, "-l", "staging")
+    ok(run_cli, "experiments", "stop", "deep")
+    assert "experiment" not in ok(run_cli, *resolve)
