@@ -194,18 +194,40 @@ def origin_of(generator: GeneratorType[Any, Any, Any]) -> tuple[Origin, bool] | 
         frame = current.gi_frame
         if frame is None:
             return None
-        template = _template_of(frame)
-        table = frame.f_globals.get(OUTPUT_TABLE)
-        if template is None or table is None:
-            return None
-        site = _site(frame, template, table)
-        if site is not None:
-            line = site[0] + getattr(template, "line_offset", 0)
-            return Origin(template.name or "", line), site[1]
+        origins = frame.f_globals.get(ORIGINS)
+        key = (id(frame.f_code), frame.f_lasti)
+        found = origins.get(key, _UNKNOWN) if origins is not None else _origin(frame, key)
+        if found is _UNKNOWN:
+            found = _origin(frame, key)
+        if found is not _INCLUDED:
+            return found
         included = frame.f_locals.get("gen")
         if not isinstance(included, GeneratorType):
             return None
         current = included
+
+
+ORIGINS = "prompt_tool_origins"
+"""The module global keeping, per yield site of the module's code (code id, offset), the
+origin it outputs: a module (a template, a chunk at its place) keeps its lines."""
+_UNKNOWN: Any = object()
+_INCLUDED: Any = object()
+
+
+def _origin(frame: FrameType, key: tuple[int, int]) -> Any:
+    """The origin (and staticness) of `frame`'s yield site, kept in its module; `_INCLUDED`
+    for the yield that passes an include's output on; None where it cannot be known."""
+    template = _template_of(frame)
+    table = frame.f_globals.get(OUTPUT_TABLE)
+    if template is None or table is None:
+        return None
+    site = _site(frame, template, table)
+    found: Any = _INCLUDED
+    if site is not None:
+        line = site[0] + getattr(template, "line_offset", 0)
+        found = (Origin(template.name or "", line), site[1])
+    frame.f_globals.setdefault(ORIGINS, {})[key] = found
+    return found
 
 
 class LineSources:
@@ -236,15 +258,22 @@ class LineSources:
                 self._piece(text, origin())
             return
         site = origin()
+        pieces = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
+        self._piece(pieces[0], site)
+        lines = self.lines
+        lines.append(self._visible or self._first)
         found = site[0] if site is not None else None
-        for index, piece in enumerate(_LINE_BREAK.split(text)):
-            if index:
-                self.lines.append(self._visible or self._first)
-                self._visible = self._first = None
-                self.settled = False
-                if found is not None and site is not None and site[1]:
-                    found = Origin(found.template, found.line + 1)
-            self._piece(piece, (found, False) if found is not None else None)
+        is_static = site is not None and site[1]
+        for _line in range(len(pieces) - 2):  # whole lines inside the chunk: its origin
+            if found is not None and is_static:
+                found = Origin(found.template, found.line + 1)
+            lines.append(found)
+        if found is not None and is_static:
+            found = Origin(found.template, found.line + 1)
+        last = pieces[-1]
+        self._first = found
+        self._visible = found if last and not last.isspace() else None
+        self.settled = self._visible is not None
 
     def _piece(self, text: str, site: tuple[Origin, bool] | None) -> None:
         if site is None or not (text or self._first is None):
