@@ -200,7 +200,8 @@ def origin_of(generator: GeneratorType[Any, Any, Any]) -> tuple[Origin, bool] | 
         if found is _UNKNOWN:
             found = _origin(frame, key)
         if found is not _INCLUDED:
-            return found
+            known: tuple[Origin, bool] | None = found
+            return known
         included = frame.f_locals.get("gen")
         if not isinstance(included, GeneratorType):
             return None
