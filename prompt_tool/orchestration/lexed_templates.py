@@ -11,7 +11,6 @@ that did stays the base), and whatever cannot be lexed locally is lexed whole.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
@@ -26,27 +25,24 @@ Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")
 
 
-class LruMap(Generic[Key, Value]):
-    """A small thread-safe LRU map (previews render on worker threads)."""
+class BoundedMap(Generic[Key, Value]):
+    """A thread-safe map that forgets its oldest entries beyond `capacity` (previews render
+    on worker threads). Reads take no lock: a render looks up every chunk of its template."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._items: OrderedDict[Key, Value] = OrderedDict()
+        self._items: dict[Key, Value] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Key) -> Value | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
+        return self._items.get(key)
 
     def put(self, key: Key, value: Value) -> None:
         with self._lock:
+            self._items.pop(key, None)
             self._items[key] = value
-            self._items.move_to_end(key)
             while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
+                del self._items[next(iter(self._items))]
 
 
 class Lexed:
@@ -57,12 +53,12 @@ class Lexed:
         self.chunks = chunks
 
 
-LEXED: LruMap[Hashable, Lexed] = LruMap(64)
+LEXED: BoundedMap[Hashable, Lexed] = BoundedMap(64)
 """The last lexed text of each (lexer, template name)."""
 
 
 def lexed_text(
-    environment: Environment, name: str, text: str, store: LruMap[Hashable, Lexed] | None = None
+    environment: Environment, name: str, text: str, store: BoundedMap[Hashable, Lexed] | None = None
 ) -> Lexed | None:
     """`text` lexed, re-lexing only around the edit when the template's last text is known
     (kept by lexer and name: the lexer's identity is its settings)."""

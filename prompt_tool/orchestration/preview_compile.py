@@ -42,7 +42,7 @@ from prompt_tool.core.chunked import (
 from prompt_tool.core.source_map import instrument
 from prompt_tool.core.templating import TemplateEngine
 from prompt_tool.orchestration.db_loader import LabelledLoader, engine_over
-from prompt_tool.orchestration.lexed_templates import LEXED, LruMap, lexed_text
+from prompt_tool.orchestration.lexed_templates import LEXED, BoundedMap, lexed_text
 
 _NOT_CHUNKABLE = CompiledChunk(compile("", "<none>", "exec"), frozenset(), None)
 
@@ -52,7 +52,7 @@ class ChunkCache:
     lexed text. Shared by every preview engine; entries never change once stored."""
 
     def __init__(self, chunks: int = 4096) -> None:
-        self.compiled: LruMap[Hashable, CompiledChunk] = LruMap(chunks)
+        self.compiled: BoundedMap[Hashable, CompiledChunk] = BoundedMap(chunks)
         self.lexed = LEXED
 
 
@@ -73,18 +73,26 @@ def settings_key(environment: Environment) -> Hashable:
     )
 
 
+_SETTINGS: dict[Hashable, int] = {}
+"""A small number for each settings key (a chunk's key is hashed for every chunk)."""
+
+
+def _settings_id(settings: Hashable) -> int:
+    return _SETTINGS.setdefault(settings, len(_SETTINGS))
+
+
 def load_chunked(
     environment: Environment,
     name: str,
     source: str,
     whole: Callable[[], Template],
-    made: LruMap[Hashable, ChunkTemplate] | None = None,
+    made: BoundedMap[Hashable, ChunkTemplate] | None = None,
     store: ChunkCache = PREVIEW_CHUNKS,
 ) -> Template | None:
     """`source` as a chunked template; None when it must be compiled whole (`whole`)."""
     if not (can_chunk(environment) and supports_incremental(environment)):
         return None
-    settings = settings_key(environment)
+    settings = _settings_id(settings_key(environment))
     text = normalise_newlines(source)
     lexed = lexed_text(environment, name, text, store.lexed)
     if lexed is None:
@@ -121,7 +129,7 @@ def _chunk(
     compiled: CompiledChunk,
     line: int,
     line_before: int,
-    made: LruMap[Hashable, ChunkTemplate] | None,
+    made: BoundedMap[Hashable, ChunkTemplate] | None,
 ) -> ChunkTemplate:
     """The chunk's module, made once per engine and place (`made`), or anew."""
     if made is None:
@@ -167,8 +175,8 @@ class SharedPreviewLoader(LabelledLoader):
 
     def __init__(self, label: str) -> None:
         super().__init__(label)
-        self.modules: LruMap[tuple[str, str], dict[str, Any]] = LruMap(512)
-        self.chunks: LruMap[Hashable, ChunkTemplate] = LruMap(8192)
+        self.modules: BoundedMap[tuple[str, str], dict[str, Any]] = BoundedMap(512)
+        self.chunks: BoundedMap[Hashable, ChunkTemplate] = BoundedMap(8192)
 
     def get_source(
         self, environment: Environment, template: str
@@ -215,7 +223,7 @@ def _current() -> tuple[TemplateRequest, dict[str, Template]]:
     return current
 
 
-_ENGINES: LruMap[tuple[str, RenderBudget | None], TemplateEngine] = LruMap(16)
+_ENGINES: BoundedMap[tuple[str, RenderBudget | None], TemplateEngine] = BoundedMap(16)
 
 
 def preview_engine(label: str, budget: RenderBudget | None) -> TemplateEngine:
