@@ -134,10 +134,12 @@ class _Meter:
             yield item
 
     def add_output(self, size: int) -> None:
+        """Called for every chunk of output (thousands per prompt): no call when in budget."""
         self.output += size
         if self.output > self.budget.max_output_chars:
             raise _output_over(self.budget)
-        self.check_time()
+        if time.monotonic() > self.deadline:
+            self.check_time()
 
 
 _METER: ContextVar[_Meter | None] = ContextVar("prompt_tool_render_meter", default=None)
