@@ -59,7 +59,7 @@ TOOL_KEYS = frozenset(
 CONTRACT_KEYS = frozenset(
     {"globals", "filters", "tests", "extensions", "source_roots", "modules", "import"}
 )
-PREVIEW_KEYS = frozenset({"samples"})
+PREVIEW_KEYS = frozenset({"samples", "token_counter"})
 _CODES_BY_NAME = {rule.name: code for code, rule in RULES.items()}
 
 
@@ -114,6 +114,8 @@ class PreviewSettings:
 
     samples: tuple[str, ...] = ()
     """Globs of sample context files (JSON), relative to the project folder."""
+    token_counter: str | None = None
+    """The installed token counter previews estimate with (None: the built-in heuristic)."""
 
 
 @dataclass(frozen=True)
@@ -276,7 +278,13 @@ def _parse_preview(table: Mapping[str, Any], where: _Where) -> PreviewSettings:
         if key not in PREVIEW_KEYS:
             expected = ", ".join(sorted(PREVIEW_KEYS))
             raise where.error(key, f"unknown key (expected one of {expected})")
-    return PreviewSettings(samples=tuple(_strings(table, "samples", where) or ()))
+    counter = table.get("token_counter")
+    if counter is not None and (not isinstance(counter, str) or not counter.strip()):
+        raise where.error("token_counter", "must be the name of a token counter")
+    return PreviewSettings(
+        samples=tuple(_strings(table, "samples", where) or ()),
+        token_counter=counter.strip() if counter is not None else None,
+    )
 
 
 def _parse_contracts(

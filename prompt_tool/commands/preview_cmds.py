@@ -17,6 +17,7 @@ from prompt_tool.commands.context import database
 from prompt_tool.commands.template_store_cmds import FEATURE_TYPE, JSON_OUT, PROJECT, print_json
 
 if TYPE_CHECKING:
+    from prompt_tool.core.token_count import TokenCounter
     from prompt_tool.orchestration.preview import ContextChoice, PreviewOutcome
 
 
@@ -49,6 +50,13 @@ def render(
         False, "--sample", help="Use a context generated from the contract."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the --sample generator."),
+    token_counter: str | None = typer.Option(
+        None,
+        "--token-counter",
+        metavar="NAME",
+        help="An installed token counter (default: [tool.prompt-tool.preview] token_counter,"
+        " else the built-in heuristic).",
+    ),
     as_json: bool = JSON_OUT,
 ) -> None:
     """Render a template with a session's, a file's or a generated context; unpublished files
@@ -59,6 +67,7 @@ def render(
 
     choice = _choice(session_id, context_file, sample, seed)
     budget = load_render_budget(Path.cwd())
+    counter = _counter(token_counter)
     with database(ctx).session() as session:
         outcome = PreviewService(session, budget).preview(
             target,
@@ -67,6 +76,7 @@ def render(
             feature_type=feature_type,
             label=label,
             phase=phase,
+            counter=counter,
         )
         session.rollback()
     error = outcome.preview.error
@@ -117,6 +127,16 @@ def _choice(
             raise UsageError(f"--context {context_file}: cannot read: {error}") from None
         return JsonChoice(text, str(context_file))
     return SampleChoice(seed)
+
+
+def _counter(flag: str | None) -> TokenCounter:
+    """The flag's counter, else the project's (`[tool.prompt-tool.preview] token_counter`),
+    else the built-in heuristic: the usual precedence, without an environment variable."""
+    from prompt_tool.checking.settings import load_settings
+    from prompt_tool.core.token_count import DEFAULT_COUNTER_NAME, load_token_counter
+
+    name = flag or load_settings(Path.cwd()).preview.token_counter or DEFAULT_COUNTER_NAME
+    return load_token_counter(name)
 
 
 def _as_json(outcome: PreviewOutcome) -> dict[str, Any]:

@@ -12,7 +12,10 @@ Exact counts come from plugging in a model's own tokenizer as a `TokenCounter`.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Protocol
+
+from prompt_tool.core.errors import ConfigError
 
 _LETTERS = re.compile(r"[^\W\d_]+")
 _DIGITS = re.compile(r"\d+")
@@ -63,7 +66,8 @@ def count_tokens(text: str) -> int:
 
 
 class CallableTokenCounter:
-    """A project's own counter (`module:function`), named for the output."""
+    """A plugged-in counter (a function or an object with `__call__(text) -> int`), named
+    for the output; a counter that fails or answers no count is one configuration error."""
 
     def __init__(self, name: str, count: object) -> None:
         if not callable(count):
@@ -72,7 +76,58 @@ class CallableTokenCounter:
         self._count = count
 
     def __call__(self, text: str) -> int:
-        return int(self._count(text))
+        try:
+            counted = self._count(text)
+        except Exception as error:
+            raise ConfigError(
+                f"token counter {self.name!r} failed: {type(error).__name__}: {error}"
+            ) from None
+        if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+            raise ConfigError(
+                f"token counter {self.name!r} answered {counted!r}, not a count of tokens"
+            )
+        return counted
 
 
 DEFAULT_COUNTER = HeuristicTokenCounter()
+DEFAULT_COUNTER_NAME = "heuristic"
+ENTRY_POINT_GROUP = "prompt_tool.token_counters"
+"""Installed packages offer counters under this entry point group (`name = "module:object"`,
+the object a counter or a class making one); `[tool.prompt-tool.preview] token_counter` or
+`templates render --token-counter` picks one by name. Installed code only: a setting in a
+repository never makes the tool import that repository's modules."""
+
+
+def installed_counter_names() -> list[str]:
+    """The counter names to choose from: the built-in heuristic and the installed plugins."""
+    from importlib.metadata import entry_points
+
+    return [
+        DEFAULT_COUNTER_NAME,
+        *sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}),
+    ]
+
+
+@cache
+def load_token_counter(name: str) -> TokenCounter:
+    """The counter called `name`; an unknown or broken one is one line naming it."""
+    from importlib.metadata import entry_points
+
+    if name == DEFAULT_COUNTER_NAME:
+        return DEFAULT_COUNTER
+    found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+    if not found:
+        raise ConfigError(
+            f"token counter {name!r} is not installed (installed: "
+            f"{', '.join(installed_counter_names())}); a package offers one under the "
+            f"{ENTRY_POINT_GROUP!r} entry point group"
+        )
+    try:
+        loaded = found[0].load()
+        made = loaded() if isinstance(loaded, type) else loaded
+        return CallableTokenCounter(str(getattr(made, "name", name)), made)
+    except Exception as error:
+        raise ConfigError(
+            f"token counter {name!r} ({found[0].value}) cannot be loaded: "
+            f"{type(error).__name__}: {error}"
+        ) from None

@@ -105,7 +105,7 @@ def test_globals_as_a_list_of_names_are_untyped() -> None:
         pytest.param({"contracts": {"import": 1}}, r"import: must be true or false", id="import"),
         pytest.param(
             {"preview": {"sample": ["x.json"]}},
-            r"\[tool.prompt-tool.preview\] sample: unknown key \(expected one of samples\)",
+            r"\[tool.prompt-tool.preview\] sample: unknown key \(expected one of samples, token_counter\)",
             id="preview-typo",
         ),
         pytest.param(

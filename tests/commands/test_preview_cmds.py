@@ -280,3 +280,69 @@ def test_a_session_in_an_experiment_renders_its_variant(
         run_cli("templates", "render", "analysis", "--session", session_id, "-l", "staging")
     )
     assert "Think twice." not in staging.stdout and "variant" not in staging.stderr
+
+
+def install_plugin(site: Path, module: str, entry_points: str, body: str) -> None:
+    """A real installed distribution (dist-info with entry points) on `site`."""
+    site.mkdir(parents=True, exist_ok=True)
+    (site / f"{module}.py").write_text(body, encoding="utf-8")
+    info = site / f"{module}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        f"[prompt_tool.token_counters]\n{entry_points}", encoding="utf-8"
+    )
+
+
+def test_an_installed_token_counter_is_chosen_by_flag_or_pyproject(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    body = (
+        "def words(text):\n    return len(text.split())\n\n"
+        "class Chars:\n    name = 'chars (exact)'\n\n"
+        "    def __call__(self, text):\n        return len(text)\n\n"
+        "def broken(text):\n    return 'many'\n"
+    )
+    entries = (
+        "wc_words = wc_plugin:words\nwc_chars = wc_plugin:Chars\nwc_broken = wc_plugin:broken\n"
+    )
+    install_plugin(site, "wc_plugin", entries, body)
+    monkeypatch.syspath_prepend(str(site))
+    work = write(tmp_path / "w", {"analysis.j2": "one two three {{ feature.name }}\n"})
+    monkeypatch.chdir(work)
+    args = ("templates", "render", "analysis.j2", "--sample")
+
+    words = ok(run_cli(*args, "--token-counter", "wc_words", "--json"))
+    data = json.loads(words.stdout)
+    assert data["token_counter"] == "wc_words"
+    assert data["tokens"] == len(data["text"].split())
+    (work / "pyproject.toml").write_text(
+        '[tool.prompt-tool.preview]\ntoken_counter = "wc_chars"\n', encoding="utf-8"
+    )
+    chars = ok(run_cli(*args))
+    assert f"{len(chars.stdout)} characters, ~{len(chars.stdout)} tokens (chars (exact))" in (
+        chars.stderr
+    )
+    assert "(wc_words)" in ok(run_cli(*args, "--token-counter", "wc_words")).stderr
+
+    broken = run_cli(*args, "--token-counter", "wc_broken")
+    assert broken.exit_code != 0 and broken.stdout == ""
+    assert (
+        broken.stderr == "error: token counter 'wc_broken' answered 'many', not a count of tokens\n"
+    )
+    missing = run_cli(*args, "--token-counter", "tiktoken")
+    assert missing.exit_code != 0
+    assert missing.stderr.startswith(
+        "error: token counter 'tiktoken' is not installed (installed: "
+    )
+    assert "heuristic, wc_broken, wc_chars, wc_words" in missing.stderr
+    (work / "pyproject.toml").write_text(
+        "[tool.prompt-tool.preview]\ntoken_counter = 3\n", encoding="utf-8"
+    )
+    bad = run_cli(*args)
+    assert (
+        bad.exit_code != 0 and "token_counter" in bad.stderr and len(bad.stderr.splitlines()) == 1
+    )
