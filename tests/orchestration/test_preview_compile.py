@@ -9,6 +9,7 @@ to be chunked also assert that they were (a silent fallback would prove nothing)
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -289,3 +290,15 @@ def test_an_imported_module_is_rendered_under_each_renders_budget() -> None:
     templates[MAIN] = templates[MAIN].replace("range(4)", "range(7)")
     for _attempt in range(2):
         assert "more than 10 loop iterations" in _preview_text(templates, budget)
+
+
+def test_previews_on_worker_threads_at_once_each_render_their_own_templates() -> None:
+    """The language server renders previews on a thread pool, all on the shared engine."""
+    sources = {
+        f"v{index}": {MAIN: f"{{% include 'p.j2' %}}{index}\n" * 200, "p.j2": f"<{index}>"}
+        for index in range(6)
+    }
+    expected = {key: (f"<{key[1:]}>{key[1:]}\n" * 200) for key in sources}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        rendered = dict(zip(sources, pool.map(_preview_text, sources.values()), strict=True))
+    assert rendered == expected
