@@ -838,6 +838,25 @@ class _Checker:
             if binding.origin == "set" and binding.span is not None:
                 self.frame.lost[name] = binding.span
 
+    def visit_Break(self, node: nodes.Break) -> None:
+        self._loop_control(node, "break")
+
+    def visit_Continue(self, node: nodes.Continue) -> None:
+        self._loop_control(node, "continue")
+
+    def _loop_control(self, node: nodes.Node, word: str) -> None:
+        """Jinja parses `{% break %}` anywhere and compiles it to Python's `break`, which
+        outside a loop of the same function (a macro, call or block body is one) fails the
+        whole template at compile time, when it is first rendered."""
+        frame: Frame | None = self.frame
+        while frame is not None and frame.kind not in _FUNCTION_FRAMES:
+            if frame.kind == "loop":
+                return
+            frame = frame.parent
+        where = "outside a loop" if frame is None else f"outside a loop of its {frame.kind}"
+        message = f"{{% {word} %}} {where}: the template would fail to render"
+        self.report("PT001", self.parsed.span_of(node), message)
+
     def visit_Assign(self, node: nodes.Assign) -> None:
         self.visit(node.node)
         self.define_target(node.target, self.type_of(node.node), "set")
@@ -1023,6 +1042,10 @@ _VISITORS: dict[type[nodes.Node], Visitor] = {}
 
 def _leaf(checker: _Checker, node: nodes.Node) -> None:
     """Constants and template text: nothing to read, nothing to bind."""
+
+
+_FUNCTION_FRAMES = frozenset({"macro", "call", "block"})
+"""Frames Jinja compiles to a function of their own: a loop outside them is not theirs."""
 
 
 def _visitor_of(kind: type[nodes.Node]) -> Visitor:

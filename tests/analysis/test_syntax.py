@@ -10,6 +10,7 @@ from jinja2.ext import Extension
 from jinja2.parser import Parser
 
 from prompt_tool.analysis.workspace import AnalysisConfig, Workspace
+from prompt_tool.core.templating import TemplateEngine
 
 
 @pytest.mark.parametrize(
@@ -68,3 +69,51 @@ def test_unknown_tag_hints_at_extensions(analyse: Any) -> None:
         )
         == []
     )
+
+
+LOOP_CONTROLS = [
+    pytest.param("a {% break %}", "break", id="top-level"),
+    pytest.param("{% if 1 %}{% continue %}{% endif %}", "continue", id="in-an-if"),
+    pytest.param(
+        "{% for x in [1] %}{% macro m() %}{% break %}{% endmacro %}{% endfor %}",
+        "break",
+        id="in-a-macro-in-a-loop",
+    ),
+    pytest.param(
+        "{% macro m() %}{{ caller() }}{% endmacro %}"
+        "{% for x in [1] %}{% call m() %}{% continue %}{% endcall %}{% endfor %}",
+        "continue",
+        id="in-a-call-block-in-a-loop",
+    ),
+    pytest.param(
+        "{% for x in [1] %}{% block b %}{% break %}{% endblock %}{% endfor %}",
+        "break",
+        id="in-a-block-in-a-loop",
+    ),
+    pytest.param("{% for x in [] %}{% else %}{% break %}{% endfor %}", "break", id="loop-else"),
+]
+LOOP_CONTROLS_IN_A_LOOP = [
+    "{% for x in [1, 2] %}{% if x %}{% break %}{% endif %}{{ x }}{% endfor %}",
+    "{% for x in [1] %}{% for y in [] %}{% else %}{% continue %}{% endfor %}{% endfor %}",
+    "{% for x in [1] %}{% with y = x %}{% set z %}{% break %}{% endset %}{% endwith %}{% endfor %}",
+    "{% for x in [1] %}{% filter upper %}{% break %}{% endfilter %}{% endfor %}",
+    "{% for x in [[1]] recursive %}{% break %}{{ loop(x) }}{% endfor %}",
+    "{% macro m() %}{% for x in [1] %}{% continue %}{% endfor %}{% endmacro %}{{ m() }}",
+]
+
+
+@pytest.mark.parametrize(("source", "word"), LOOP_CONTROLS)
+def test_a_loop_control_outside_its_loop_is_an_error_as_it_cannot_render(
+    analyse: Any, expect: Any, found: Any, source: str, word: str
+) -> None:
+    """Jinja accepts these and compiles them to Python that does not compile: checked means
+    renders, so the check refuses exactly what the renderer cannot run."""
+    assert [found(d) for d in analyse(source)] == [expect(source, "PT001", word, 0)]
+    with pytest.raises(SyntaxError):
+        TemplateEngine().render_string(source, {})
+
+
+@pytest.mark.parametrize("source", LOOP_CONTROLS_IN_A_LOOP)
+def test_a_loop_control_in_its_loop_is_fine_and_renders(analyse: Any, source: str) -> None:
+    assert analyse(source) == []
+    TemplateEngine().render_string(source, {})
