@@ -22,6 +22,12 @@ from prompt_tool.checking.settings import ProjectSettings, load_settings
 from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.config import load_render_budget
 from prompt_tool.core.errors import PromptToolError
+from prompt_tool.core.token_count import (
+    DEFAULT_COUNTER,
+    DEFAULT_COUNTER_NAME,
+    TokenCounter,
+    load_token_counter,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,8 @@ class FolderAnalysis:
     """`[tool.prompt-tool.preview] samples`: sample files beyond the `samples/` folders."""
     render_budget: RenderBudget | None = None
     """`[tool.prompt-tool.render]`: the budget previews render under (None: the default)."""
+    token_counter: TokenCounter = DEFAULT_COUNTER
+    """`[tool.prompt-tool.preview] token_counter`: the installed counter previews use."""
 
 
 def folder_analysis(
@@ -52,10 +60,17 @@ def folder_analysis(
         project = _with_server_settings(load_settings(folder), settings, tuple(existing))
         plan = plan_lint(existing, project, project_variables=variables)
         budget = load_render_budget(folder)
+        counter = load_token_counter(project.preview.token_counter or DEFAULT_COUNTER_NAME)
     except PromptToolError as error:
         return FolderAnalysis(fallback, problems=(*problems, str(error)))
     return FolderAnalysis(
-        plan.config, plan.config_diagnostics, problems, variables, project.preview.samples, budget
+        plan.config,
+        plan.config_diagnostics,
+        problems,
+        variables,
+        project.preview.samples,
+        budget,
+        counter,
     )
 
 

@@ -31,7 +31,6 @@ from lsp_server.preview_renders import PreviewRenders
 from lsp_server.published import PublishedTemplates
 from lsp_server.server import PromptToolServer
 from prompt_tool.analysis.diagnostics import Position
-from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.contract import PhaseContext
 from prompt_tool.core.errors import PromptToolError
 from prompt_tool.orchestration.preview import (
@@ -309,8 +308,7 @@ async def answer_preview(
             ),
             workspace_lookup(server),
         )
-        budget = server.folder_analysis.render_budget
-        pending = renders.start(key, lambda: _rendered(server, lookup, name, context, budget))
+        pending = renders.start(key, lambda: _rendered(server, lookup, name, context))
     result = await asyncio.shield(pending)
     return lsp_preview(request.uri, version, phase, choice, result, lambda o: _uri_of(server, o))
 
@@ -320,14 +318,20 @@ async def _rendered(
     lookup: TemplateLookup,
     name: str,
     context: PhaseContext,
-    budget: RenderBudget | None,
 ) -> Preview:
     """The render, on a worker thread; the analyser re-checks the templates an edit affects
     (twenty partials of a long template) only after it, so they do not share the
     interpreter with it (the edited document's own diagnostics still run alongside)."""
+    folder = server.folder_analysis
     with server.runner.previewing():
         return await asyncio.to_thread(
-            render_preview, lookup, DEFAULT_LABEL, name, context, budget=budget
+            render_preview,
+            lookup,
+            DEFAULT_LABEL,
+            name,
+            context,
+            counter=folder.token_counter,
+            budget=folder.render_budget,
         )
 
 

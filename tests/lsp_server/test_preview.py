@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_lsp
 from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from prompt_tool.db.db_utils import DatabaseManager
 from prompt_tool.orchestration.orchestrator import Orchestrator
 from prompt_tool.orchestration.project_manager import ProjectManager
-from tests.lsp_server.conftest import TIMEOUT, LspSession
+from tests.lsp_server.conftest import (
+    TIMEOUT,
+    LspSession,
+    RecordingClient,
+    make_recording_client,
+)
 
 SAMPLE: dict[str, Any] = {
     "project": {"name": "shop", "description": "The storefront"},
@@ -282,3 +292,34 @@ async def test_requests_queued_behind_a_render_are_answered_by_one_render_of_the
 
     assert answers[0]["version"] == 1
     assert [(a["version"], a["text"]) for a in answers[1:]] == [(3, "third\n"), (3, "third\n")]
+
+
+PLUGINS = Path(__file__).parent / "plugins"
+WITH_PLUGINS = ClientServerConfig(
+    server_command=[sys.executable, "-m", "lsp_server"],
+    client_factory=make_recording_client,
+    server_env={**os.environ, "PYTHONPATH": os.pathsep.join([str(PLUGINS), *sys.path])},
+)
+
+
+@pytest_lsp.fixture(config=WITH_PLUGINS)
+async def plugged(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_the_workspace_token_counter_plugin_counts_the_preview(
+    plugged: RecordingClient, tmp_path: Path
+) -> None:
+    lsp = LspSession(plugged)
+    sample = workspace(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.prompt-tool.preview]\ntoken_counter = "wc_words"\n', encoding="utf-8"
+    )
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "analysis.j2", ANALYSIS)
+    answer = await request(
+        lsp, "promptTool/preview", {"textDocument": {"uri": uri}, "context": f"sample:{sample}"}
+    )
+    assert answer["tokenCounter"] == "wc_words"
+    assert answer["tokens"] == len(answer["text"].split()) > 0
