@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import asdict, is_dataclass
 from functools import wraps
+from types import BuiltinMethodType, MethodType
 from typing import Any
 
 from jinja2 import BaseLoader, DictLoader, StrictUndefined, TemplateError, TemplateNotFound, nodes
@@ -109,6 +110,8 @@ def _as_loader(templates: BaseLoader | Mapping[str, str] | None) -> BaseLoader:
 SETTINGS_HINT = "[tool.prompt-tool.render]"
 LARGE_NUMBER = re.compile(r"\d{7,}")
 GUARDED_MARK = "prompt_tool_budget_guarded"
+_METHODS = (MethodType, BuiltinMethodType)
+"""What `SandboxedEnvironment.wrap_str_format` looks at; anything else it returns None for."""
 
 
 class _Meter:
@@ -294,6 +297,50 @@ class BudgetedEnvironment(SandboxedEnvironment):
         self.budget = budget
         self.globals.update(range=self.budget_range, lipsum=self.budget_lipsum)
         self.globals["namespace"] = BudgetedNamespace
+        self._safe_attributes: dict[tuple[type, str], bool] = {}
+        """`is_safe_attribute`'s answers by (type, attribute) (see `getattr`): a cache."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """The sandbox's `getattr`, with its check answered once per (type, attribute).
+
+        A prompt reads thousands of attributes (a third of a long render was the sandbox
+        asking the same questions again). What Jinja does is unchanged: the attribute, else
+        the item, else undefined; a bound method goes through `wrap_str_format` (only a
+        method can be a `str.format`); and the safety check, which is cached only where
+        its answer is a function of the type and the name (see `_is_safe`).
+        """
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
+        if isinstance(value, _METHODS):
+            formatter = self.wrap_str_format(value)
+            if formatter is not None:
+                return formatter
+        if self._is_safe(obj, attribute, value):
+            return value
+        return self.unsafe_undefined(obj, attribute)
+
+    def _is_safe(self, obj: Any, attribute: str, value: Any) -> bool:
+        """Jinja's default check reads only the name and `isinstance(obj, …)`, which is a
+        function of `type(obj)` when `obj.__class__` is its type; otherwise (or with a
+        subclass's own check) it is asked every time."""
+        kind = type(obj)
+        if (
+            obj.__class__ is not kind
+            or type(self).is_safe_attribute is not SandboxedEnvironment.is_safe_attribute
+        ):
+            return self.is_safe_attribute(obj, attribute, value)
+        key = (kind, attribute)
+        safe = self._safe_attributes.get(key)
+        if safe is None:
+            if len(self._safe_attributes) > 4096:
+                self._safe_attributes.clear()
+            safe = self._safe_attributes[key] = self.is_safe_attribute(obj, attribute, value)
+        return safe
 
     def guard_filters(self) -> None:
         """Wrap every registered filter (call again after adding filters)."""

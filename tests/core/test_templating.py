@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from types import GeneratorType
+
 import pytest
 from jinja2 import DictLoader
 
@@ -221,3 +224,79 @@ def test_compiling_never_folds_unbounded_constants() -> None:
     ast = environment.parse("{{ 9**(9**9) }}{{ 'a'|center(1000000000) }}{{ 'a' * 10**9 }}")
     assert meta.find_undeclared_variables(ast) == set()
     environment.compile("{{ 9**(9**9) }}{{ 'a'|center(1000000000) }}")
+
+
+class _Disguised:
+    """An object that says it is of another class: the sandbox judges it by `__class__`."""
+
+    def __init__(self, claims: type) -> None:
+        self.claims = claims
+        self.gi_frame = "a frame"
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return self.claims
+
+
+def _generator() -> Iterator[int]:
+    """A generator, whose frame the sandbox hides."""
+    yield 1
+
+
+def _function() -> None:
+    """A plain function, whose `__code__`-like attributes the sandbox hides."""
+
+
+@pytest.mark.parametrize(
+    ("obj", "attribute"),
+    [
+        pytest.param(_function, "__code__", id="function-code"),
+        pytest.param(_function, "__name__", id="function-dunder-name"),
+        pytest.param(TemplateEngine().render, "__func__", id="method-func"),
+        pytest.param(str, "mro", id="type-mro"),
+        pytest.param(str, "upper", id="type-upper"),
+        pytest.param("text", "upper", id="str-method"),
+        pytest.param("a{0}", "format", id="str-format"),
+        pytest.param("a{x}", "format_map", id="str-format-map"),
+        pytest.param("text", "_private", id="missing-private"),
+        pytest.param({"key": 1}, "key", id="dict-item"),
+        pytest.param({"key": 1}, "items", id="dict-method"),
+        pytest.param([1, 2], "missing", id="list-missing"),
+        pytest.param(RenderBudget(), "max_seconds", id="dataclass-field"),
+        pytest.param(RenderBudget(), "__dict__", id="dataclass-dunder"),
+        pytest.param(_Disguised(object), "gi_frame", id="disguised-plain"),
+        pytest.param(_Disguised(GeneratorType), "gi_frame", id="disguised-generator"),
+        pytest.param(_generator(), "gi_frame", id="generator-frame"),
+    ],
+)
+def test_attribute_checks_answer_as_the_sandbox_does(obj: object, attribute: str) -> None:
+    """`getattr` caches the sandbox's check per (type, attribute); asked twice, it must
+    give what Jinja's own `SandboxedEnvironment.getattr` gives, unsafe or not."""
+    from jinja2.runtime import Undefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    environment = TemplateEngine().environment
+    expected = SandboxedEnvironment.getattr(environment, obj, attribute)
+    for _attempt in range(2):
+        found = environment.getattr(obj, attribute)
+        if isinstance(expected, Undefined):
+            assert isinstance(found, Undefined)
+            assert found._undefined_hint == expected._undefined_hint
+            assert found._undefined_exception is expected._undefined_exception
+        elif attribute == "format":
+            assert type(found) is type(expected) and found(1) == expected(1) == "a1"
+        elif attribute == "format_map":
+            assert found({"x": 2}) == expected({"x": 2}) == "a2"
+        else:
+            assert found == expected
+
+
+def test_attribute_checks_of_one_type_follow_each_objects_class() -> None:
+    """Two objects of one type that claim different classes get different answers."""
+    environment = TemplateEngine().environment
+    assert environment.getattr(_Disguised(object), "gi_frame") == "a frame"
+    with pytest.raises(SandboxViolationError, match="unsafe"):
+        TemplateEngine().render_string(
+            "{{ plain.gi_frame }}{{ generator.gi_frame }}",
+            {"plain": _Disguised(object), "generator": _Disguised(GeneratorType)},
+        )
