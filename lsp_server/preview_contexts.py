@@ -85,8 +85,7 @@ def workspace_lookup(server: PromptToolServer) -> TemplateLookup:
         document = server.open_document(name)
         if document is not None:
             return document.source, document.uri
-        path = server.files.path_for(name)
-        text = server.files.get_source(name) if path is not None else None
+        path, text = server.files.find(name) or (None, None)
         if path is None or text is None:
             return None
         return text, from_fs_path(str(path)) or str(path)

@@ -1,18 +1,26 @@
 """Templates on disk under each workspace folder's roots: names to paths and back, sources.
 
 Discovery and decoding are the linter's (`prompt_tool.checking.discovery`), so names agree
-with `templates lint`. Unlike the linter's `FileSystemSource`, nothing is cached: a file
-edited outside the editor must be read again when the client reports it.
+with `templates lint`. Unlike the linter's `FileSystemSource`, a file is looked at on every
+read: one edited outside the editor must be read again. Only the decoded text is kept, by
+the file's status (inode, size, modification and change times, in nanoseconds), which any
+write changes: a preview reads the twenty includes of a long template on every keystroke.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from prompt_tool.checking.discovery import decode_template, discover_templates, template_name
 
 MAX_TEMPLATE_BYTES = 2_000_000
+KEPT_TEXTS = 1024
+"""How many files' decoded texts a folder keeps (a cache: see the module's docstring)."""
+
+FileStatus = tuple[int, int, int, int]
+"""(inode, size, modification time, change time), the last two in nanoseconds."""
 
 
 class TemplateFiles:
@@ -24,6 +32,7 @@ class TemplateFiles:
             tuple((self.folder / root).resolve() for root in roots) if self.folder else ()
         )
         self.extensions = tuple(extensions)
+        self._texts: dict[Path, tuple[FileStatus, str]] = {}
 
     def is_template(self, path: Path) -> bool:
         return path.name.endswith(self.extensions)
@@ -52,13 +61,22 @@ class TemplateFiles:
         return self.read(path) if path is not None else None
 
     def read(self, path: Path) -> str | None:
-        """A template file's text; None when it is too large or cannot be read."""
+        """A template file's text; None when it is too large or cannot be read. The text
+        is decoded again only when the file's status changed since the last read."""
         try:
-            if path.stat().st_size > MAX_TEMPLATE_BYTES:
+            status = _status(path.stat())
+            if status[1] > MAX_TEMPLATE_BYTES:
                 return None
+            kept = self._texts.get(path)
+            if kept is not None and kept[0] == status:
+                return kept[1]
             text, _ = decode_template(path.read_bytes(), str(path))
         except OSError:
             return None
+        if text is not None:
+            if len(self._texts) >= KEPT_TEXTS:
+                self._texts.clear()
+            self._texts[path] = (status, text)
         return text
 
     def list_names(self) -> list[str]:
@@ -114,11 +132,20 @@ class TemplateFolders:
         return None
 
     def get_source(self, name: str) -> str | None:
+        found = self.find(name)
+        return found[1] if found is not None else None
+
+    def find(self, name: str) -> tuple[Path, str | None] | None:
+        """The file `name` resolves to and its text (None: unreadable), resolved once."""
         for files in self.folders:
             if (path := files.path_for(name)) is not None:
-                return files.read(path)
+                return path, files.read(path)
         return None
 
     def list_names(self) -> list[str]:
         """Every template name of every folder, the earlier folder winning on a clash."""
         return list(dict.fromkeys(name for files in self.folders for name in files.list_names()))
+
+
+def _status(status: os.stat_result) -> FileStatus:
+    return (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
