@@ -22,6 +22,13 @@ is not chunked (the caller compiles it whole):
 
 Chunks are compiled with their lines counted from the chunk's first line: a chunk that only
 moves keeps its code. `ChunkTemplate.line_offset` puts its lines back in place.
+
+An edit of a chunk's text (outside its tags, on its lines) changes only string constants of
+its code: `ChunkShape` compiles a chunk once with a marker in place of each text token and
+makes the code of any chunk of that shape by putting the texts in the markers' places
+(`ChunkShape.fill`). Where Jinja transforms or joins a text at compile time (autoescaping,
+a text folded with a constant into one string), a marker is not found whole, exactly once,
+and the chunk is compiled as it is.
 """
 
 from __future__ import annotations
@@ -145,6 +152,93 @@ def _is_chunkable(template: nodes.Template) -> bool:
     if any(loop.recursive for loop in template.find_all(nodes.For)):
         return False
     return not any(name.name == "self" for name in template.find_all(nodes.Name))
+
+
+Shape = tuple[tuple[int, str, str | bool], ...]
+"""A chunk's tokens with each text token's value replaced by whether it is empty (the
+parser drops an empty text): what decides its code but for the texts' constants."""
+
+_MARKER_START = "\x00prompt_tool_text_"
+_MARKER = _MARKER_START + "{}\x00"
+
+
+def chunk_shape(environment: Environment, tokens: Sequence[ChunkToken]) -> Shape | None:
+    """The shape of `tokens`; None where a text's constant may differ from its token's
+    value (autoescaping can escape it; another newline sequence rewrites it)."""
+    if environment.autoescape is not False or environment.newline_sequence != "\n":
+        return None
+    shape: list[tuple[int, str, str | bool]] = []
+    for line, kind, value in tokens:
+        if kind == "name" and value == "autoescape":
+            return None
+        shape.append((line, kind, value == "") if kind == "data" else (line, kind, value))
+    return tuple(shape)
+
+
+@dataclass(frozen=True)
+class ChunkShape:
+    """One shape's code, compiled with a marker for each non-empty text token."""
+
+    compiled: CompiledChunk | None
+    """None: the shape does not compile alone, or a marker is not one whole constant."""
+
+    @classmethod
+    def compile(
+        cls, environment: Environment, name: str, tokens: Sequence[ChunkToken]
+    ) -> ChunkShape:
+        """`tokens`' shape compiled, each non-empty text token's value a marker."""
+        marked = [
+            (line, kind, _MARKER.format(index) if kind == "data" and value else value)
+            for index, (line, kind, value) in enumerate(tokens)
+        ]
+        markers = [value for _line, kind, value in marked if kind == "data" and value]
+        compiled = compile_chunk(environment, name, marked)
+        if compiled is not None and not _markers_whole(compiled.code, markers):
+            compiled = None
+        return cls(compiled)
+
+    def fill(self, tokens: Sequence[ChunkToken]) -> CompiledChunk | None:
+        """The code of `tokens` (of this shape): the markers replaced by their texts."""
+        if self.compiled is None:
+            return None
+        texts = {
+            _MARKER.format(index): value
+            for index, (_line, kind, value) in enumerate(tokens)
+            if kind == "data" and value
+        }
+        code = _replaced(self.compiled.code, texts)
+        return CompiledChunk(code, self.compiled.stores, self.compiled.last_line)
+
+
+def _constants(code: CodeType) -> Iterator[str]:
+    """Every string constant of `code` and of the code nested in it, in tuples too."""
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            yield from _constants(constant)
+        elif isinstance(constant, str):
+            yield constant
+        elif isinstance(constant, tuple):
+            yield from (item for item in constant if isinstance(item, str))
+
+
+def _markers_whole(code: CodeType, markers: list[str]) -> bool:
+    """Whether each marker is one whole constant, once, and no other constant holds one."""
+    found = [constant for constant in _constants(code) if _MARKER_START in constant]
+    return sorted(found) == sorted(markers)
+
+
+def _replaced(code: CodeType, texts: dict[str, str]) -> CodeType:
+    return code.replace(co_consts=tuple(_replaced_constant(item, texts) for item in code.co_consts))
+
+
+def _replaced_constant(constant: object, texts: dict[str, str]) -> object:
+    if isinstance(constant, CodeType):
+        return _replaced(constant, texts)
+    if isinstance(constant, str):
+        return texts.get(constant, constant)
+    if isinstance(constant, tuple):
+        return tuple(texts.get(item, item) if isinstance(item, str) else item for item in constant)
+    return constant
 
 
 class ChunkTemplate(Template):

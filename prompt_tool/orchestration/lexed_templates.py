@@ -37,6 +37,12 @@ class BoundedMap(Generic[Key, Value]):
     def get(self, key: Key) -> Value | None:
         return self._items.get(key)
 
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def values(self) -> list[Value]:
+        return list(self._items.values())
+
     def put(self, key: Key, value: Value) -> None:
         with self._lock:
             self._items.pop(key, None)

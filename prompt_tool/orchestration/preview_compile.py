@@ -12,6 +12,9 @@ statement. The text is lexed by re-lexing only around the edit (the analyser's i
 lexer, from the previous text of the same template), and each chunk's code is cached by
 what decides its tokens: its own text and the three characters after it (`{%-` strips the
 text before it). A chunk that only moved keeps its code (its lines count from its start).
+A chunk whose tokens differ from a compiled one's only in its texts (prose typed outside
+the tags, on the same lines) takes that shape's code with its own texts in place
+(`ChunkShape`), without compiling.
 
 Whatever cannot be chunked (`extends`, blocks, an unbalanced or unlexable text, a chunk
 that does not compile alone) is compiled whole, as before, so errors read the same.
@@ -32,10 +35,13 @@ from prompt_tool.analysis.positions import normalise_newlines
 from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.chunked import (
     ChunkedTemplate,
+    ChunkShape,
     ChunkTemplate,
+    ChunkToken,
     CompiledChunk,
     as_template,
     can_chunk,
+    chunk_shape,
     chunk_template,
     compile_chunk,
 )
@@ -48,12 +54,31 @@ _NOT_CHUNKABLE = CompiledChunk(compile("", "<none>", "exec"), frozenset(), None)
 
 
 class ChunkCache:
-    """Chunk code by (settings, name, chunk text, what follows it), and each template's last
-    lexed text. Shared by every preview engine; entries never change once stored."""
+    """Chunk code by (settings, name, chunk text, what follows it), each shape's code by
+    (settings, name, shape), and each template's last lexed text. Shared by every preview
+    engine; entries never change once stored."""
 
     def __init__(self, chunks: int = 4096) -> None:
         self.compiled: BoundedMap[Hashable, CompiledChunk] = BoundedMap(chunks)
+        self.shapes: BoundedMap[Hashable, ChunkShape] = BoundedMap(chunks)
         self.lexed = LEXED
+
+    def compile(
+        self, environment: Environment, settings: int, name: str, tokens: list[ChunkToken]
+    ) -> CompiledChunk:
+        """The code of a chunk not seen with this text: from its shape's code when the shape
+        allows it, else compiled (`_NOT_CHUNKABLE` when it cannot be compiled alone)."""
+        shape = chunk_shape(environment, tokens)
+        if shape is not None:
+            key = (settings, name, shape)
+            shaped = self.shapes.get(key)
+            if shaped is None:
+                shaped = ChunkShape.compile(environment, name, tokens)
+                self.shapes.put(key, shaped)
+            filled = shaped.fill(tokens)
+            if filled is not None:
+                return filled
+        return compile_chunk(environment, name, tokens) or _NOT_CHUNKABLE
 
 
 PREVIEW_CHUNKS = ChunkCache()
@@ -113,7 +138,7 @@ def load_chunked(
         compiled = store.compiled.get(key)
         if compiled is None:
             tokens = [(item[4] - line + 1, item[0], item[1]) for item in items[first:last]]
-            compiled = compile_chunk(environment, name, tokens) or _NOT_CHUNKABLE
+            compiled = store.compile(environment, settings, name, tokens)
             store.compiled.put(key, compiled)
         if compiled is _NOT_CHUNKABLE:
             return None

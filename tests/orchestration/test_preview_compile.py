@@ -25,7 +25,7 @@ from prompt_tool.core.source_map import Origin, TracedRender
 from prompt_tool.core.templating import TemplateRenderError
 from prompt_tool.orchestration.orchestrator import to_render_mapping
 from prompt_tool.orchestration.preview import PreviewLoader, files_lookup, json_context
-from prompt_tool.orchestration.preview_compile import preview_engine, serving
+from prompt_tool.orchestration.preview_compile import ChunkCache, preview_engine, serving
 from prompt_tool.orchestration.sample_contexts import sample_context
 from prompt_tool.orchestration.template_files import header_phase
 from tests.analysis.test_incremental import DENSE, edits
@@ -214,6 +214,64 @@ def test_the_benchmark_template_renders_the_same_chunked_after_each_edit(tmp_pat
     for version, line in enumerate([3, 60, 60, 119, 0]):
         lines[line] = f"v{version} " + lines[line]
         assert assert_same("\n".join(lines), context, templates)
+
+
+def _prose_edited(text: str, word: str) -> str:
+    """`text` with `word` typed at the start of every line (text, outside any tag)."""
+    return "\n".join(word + line if line else line for line in text.split("\n"))
+
+
+@pytest.mark.parametrize("main", CHUNKED_CASES)
+def test_prose_typed_into_any_chunk_renders_the_same(main: str) -> None:
+    """Typing prose makes chunks of a shape already compiled, whose code is that shape's
+    with the new texts in place: each edit renders as the whole template does."""
+    assert_same(main, CONTEXT)
+    for word in ("a", "longer words ", "<b>&'\"\\ {} %s \\x00 "):
+        assert_same(_prose_edited(main, word), CONTEXT)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "reused"),
+    [
+        pytest.param(
+            "{% if x %}yes{% endif %}\nThe project is {{ project.name }}.\n",
+            "{% if x %}yes, so{% endif %}\nThe projects are {{ project.name }}!\n",
+            True,
+            id="prose-around-an-expression",
+        ),
+        pytest.param(
+            "{% macro m(a) %}<{{ a }}>{% endmacro %}{{ m(1) }} tail\n",
+            "{% macro m(a) %}<< {{ a }} >>{% endmacro %}{{ m(1) }} other tail\n",
+            True,
+            id="prose-inside-a-macro",
+        ),
+        pytest.param(
+            "{% set b %}q{{ 1 }}r{% endset %}{{ b }}\n",
+            "{% set b %}qq{{ 1 }}rr{% endset %}{{ b }}\n",
+            False,
+            id="text-folded-with-a-constant",
+        ),
+        pytest.param(
+            "{% autoescape true %}<{{ x }}>{% endautoescape %}\n",
+            "{% autoescape true %}<<{{ x }}>>{% endautoescape %}\n",
+            False,
+            id="autoescaped-text",
+        ),
+    ],
+)
+def test_a_prose_edit_takes_its_shapes_code_where_that_is_exact(
+    before: str, after: str, reused: bool
+) -> None:
+    """Both texts render as whole (above); here: the edit's code comes from the shape
+    compiled for `before` exactly when no text is transformed or joined at compile time."""
+    assert assert_same(before, CONTEXT) and assert_same(after, CONTEXT)
+    store = ChunkCache()
+    environment = preview_engine("production", None).environment
+    for text in (before, after):
+        store.compile(environment, 0, MAIN, list(environment.lexer.tokeniter(text, MAIN)))
+        shapes = store.shapes.values()
+        assert len(shapes) <= 1
+        assert (len(shapes) == 1 and shapes[0].compiled is not None) is reused
 
 
 CHUNKABLE_DENSE = DENSE.replace("{% block body scoped %}{{ super() }}{% endblock %}", "")
