@@ -10,12 +10,19 @@ The edited documents are analysed and published first; the templates whose resul
 may change (includers, partials, cycle members) follow once no newer edit waits, and only
 those whose diagnostics actually changed are published, so a keystroke in a template with
 twenty partials costs one analysis and one notification while the user types.
+
+A document whose preview follows its edits (one was rendered in the last
+`FOLLOWED_SECONDS`) is analysed after that edit's preview has rendered, or `PREVIEW_GRACE`
+after the edit, whichever comes first: the client asks for the preview right after the
+`didChange`, and the two would otherwise share the interpreter. Its diagnostics still
+arrive for every edit, of the newest text, at most `PREVIEW_GRACE` later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -29,6 +36,10 @@ from prompt_tool.analysis.workspace import AnalysisConfig, TemplateSource, Works
 
 logger = logging.getLogger(__name__)
 TOO_LARGE = "PT090"
+FOLLOWED_SECONDS = 5.0
+"""How long after a preview of a document its edits count as followed by a preview."""
+PREVIEW_GRACE = 0.1
+"""How long the analysis of a followed document waits for the edit's preview, at most."""
 
 
 def too_large(name: str, size: int, limit: int) -> Diagnostic:
@@ -78,6 +89,9 @@ class AnalysisRunner:
         self._too_large: dict[str, Diagnostic] = {}
         self._previews = 0
         self._woken: asyncio.Future[None] | None = None
+        self.preview_grace = PREVIEW_GRACE
+        self._previewed: dict[str, float] = {}
+        """When a preview of each document last finished (loop time)."""
 
     def reset(self, config: AnalysisConfig, external: TemplateSource, load: list[str]) -> None:
         """Start over with a new configuration, loading `load` from `external` first."""
@@ -97,14 +111,17 @@ class AnalysisRunner:
             self._task = asyncio.get_running_loop().create_task(self._drain())
 
     @contextmanager
-    def previewing(self) -> Iterator[None]:
+    def previewing(self, name: str | None = None) -> Iterator[None]:
         """While a preview renders, the templates an edit affects wait (edits do not): a
-        preview after a keystroke should not share the interpreter with twenty re-checks."""
+        preview after a keystroke should not share the interpreter with twenty re-checks.
+        From then on, `name`'s edits are followed by a preview (see the module docstring)."""
         self._previews += 1
         try:
             yield
         finally:
             self._previews -= 1
+            if name is not None:
+                self._previewed[name] = asyncio.get_running_loop().time()
             self._wake()
 
     def _wake(self) -> None:
@@ -203,6 +220,7 @@ class AnalysisRunner:
             if not self._pending:
                 await self._refresh_owed(loop)
                 continue
+            await self._await_previews(loop)
             batch, self._pending = self._pending, {}
             self._in_flight = frozenset(batch)
             try:
@@ -211,6 +229,22 @@ class AnalysisRunner:
                 self._in_flight = frozenset()
                 self._finish_batch()
         self._collector.idle()
+
+    async def _await_previews(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Let the preview of a followed document's edit render first: until a preview
+        ends or `preview_grace` passes (newer edits do not extend the wait)."""
+        now = loop.time()
+        if not any(
+            now - self._previewed.get(name, -math.inf) < FOLLOWED_SECONDS for name in self._pending
+        ):
+            return
+        deadline = now + self.preview_grace
+        while not any(finished >= now for finished in self._previewed.values()):
+            self._woken = woken = loop.create_future()
+            try:
+                await asyncio.wait_for(woken, deadline - loop.time())
+            except TimeoutError:
+                return
 
     async def _run_batch(self, loop: asyncio.AbstractEventLoop, batch: dict[str, Change]) -> None:
         try:

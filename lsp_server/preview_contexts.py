@@ -322,7 +322,7 @@ async def _rendered(
     (twenty partials of a long template) only after it, so they do not share the
     interpreter with it (the edited document's own diagnostics still run alongside)."""
     folder = server.folder_analysis
-    with server.runner.previewing():
+    with server.runner.previewing(name):
         return await asyncio.to_thread(
             render_preview,
             lookup,

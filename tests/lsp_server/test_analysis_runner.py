@@ -61,3 +61,38 @@ async def test_the_templates_an_edit_affects_wait_while_a_preview_renders() -> N
     await dependant
     runner.close()
     assert [sorted(outcome.diagnostics) for outcome in outcomes] == [["a.j2"], ["b.j2"]]
+
+
+async def test_a_followed_documents_analysis_waits_for_its_edits_preview() -> None:
+    """After a preview of a.j2, its next edit is analysed once that edit's preview has
+    rendered, and of the newest text: edits made meanwhile replace the pending one."""
+    runner, outcomes = await started(CYCLE)
+    runner.preview_grace = 60.0
+    with runner.previewing("a.j2"):
+        pass
+    runner.submit("a.j2", Change(CYCLE["a.j2"], 2))
+    runner.submit("a.j2", Change(CYCLE["a.j2"] + "{{ x }}\n", 3))
+    analysed = asyncio.ensure_future(runner.analysed("a.j2"))
+    done, _pending = await asyncio.wait([analysed], timeout=0.2)
+    assert not done and outcomes == []
+    with runner.previewing("a.j2"):
+        await asyncio.sleep(0)
+    await asyncio.wait_for(analysed, 10)
+    runner.close()
+    assert outcomes[0].versions == {"a.j2": 3}
+
+
+async def test_a_followed_documents_diagnostics_arrive_without_a_preview() -> None:
+    """No preview comes for the edit: its diagnostics arrive after the grace period."""
+    runner, outcomes = await started(CYCLE)
+    runner.preview_grace = 0.05
+    with runner.previewing("a.j2"):
+        pass
+    loop = asyncio.get_running_loop()
+    started_at = loop.time()
+    runner.submit("a.j2", Change(CYCLE["a.j2"], 2))
+    await asyncio.wait_for(runner.analysed("a.j2"), 10)
+    waited = loop.time() - started_at
+    runner.close()
+    assert waited >= runner.preview_grace
+    assert outcomes[0].versions == {"a.j2": 2}

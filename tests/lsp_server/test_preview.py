@@ -254,6 +254,28 @@ async def test_an_unusable_context_is_an_error_not_a_failure(
     assert (answer["text"], answer["error"]["message"]) == ("", message)
 
 
+async def test_a_previewed_documents_diagnostics_still_follow_every_edit(
+    lsp: LspSession, tmp_path: Path
+) -> None:
+    """Once previewed, a document's analysis waits for its edit's preview (or a short grace
+    period): diagnostics still arrive for each edit, of that edit's text."""
+    sample = workspace(tmp_path)
+    await lsp.initialize(tmp_path)
+    uri = lsp.open(tmp_path / "analysis.j2", ANALYSIS)
+    params = {"textDocument": {"uri": uri}, "context": f"sample:{sample}"}
+    assert (await request(lsp, "promptTool/preview", params))["error"] is None
+    assert await lsp.published_version(uri, 1) == []
+
+    lsp.change(uri, 2, ANALYSIS + "{{ feature.nmae }}\n")
+    answer = await request(lsp, "promptTool/preview", params)
+    found = await lsp.published_version(uri, 2)
+    assert answer["version"] == 2 and answer["error"] is not None
+    assert [diagnostic.range.start.line for diagnostic in found] == [3]
+
+    lsp.change(uri, 3, ANALYSIS)  # no preview asked for this edit
+    assert await lsp.published_version(uri, 3) == []
+
+
 async def test_the_answer_names_the_version_it_rendered_when_an_edit_arrives_meanwhile(
     lsp: LspSession, tmp_path: Path
 ) -> None:
