@@ -115,13 +115,13 @@ _METHODS = (MethodType, BuiltinMethodType)
 
 
 class _Meter:
-    """What one render has spent: its deadline, loop iterations and output so far."""
+    """What one render has spent: its deadline and loop iterations (`TemplateEngine._run`
+    counts the output)."""
 
     def __init__(self, budget: RenderBudget) -> None:
         self.budget = budget
         self.deadline = time.monotonic() + budget.max_seconds
         self.iterations = 0
-        self.output = 0
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
@@ -135,14 +135,6 @@ class _Meter:
                 raise _over(f"more than {limit:,} loop iterations", "max_iterations")
             self.check_time()
             yield item
-
-    def add_output(self, size: int) -> None:
-        """Called for every chunk of output (thousands per prompt): no call when in budget."""
-        self.output += size
-        if self.output > self.budget.max_output_chars:
-            raise _output_over(self.budget)
-        if time.monotonic() > self.deadline:
-            self.check_time()
 
 
 _METER: ContextVar[_Meter | None] = ContextVar("prompt_tool_render_meter", default=None)
@@ -493,9 +485,19 @@ class TemplateEngine:
         token = _METER.set(meter)
         try:
             parts: list[str] = []
-            append, add_output = parts.append, meter.add_output
-            for chunk in generate():
-                add_output(len(chunk))
+            append, limit, deadline, clock = (
+                parts.append,
+                self.budget.max_output_chars,
+                meter.deadline,
+                time.monotonic,
+            )
+            size = 0
+            for chunk in generate():  # checked inline: a prompt is thousands of chunks
+                size += len(chunk)
+                if size > limit:
+                    raise _output_over(self.budget)
+                if clock() > deadline:
+                    meter.check_time()
                 append(chunk)
             result = "".join(parts)
         except RenderBudgetError as error:
