@@ -103,6 +103,8 @@ ORCHESTRATE_STEPS: list[list[str]] = [
     ["orchestrate", "advance", "1", "--output-file", PLAN_OUTPUT],
     ["orchestrate", "list"],
     ["orchestrate", "show", "1"],
+    # Preview an edit before publishing it: the draft on disk, with session 1's real data.
+    ["templates", "render", f"{NEXT_DIR}/analysis.j2", "--session", "1"],
 ]
 EXPERIMENT = "bug-analysis-v2"
 EXPERIMENT_STEPS: list[list[str]] = [

@@ -28,6 +28,11 @@ def test_the_demo_ends_with_an_advanced_orchestration_session(tmp_path: Path) ->
     assert "Analyse the bug Checkout crashes on an empty basket in webshop." in shown
     assert "orchestrator: exit 0 (supplied)" in shown
     assert "Never touch the payment provider's sandbox keys." in shown
+    preview = completed.stdout.rsplit("$ prompt-tool templates render", 1)[1]
+    assert "webshop-templates-next/analysis.j2 --session 1\n" in preview
+    assert "Analyse the bug Checkout crashes on an empty basket in webshop." in preview
+    assert "Session 1." in preview
+    assert "characters, ~" in completed.stderr and "as analysis with session 1" in completed.stderr
     report = completed.stdout.rsplit("$ prompt-tool experiments report bug-analysis-v2", 1)[1]
     assert "success rate with 95% interval, 0% to 100%:" in report
     assert "\nverdict: B: " in report
