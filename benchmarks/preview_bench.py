@@ -5,7 +5,10 @@ Run: `python -m benchmarks preview_bench` (result appended to RESULTS.md), or
 Over stdio, each edit is a `didChange` followed at once by a `promptTool/preview` request;
 the time is from sending the edit to the answer, decoded with `json.loads` as an editor
 does, which must render that edit's version (the server renders the document as it is when
-the request arrives). A second row renders
+the request arrives). The first row sends each edit as soon as the previous answer arrives
+(the server's work for one edit, its diagnostics included, overlaps the next); the second
+waits `TYPING_PAUSE` between an answer and the next edit, as typing at ~10 keys a second
+would, so each edit meets a server done with the one before. A third row renders
 the same edits in-process with `render_preview`, the cost without JSON-RPC, under the
 language server's garbage-collection policy (`lsp_server.collection`: full collections
 when idle, never in the middle of a render). Goal: p99 ≤ 16 ms
@@ -37,6 +40,7 @@ LINES = 300
 INCLUDES = 20
 EDITS = 300
 TARGET_P99_MS = 16.0
+TYPING_PAUSE = 0.1
 RESULTS = Path(__file__).parent / "RESULTS.md"
 COMMAND = "python -m benchmarks preview_bench"
 SAMPLE: dict[str, Any] = {
@@ -149,7 +153,9 @@ class RawClient:
         self.reading.cancel()
 
 
-async def over_stdio(folder: Path, main: Path, sample: Path, edits: int) -> list[float]:
+async def over_stdio(
+    folder: Path, main: Path, sample: Path, edits: int, pause: float = 0.0
+) -> list[float]:
     uri = from_fs_path(str(main)) or ""
     client = await RawClient.start(folder)
     root = from_fs_path(str(folder))
@@ -191,6 +197,8 @@ async def over_stdio(folder: Path, main: Path, sample: Path, edits: int) -> list
         timings.append((time.perf_counter() - started) * 1000)
         assert answer["version"] == version and answer["error"] is None
         assert edit in answer["text"]
+        if pause:
+            await asyncio.sleep(pause)
     await client.stop()
     return timings
 
@@ -254,6 +262,7 @@ def run(edits: int, lines: int, includes: int) -> str:
         folder = Path(scratch)
         main, sample = write_workspace(folder, lines, includes)
         stdio = asyncio.run(over_stdio(folder, main, sample, edits))
+        typing = asyncio.run(over_stdio(folder, main, sample, edits, TYPING_PAUSE))
         local = in_process(folder, main, sample, edits)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
@@ -269,6 +278,9 @@ def run(edits: int, lines: int, includes: int) -> str:
             "| measure | p50 | p99 | mean | |",
             "|---|---|---|---|---|",
             row("didChange → promptTool/preview answer, over stdio", stdio),
+            row(
+                f"the same, {TYPING_PAUSE * 1000:g} ms between an answer and the next edit", typing
+            ),
             row("render_preview of the edited text, in process", local),
             "",
         ]
