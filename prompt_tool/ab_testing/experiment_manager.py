@@ -481,12 +481,15 @@ class ExperimentManager:
         return Conclusion(experiment, variant, promotions, sorted(shadowed, key=RUN_PHASES.index))
 
 
-def record_runner_outcome(session: Session, row: OrchestrationSession, is_success: bool) -> None:
-    """The runner's verdict on an experiment's session: a failed run of any phase is a
-    failure, a successful run of the last phase a success; a person's outcome stands."""
+def record_runner_outcome(
+    session: Session, row: OrchestrationSession, is_success: bool, note: str | None = None
+) -> None:
+    """The automatic verdict on an experiment's session: a failed run of any phase, or a
+    phase prompt that failed to render, is a failure, a successful run of the last phase a
+    success; a person's outcome stands."""
     if not row.variant_assignments or (is_success and row.phase != RUN_PHASES[-1]):
         return
-    ExperimentManager(session).record_outcome(row, success=is_success, source="runner")
+    ExperimentManager(session).record_outcome(row, success=is_success, note=note, source="runner")
 
 
 def strategy_text(variant: ExperimentVariant) -> str:

@@ -423,18 +423,22 @@ class Orchestrator:
             text = render()
         except RenderRefused as error:
             self.refused = error.problems
-            setattr(row, f"{phase}_prompt", None)
-            row.status = "failed"
-            row.status_reason = one_line(f"the {phase} render was refused: {error.problems[0]}")
+            self._fail_render(row, phase, f"the {phase} render was refused: {error.problems[0]}")
         except TemplateRenderError as error:
-            setattr(row, f"{phase}_prompt", None)
-            row.status = "failed"
-            row.status_reason = one_line(f"the {phase} render failed: {error}")
+            self._fail_render(row, phase, f"the {phase} render failed: {error}")
         else:
             setattr(row, f"{phase}_prompt", text)
             if row.status == "failed":
                 row.status, row.status_reason = "active", None
         self.session.flush()
+
+    def _fail_render(self, row: OrchestrationSession, phase: str, reason: str) -> None:
+        """The session fails; in an experiment that is its variant's failure too (a strategy
+        whose prompt cannot render must not look better by dropping out of the report)."""
+        setattr(row, f"{phase}_prompt", None)
+        row.status = "failed"
+        row.status_reason = one_line(reason)
+        record_runner_outcome(self.session, row, False, note=row.status_reason)
 
     def _set_inputs(self, row: OrchestrationSession, **changes: Any) -> None:
         """JSON columns are not change-tracked in place: assign a new mapping."""

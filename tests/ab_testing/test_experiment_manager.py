@@ -14,6 +14,7 @@ from prompt_tool.ab_testing.experiment_manager import (
     parse_strategy_file,
     parse_variant,
 )
+from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.errors import (
     ConflictError,
     NotFoundError,
@@ -365,3 +366,24 @@ def test_deleting_the_project_deletes_its_experiments(
         ProjectManager(session).delete(PROJECT)
     with db_manager.session() as session:
         assert session.scalar(select(func.count()).select_from(Experiment)) == 0
+
+
+def test_a_phase_prompt_that_fails_to_render_is_its_variants_failure(
+    db_manager: DatabaseManager, strategies: Strategies
+) -> None:
+    """A session whose prompt cannot render never reaches the runner; without an outcome it
+    would drop out of the report and flatter the variant that broke it."""
+    create_experiment(db_manager)
+    tiny = RenderBudget(max_output_chars=5)
+    with db_manager.session() as session:
+        row = Orchestrator(session, budget=tiny).create_planning_session(PROJECT, "Login")
+        assert row.status == "failed" and "render budget exceeded" in (row.status_reason or "")
+        session_id = row.id
+    with db_manager.session() as session:
+        manager = ExperimentManager(session)
+        [counts] = [c for c in manager.counts(manager.get("deep-analysis")) if c.units]
+        assert (counts.successes, counts.failures) == (0, 1)
+        row = Orchestrator(session).sessions.get(session_id)
+        manager.record_outcome(row, success=True, note="fixed by hand")
+        [counts] = [c for c in manager.counts(manager.get("deep-analysis")) if c.units]
+        assert (counts.successes, counts.failures) == (1, 0)
