@@ -75,6 +75,30 @@ def write_workspace(folder: Path, lines_count: int = LINES, includes: int = INCL
     return main
 
 
+Arrival = tuple[float, int | None, int]
+"""(arrival time, document version, number of diagnostics) of one publishDiagnostics."""
+
+
+def recording_client(uri: str) -> tuple[LanguageClient, asyncio.Queue[Arrival]]:
+    """A client that queues every publishDiagnostics of `uri` as it arrives."""
+    client = LanguageClient("benchmark", "1")
+    arrivals: asyncio.Queue[Arrival] = asyncio.Queue()
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def on_publish(params: types.PublishDiagnosticsParams) -> None:
+        if params.uri == uri:
+            if DEBUG:
+                messages = [d.message for d in params.diagnostics][:5]
+                print("publish", params.version, messages, file=sys.stderr)
+            arrivals.put_nowait((time.perf_counter(), params.version, len(params.diagnostics)))
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def on_register(params: types.RegistrationParams) -> None:
+        return None
+
+    return client, arrivals
+
+
 async def measure(
     command: list[str], edits: int, lines: int, includes: int, line: int | None = None
 ) -> Run:
@@ -84,25 +108,7 @@ async def measure(
         folder = Path(scratch)
         main = write_workspace(folder, lines, includes)
         uri = from_fs_path(str(main)) or ""
-        client = LanguageClient("benchmark", "1")
-        arrivals: asyncio.Queue[tuple[float, int | None, int]] = asyncio.Queue()
-
-        @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        def on_publish(params: types.PublishDiagnosticsParams) -> None:
-            if params.uri == uri:
-                if DEBUG:
-                    print(
-                        "publish",
-                        params.version,
-                        [d.message for d in params.diagnostics][:5],
-                        file=sys.stderr,
-                    )
-                arrivals.put_nowait((time.perf_counter(), params.version, len(params.diagnostics)))
-
-        @client.feature(types.CLIENT_REGISTER_CAPABILITY)
-        def on_register(params: types.RegistrationParams) -> None:
-            return None
-
+        client, arrivals = recording_client(uri)
         await client.start_io(command[0], *command[1:], cwd=str(folder))
         initialized = await client.initialize_async(
             types.InitializeParams(

@@ -28,7 +28,15 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
-from benchmarks.lsp_bench import OURS, RESULTS, _reap, _wait_for, load_average, peer_version
+from benchmarks.lsp_bench import (
+    OURS,
+    RESULTS,
+    _reap,
+    _wait_for,
+    load_average,
+    peer_version,
+    recording_client,
+)
 
 LINES = 3000
 EDITS = 2000
@@ -54,14 +62,7 @@ async def soak(folder: Path, edits: int, lines: int) -> tuple[float, float, floa
     main = folder / "main.j2"
     main.write_text(template(lines))
     uri = from_fs_path(str(main)) or ""
-    client = LanguageClient("benchmark", "1")
-    arrivals: asyncio.Queue[tuple[float, int | None, int]] = asyncio.Queue()
-
-    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    def on_publish(params: types.PublishDiagnosticsParams) -> None:
-        if params.uri == uri:
-            arrivals.put_nowait((time.perf_counter(), params.version, len(params.diagnostics)))
-
+    client, arrivals = recording_client(uri)
     await client.start_io(sys.executable, "-m", "lsp_server", cwd=str(folder))
     assert client._server is not None
     pid = client._server.pid
