@@ -423,6 +423,7 @@ def resolve(
 def _running_experiment(session: Session, resolution: Resolution) -> dict[str, Any] | None:
     """The experiment that replaces this resolution for new sessions' phases, if one runs:
     only `production` traffic of a project takes part, so resolve says so only there."""
+    from prompt_tool.ab_testing.experiment_manager import describe_experiment
     from prompt_tool.ab_testing.variant_selector import VariantSelector
     from prompt_tool.orchestration.project_manager import ProjectManager
     from prompt_tool.orchestration.template_resolver import DEFAULT_LABEL
@@ -433,20 +434,20 @@ def _running_experiment(session: Session, resolution: Resolution) -> dict[str, A
     found = VariantSelector(session).running_experiment(project.id, resolution.feature_type)
     if found is None:
         return None
-    total = sum(variant.weight for variant in found.variants) or 1.0
+    described = describe_experiment(found)
     return {
-        "name": found.name,
-        "feature_type": found.feature_type,
+        "name": described["name"],
+        "feature_type": described["feature_type"],
         "variants": [
             {
-                "name": variant.name,
-                "share": variant.weight / total,
+                "name": variant["name"],
+                "share": variant["traffic"],
                 "strategy": {
-                    step.phase: {"name": step.prompt.name, "version": step.prompt.version}
-                    for step in variant.strategy
+                    phase: {"name": step["template"], "version": step["version"]}
+                    for phase, step in variant["strategy"].items()
                 },
             }
-            for variant in found.variants
+            for variant in described["variants"]
         ],
     }
 
