@@ -10,9 +10,7 @@ that did stays the base), and whatever cannot be lexed locally is lexed whole.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Hashable
-from typing import Generic, TypeVar
 
 from jinja2 import Environment
 
@@ -20,35 +18,7 @@ from prompt_tool.analysis.header import TemplateHeader, read_directives
 from prompt_tool.analysis.incremental import relex_edited
 from prompt_tool.analysis.parsing import read_header
 from prompt_tool.analysis.positions import TokenIndex, normalise_newlines
-
-Key = TypeVar("Key", bound=Hashable)
-Value = TypeVar("Value")
-
-
-class BoundedMap(Generic[Key, Value]):
-    """A thread-safe map that forgets its oldest entries beyond `capacity` (previews render
-    on worker threads). Reads take no lock: a render looks up every chunk of its template."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._items: dict[Key, Value] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Key) -> Value | None:
-        return self._items.get(key)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def values(self) -> list[Value]:
-        return list(self._items.values())
-
-    def put(self, key: Key, value: Value) -> None:
-        with self._lock:
-            self._items.pop(key, None)
-            self._items[key] = value
-            while len(self._items) > self.capacity:
-                del self._items[next(iter(self._items))]
+from prompt_tool.core.bounded_map import BoundedMap
 
 
 class Lexed:

@@ -32,6 +32,7 @@ from jinja2 import Environment, Template
 
 from prompt_tool.analysis.incremental import supports_incremental
 from prompt_tool.analysis.positions import normalise_newlines
+from prompt_tool.core.bounded_map import BoundedMap
 from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.chunked import (
     ChunkedTemplate,
@@ -48,7 +49,7 @@ from prompt_tool.core.chunked import (
 from prompt_tool.core.source_map import instrument
 from prompt_tool.core.templating import TemplateEngine
 from prompt_tool.orchestration.db_loader import LabelledLoader, engine_over
-from prompt_tool.orchestration.lexed_templates import LEXED, BoundedMap, lexed_text
+from prompt_tool.orchestration.lexed_templates import LEXED, lexed_text
 
 _NOT_CHUNKABLE = CompiledChunk(compile("", "<none>", "exec"), frozenset(), None)
 
