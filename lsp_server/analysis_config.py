@@ -20,7 +20,6 @@ from prompt_tool.analysis.workspace import AnalysisConfig
 from prompt_tool.checking.lint import plan_lint
 from prompt_tool.checking.settings import ProjectSettings, load_settings
 from prompt_tool.core.budget import RenderBudget
-from prompt_tool.core.config import load_render_budget
 from prompt_tool.core.errors import PromptToolError
 from prompt_tool.core.token_count import (
     DEFAULT_COUNTER,
@@ -59,7 +58,6 @@ def folder_analysis(
     try:
         project = _with_server_settings(load_settings(folder), settings, tuple(existing))
         plan = plan_lint(existing, project, project_variables=variables)
-        budget = load_render_budget(folder)
         counter = load_token_counter(project.preview.token_counter or DEFAULT_COUNTER_NAME)
     except PromptToolError as error:
         return FolderAnalysis(fallback, problems=(*problems, str(error)))
@@ -69,7 +67,7 @@ def folder_analysis(
         problems,
         variables,
         project.preview.samples,
-        budget,
+        project.render,
         counter,
     )
 

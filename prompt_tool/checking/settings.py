@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from prompt_tool.analysis.diagnostics import RULES
+from prompt_tool.core.budget import RenderBudget
 from prompt_tool.core.config import (
     DATABASE_URL_ENV,
     DatabaseUrl,
     default_database_url,
     load_tool_config,
+    render_budget_in,
 )
 from prompt_tool.core.errors import ConfigError
 
@@ -127,6 +129,8 @@ class ProjectSettings:
     lint: LintSettings = field(default_factory=LintSettings)
     contracts: ContractSettings = field(default_factory=ContractSettings)
     preview: PreviewSettings = field(default_factory=PreviewSettings)
+    render: RenderBudget = field(default_factory=RenderBudget)
+    """`[tool.prompt-tool.render]`: the budget every render of the project runs under."""
     project: str | None = None
     """`[tool.prompt-tool] project`: whose published templates and variables checks use."""
     feature_type: str | None = None
@@ -216,6 +220,7 @@ def parse_settings(
         lint=_parse_lint(lint_table, where.child("lint"), project_dir),
         contracts=_parse_contracts(contracts_table, where.child("contracts"), project_dir),
         preview=_parse_preview(_table(section, "preview", where), where.child("preview")),
+        render=render_budget_in(section, pyproject),
         project=_top_level(section, "project", where),
         feature_type=_top_level(section, "feature_type", where),
         database_url=_top_level(section, "database_url", where),

@@ -58,14 +58,10 @@ def orchestrator(session: Session) -> Orchestrator:
     with the checking service's pre-render check (the project's settings, its variables)."""
     from prompt_tool.checking.orchestrate import SessionChecker
     from prompt_tool.checking.settings import load_settings
-    from prompt_tool.core.config import load_render_budget
     from prompt_tool.orchestration.orchestrator import Orchestrator
 
-    return Orchestrator(
-        session,
-        budget=load_render_budget(Path.cwd()),
-        render_check=SessionChecker(load_settings(Path.cwd())),
-    )
+    settings = load_settings(Path.cwd())
+    return Orchestrator(session, budget=settings.render, render_check=SessionChecker(settings))
 
 
 def _print_problems(problems: Sequence[str]) -> None:

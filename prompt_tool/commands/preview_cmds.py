@@ -17,6 +17,7 @@ from prompt_tool.commands.context import database
 from prompt_tool.commands.template_store_cmds import FEATURE_TYPE, JSON_OUT, PROJECT, print_json
 
 if TYPE_CHECKING:
+    from prompt_tool.checking.settings import ProjectSettings
     from prompt_tool.core.token_count import TokenCounter
     from prompt_tool.orchestration.preview import ContextChoice, PreviewOutcome
 
@@ -61,15 +62,15 @@ def render(
 ) -> None:
     """Render a template with a session's, a file's or a generated context; unpublished files
     take the place of their published versions."""
-    from prompt_tool.core.config import load_render_budget
+    from prompt_tool.checking.settings import load_settings
     from prompt_tool.core.templating import TemplateRenderError
     from prompt_tool.orchestration.preview import PreviewService
 
     choice = _choice(session_id, context_file, sample, seed)
-    budget = load_render_budget(Path.cwd())
-    counter = _counter(token_counter)
+    settings = load_settings(Path.cwd())
+    counter = _counter(token_counter, settings)
     with database(ctx).session() as session:
-        outcome = PreviewService(session, budget).preview(
+        outcome = PreviewService(session, settings.render).preview(
             target,
             choice,
             project=project,
@@ -129,13 +130,12 @@ def _choice(
     return SampleChoice(seed)
 
 
-def _counter(flag: str | None) -> TokenCounter:
+def _counter(flag: str | None, settings: ProjectSettings) -> TokenCounter:
     """The flag's counter, else the project's (`[tool.prompt-tool.preview] token_counter`),
     else the built-in heuristic: the usual precedence, without an environment variable."""
-    from prompt_tool.checking.settings import load_settings
     from prompt_tool.core.token_count import DEFAULT_COUNTER_NAME, load_token_counter
 
-    name = flag or load_settings(Path.cwd()).preview.token_counter or DEFAULT_COUNTER_NAME
+    name = flag or settings.preview.token_counter or DEFAULT_COUNTER_NAME
     return load_token_counter(name)
 
 

@@ -7,6 +7,7 @@ place above this module: `prompt_tool.checking.settings`.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,9 @@ def default_database_url(cwd: Path) -> str:
     return f"sqlite:///{(cwd / DEFAULT_DATA_DIR / DEFAULT_DB_FILE).resolve()}"
 
 
-def load_render_budget(start: Path) -> RenderBudget:
-    """`[tool.prompt-tool.render]` of the nearest pyproject.toml, else the default budget."""
-    section, path = load_tool_config(start)
+def render_budget_in(section: Mapping[str, Any], path: Path | None) -> RenderBudget:
+    """`[tool.prompt-tool.render]` of a `[tool.prompt-tool]` table read from `path`, else the
+    default budget (the project settings carry it: one read of pyproject.toml serves all)."""
     table = section.get(RENDER_TABLE)
     if table is None:
         return RenderBudget()
